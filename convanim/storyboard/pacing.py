@@ -1,0 +1,23 @@
+"""How long things take (seconds). A spec's ``animation`` section scales or overrides these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Durations of the building blocks of a scene, in seconds."""
+
+    title: float = 0.8
+    show: float = 0.6
+    camera: float = 1.0
+    kernel_show: float = 0.4
+    full_step: float = 1.1
+    fast_step: float = 0.14
+    fast_max: float = 4.0
+    other_group_max: float = 1.6
+    fill: float = 1.0
+    hold: float = 1.2
+    end_hold: float = 1.5
+    max_swept_groups: int = 4
