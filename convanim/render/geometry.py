@@ -119,9 +119,7 @@ def block_shell(shape: tuple[int, int, int], gap: float = GAP) -> ShellQuads:
     )
 
 
-def box_faces(
-    x0: float, x1: float, y0: float, y1: float, z0: float, z1: float
-) -> np.ndarray:
+def box_faces(x0: float, x1: float, y0: float, y1: float, z0: float, z1: float) -> np.ndarray:
     """The front, top and right faces of an axis-aligned box, shape (3, 4, 3).
 
     ``y0 < y1`` and ``z0 < z1`` (z1 is the front).
@@ -143,7 +141,9 @@ def block_outer_faces(shape: tuple[int, int, int]) -> np.ndarray:
 
 
 def cell_box(
-    rows: tuple[float, float], cols: tuple[float, float], channels: tuple[float, float],
+    rows: tuple[float, float],
+    cols: tuple[float, float],
+    channels: tuple[float, float],
     inflate: float = 0.0,
 ) -> np.ndarray:
     """Faces of a box covering rows [r0, r1), columns [c0, c1) and channels [k0, k1)."""

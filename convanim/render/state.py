@@ -27,8 +27,8 @@ class SweepState:
     """The kernel of an active sweep at time t.
 
     ``position`` is the (fractional) output (row, col) the kernel stands over, ``out_channel`` the
-    output channel being computed, ``arrived`` whether it has settled on ``cell`` (then the window is lit
-    and the cell revealed), ``detail`` whether beams and the equation are shown.
+    output channel being computed, ``arrived`` whether it has settled on ``cell`` (then the window
+    is lit and the cell revealed), ``detail`` whether beams and the equation are shown.
     """
 
     kernel: str
@@ -204,20 +204,34 @@ class TimelineState:
             if e.kind == "sweep" and e.end <= t:
                 last = e
         if last is None:
-            first = next(
-                (e for e in self._by_target.get(kernel_id, []) if e.kind == "sweep"), None
-            )
+            first = next((e for e in self._by_target.get(kernel_id, []) if e.kind == "sweep"), None)
             if first is None:
                 return None
             out_w = self.blocks[first.data["output"]].shape[2]
             y, x = divmod(int(first.data["first"]), out_w)
-            return SweepState(kernel_id, str(first.data["input"]), str(first.data["output"]),
-                              int(first.data["out_channel"]), (y, x), (y, x), False, False)
+            return SweepState(
+                kernel_id,
+                str(first.data["input"]),
+                str(first.data["output"]),
+                int(first.data["out_channel"]),
+                (y, x),
+                (y, x),
+                False,
+                False,
+            )
         out_w = self.blocks[last.data["output"]].shape[2]
         end = int(last.data["first"]) + int(last.data["count"]) - 1
         y, x = divmod(end, out_w)
-        return SweepState(kernel_id, str(last.data["input"]), str(last.data["output"]),
-                          int(last.data["out_channel"]), (y, x), (y, x), False, False)
+        return SweepState(
+            kernel_id,
+            str(last.data["input"]),
+            str(last.data["output"]),
+            int(last.data["out_channel"]),
+            (y, x),
+            (y, x),
+            False,
+            False,
+        )
 
     # -- camera -----------------------------------------------------------------------------
     def view_slots(self, t: float) -> tuple[tuple[int, ...], tuple[int, ...], float]:

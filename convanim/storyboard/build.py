@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 WINDOWED_OPS = ("conv2d", "max_pool2d", "avg_pool2d")
 SMALL_FOR_NUMBERS = 7
-"""Numbers are drawn on cells (``show_values: true``) only when both tensors are at most this wide."""
+"""Numbers are drawn on cells (``show_values: true``) only when tensors are at most this wide."""
 
 
 def dims(shape: tuple[int, ...]) -> str:
@@ -193,12 +193,21 @@ def _sweep_events(
             for p in range(full):
                 oh, ow = divmod(p, out_w)
                 clock.add(
-                    "caption", "caption", 0.0, at=clock.now + pacing.full_step * 0.35,
+                    "caption",
+                    "caption",
+                    0.0,
+                    at=clock.now + pacing.full_step * 0.35,
                     text=_equation(op, co, oh, ow),
                 )
                 clock.then(
-                    "sweep", kernel_id, pacing.full_step,
-                    first=p, count=1, visits=1, detail=True, **kwargs,
+                    "sweep",
+                    kernel_id,
+                    pacing.full_step,
+                    first=p,
+                    count=1,
+                    visits=1,
+                    detail=True,
+                    **kwargs,
                 )
             clock.add("caption", "caption", 0.0, text="")
         start = full if first else 0
@@ -208,8 +217,14 @@ def _sweep_events(
             duration = min(rest * pacing.fast_step, budget)
             visits = max(1, min(rest, int(round(duration / pacing.fast_step))))
             clock.then(
-                "sweep", kernel_id, duration,
-                first=start, count=rest, visits=visits, detail=False, **kwargs,
+                "sweep",
+                kernel_id,
+                duration,
+                first=start,
+                count=rest,
+                visits=visits,
+                detail=False,
+                **kwargs,
             )
         first = False
     remaining = [c for c in range(out_c) if c not in swept]
@@ -352,8 +367,16 @@ def _block_fields(block: BlockActor) -> dict[str, Any]:
     return {
         name: getattr(block, name)
         for name in (
-            "id", "slot", "shape", "source", "label", "caption", "coloring", "padding",
-            "initially", "values_on_cells",
+            "id",
+            "slot",
+            "shape",
+            "source",
+            "label",
+            "caption",
+            "coloring",
+            "padding",
+            "initially",
+            "values_on_cells",
         )
     }
 

@@ -12,10 +12,11 @@ Event kinds
 ``camera``
     move the view so that the blocks in ``data["slots"]`` fill the frame.
 ``sweep``
-    the kernel ``data["kernel"]`` visits ``data["positions"]`` (output rows/columns) in order, one
-    equal share of the duration each; at each arrival the input window under the kernel lights up and
-    output cell ``(data["out_channel"], row, col)`` of ``data["output"]`` is revealed. ``data["detail"]``
-    (bool) asks for beams and the step's equation.
+    the kernel ``target`` visits output positions in raster order: ``count`` positions from index
+    ``first`` (row = index // W_out), of which ``visits`` evenly spaced ones are stood on, one equal
+    share of the duration each; at each arrival the input window under the kernel lights up and
+    every output cell of channel ``out_channel`` of block ``output`` up to that index is revealed.
+    ``detail`` (bool) asks for beams and the step's equation.
 ``fill``
     reveal whole output channels ``data["channels"]`` of a block at once.
 ``caption``

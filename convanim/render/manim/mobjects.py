@@ -53,9 +53,7 @@ def polygons_mobject(
     return mob
 
 
-def lines_mobject(
-    segments: np.ndarray, color: str, width: float, opacity: float = 1.0
-) -> VMobject:
+def lines_mobject(segments: np.ndarray, color: str, width: float, opacity: float = 1.0) -> VMobject:
     """Straight segments (S, 2, 2) as one stroked VMobject."""
     segs = np.asarray(segments, dtype=float)
     start, end = segs[:, 0], segs[:, 1]

@@ -1,0 +1,223 @@
+"""Drawing tensor blocks: visible cube faces grouped by colour, gaps, shadow, labels."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import Mobject, VMobject
+
+from convanim.render import geometry as geo
+from convanim.render.layout import Viewport
+from convanim.render.manim.mobjects import (
+    polygons_mobject,
+    set_opacity,
+    text_mobject,
+)
+from convanim.render.manim.stage import Drawer, Stage, to_hex
+from convanim.render.theme import gap_color, shade
+from convanim.storyboard import palette
+from convanim.storyboard.build import dims, fmt_value
+from convanim.storyboard.timeline import BlockActor
+
+
+class BlockDrawer(Drawer):
+    """Draws :class:`BlockActor` s."""
+
+    layer = 0
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(stage)
+        self._shells: dict[object, tuple[geo.ShellQuads, np.ndarray]] = {}
+        self._block_cache: dict[tuple[object, ...], list[Mobject]] = {}
+
+    def _shell(self, block: BlockActor) -> tuple[geo.ShellQuads, np.ndarray]:
+        cached = self._shells.get(block.id)
+        if cached is None:
+            shell = geo.block_shell(block.shape)
+            scene = self.layout.scene_points(block, shell.corners.reshape(-1, 3)).reshape(-1, 4, 2)
+            cached = (shell, scene)
+            self._shells[block.id] = cached
+        return cached
+
+    def _cell_colors(self, block: BlockActor, cells: np.ndarray, t: float) -> np.ndarray:
+        """Float RGB per cell (Q, 3) from the block's colouring at time t."""
+        coloring = self.state.coloring(block, t)
+        channel = cells[:, 0]
+        hues = np.array([palette.hex_to_rgb(h) for h in coloring.hues])
+        if coloring.mode == "values" and coloring.value_range is not None:
+            values = self.arrays[block.id][cells[:, 0], cells[:, 1], cells[:, 2]]
+            levels = palette.value_level(values, coloring.value_range)
+            out = np.empty((len(cells), 3))
+            for hue in set(coloring.hues):
+                sel = np.array([coloring.hues[c] == hue for c in channel])
+                if sel.any():
+                    out[sel] = palette.level_rgb(hue, levels[sel])
+            return out
+        return hues[channel]
+
+    def draw(self, block: BlockActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+        """The block's cubes, gaps, shadow, padding ring, labels and numbers at time t."""
+        revealed = self.state.revealed(block, t)
+        coloring = self.state.coloring(block, t)
+        padding = self.state.padding(block, t)
+        key = (
+            block.id,
+            vp.key(),
+            round(opacity, 3),
+            hash(revealed.tobytes()),
+            coloring,
+            padding,
+        )
+        cached = self._block_cache.get(key)
+        if cached is not None:
+            return cached
+        shell, scene = self._shell(block)
+        frame_quads = vp.apply(scene)
+        colors = self._cell_colors(block, shell.cells, t)
+        shown = revealed[shell.cells[:, 0], shell.cells[:, 1], shell.cells[:, 2]]
+        mobs: list[Mobject] = []
+        c, h, w = block.shape
+        if self.ground:
+            mobs.append(self._shadow(block, vp, opacity))
+        # Dark gaps behind the cubes: the whole outer faces when every cube is shown, else a
+        # backing quad per shown cube (so empty slots stay light and see-through).
+        if shown.all():
+            outer = self._to_frame(block, geo.block_outer_faces(block.shape), vp)
+            mean = colors.mean(axis=0)
+            for face in (geo.FRONT, geo.TOP, geo.RIGHT):
+                mobs.append(
+                    polygons_mobject(outer[face : face + 1], to_hex(gap_color(mean, face)), opacity)
+                )
+        elif shown.any():
+            backing = self._backing(block, vp)
+            mean = colors[shown].mean(axis=0)
+            for face in (geo.FRONT, geo.TOP, geo.RIGHT):
+                sel = np.nonzero((shell.face == face) & shown)[0]
+                if len(sel):
+                    mobs.append(
+                        polygons_mobject(backing[sel], to_hex(gap_color(mean, face)), opacity)
+                    )
+        # Revealed cubes, grouped by shaded colour.
+        groups: dict[str, list[int]] = {}
+        for face in (geo.FRONT, geo.TOP, geo.RIGHT):
+            idx = np.nonzero((shell.face == face) & shown)[0]
+            if not len(idx):
+                continue
+            shaded = shade(colors[idx], face)
+            hexes = [to_hex(rgb) for rgb in shaded]
+            for i, hx in zip(idx, hexes, strict=True):
+                groups.setdefault(hx, []).append(int(i))
+        for hx, idx_list in groups.items():
+            mobs.append(polygons_mobject(frame_quads[idx_list], hx, opacity))
+        hidden = np.nonzero(~shown)[0]
+        if len(hidden):
+            mobs.append(
+                polygons_mobject(
+                    frame_quads[hidden],
+                    self.theme.ghost,
+                    0.10 * opacity,
+                    stroke=self.theme.ghost,
+                    stroke_width=0.8,
+                    stroke_opacity=0.55 * opacity,
+                )
+            )
+        if any(padding):
+            mobs.append(self._padding_ring(block, padding, vp, opacity))
+        mobs.extend(self._block_labels(block, frame_quads, vp, opacity, padding))
+        if block.values_on_cells:
+            mobs.extend(self._cell_numbers(block, revealed, vp, opacity))
+        if len(self._block_cache) > 256:
+            self._block_cache.clear()
+        self._block_cache[key] = mobs
+        return mobs
+
+    def _backing(self, block: BlockActor, vp: Viewport) -> np.ndarray:
+        """Frame quads of every shell cube face without the gap inset (the cube's dark outline)."""
+        key = ("backing", block.id)
+        cached = self._shells.get(key)  # type: ignore[call-overload]
+        if cached is None:
+            shell = geo.block_shell(block.shape, gap=0.0)
+            scene = self.layout.scene_points(block, shell.corners.reshape(-1, 3)).reshape(-1, 4, 2)
+            cached = (shell, scene)
+            self._shells[key] = cached  # type: ignore[index]
+        return vp.apply(cached[1])
+
+    def _shadow(self, block: BlockActor, vp: Viewport, opacity: float) -> VMobject:
+        c, h, w = block.shape
+        y = -h - 0.25
+        pad = 0.5
+        foot = np.array(
+            [[-pad, y, pad], [w + pad, y, pad], [w + pad, y, -c - pad], [-pad, y, -c - pad]]
+        )
+        quad = self._to_frame(block, foot, vp)[None]
+        return polygons_mobject(quad, "#000000", self.theme.shadow_opacity * opacity)
+
+    def _padding_ring(
+        self, block: BlockActor, padding: tuple[int, int, int, int], vp: Viewport, opacity: float
+    ) -> VMobject:
+        _, h, w = block.shape
+        pt, pb, pl, pr = padding
+        quads = [
+            geo.front_cell_quad(r, col)
+            for r in range(-pt, h + pb)
+            for col in range(-pl, w + pr)
+            if not (0 <= r < h and 0 <= col < w)
+        ]
+        frame = self._to_frame(block, np.array(quads), vp)
+        return polygons_mobject(
+            frame,
+            self.theme.ghost,
+            0.08 * opacity,
+            stroke=self.theme.ghost,
+            stroke_width=1.0,
+            stroke_opacity=0.7 * opacity,
+        )
+
+    def _block_labels(
+        self,
+        block: BlockActor,
+        frame_quads: np.ndarray,
+        vp: Viewport,
+        opacity: float,
+        padding: tuple[int, int, int, int],
+    ) -> list[Mobject]:
+        c, h, w = block.shape
+        pt, pb, pl, pr = padding
+        outline = geo.box_faces(-pl, w + pr, -h - pb, pt, -c, 0.0).reshape(-1, 3)
+        pts = self._to_frame(block, outline, vp)
+        x0, x1 = float(pts[:, 0].min()), float(pts[:, 0].max())
+        y0, y1 = float(pts[:, 1].min()), float(pts[:, 1].max())
+        max_w = max(x1 - x0 + 2.5, 3.2)
+        label = text_mobject(
+            dims(block.shape), 0.34, self.theme.text, max_width=max_w, usage=(block.id, "label")
+        )
+        label.move_to([(x0 + x1) / 2, y0 - 0.28, 0])
+        caption = text_mobject(
+            block.caption, 0.3, self.theme.muted_text, max_width=max_w, usage=(block.id, "caption")
+        )
+        caption.move_to([(x0 + x1) / 2, y1 + 0.26, 0])
+        for mob in (label, caption):
+            set_opacity(mob, opacity)
+        return [label, caption]
+
+    def _cell_numbers(
+        self, block: BlockActor, revealed: np.ndarray, vp: Viewport, opacity: float
+    ) -> list[Mobject]:
+        values = self.arrays[block.id]
+        _, h, w = block.shape
+        out: list[Mobject] = []
+        corner_a = self._to_frame(block, np.array([[0.0, 0.0, 0.0]]), vp)[0]
+        corner_b = self._to_frame(block, np.array([[1.0, 0.0, 0.0]]), vp)[0]
+        cell = float(np.linalg.norm(corner_b - corner_a))
+        for r in range(h):
+            for col in range(w):
+                if not revealed[0, r, col]:
+                    continue
+                text = fmt_value(float(values[0, r, col]))
+                centre = self._to_frame(block, geo.front_cell_center(r, col)[None], vp)[0]
+                mob = text_mobject(
+                    text, cell * 0.3, "#FFFFFF", max_width=cell * 0.78, usage=(block.id, r, col)
+                )
+                mob.move_to([centre[0], centre[1], 0])
+                set_opacity(mob, opacity)
+                out.append(mob)
+        return out

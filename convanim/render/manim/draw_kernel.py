@@ -1,0 +1,119 @@
+"""Drawing kernels: translucent taps sliding over the input, the lit window, beams."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import Mobject
+
+from convanim.render import geometry as geo
+from convanim.render.layout import Viewport
+from convanim.render.manim.mobjects import (
+    lines_mobject,
+    polygons_mobject,
+)
+from convanim.render.manim.stage import Drawer
+from convanim.render.state import SweepState
+from convanim.storyboard.timeline import BlockActor, KernelActor
+
+
+class KernelDrawer(Drawer):
+    """Draws :class:`KernelActor` s during their sweeps."""
+
+    layer = 1
+
+    def draw(self, kernel: KernelActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+        """The kernel's taps, the lit window, beams and the output cell being computed."""
+        sweep = self.state.sweep(kernel.id, t)
+        if sweep is None:
+            return []
+        block = self.blocks[kernel.block]
+        out_block = self.blocks[sweep.output]
+        group = sweep.out_channel // kernel.out_per_group
+        k0, k1 = kernel.channel_ranges[group]
+        hue = kernel.group_hues[group % len(kernel.group_hues)]
+        kh, kw = kernel.kernel
+        dh, dw = kernel.dilation
+        sh, sw = kernel.stride
+        pt, _, pl, _ = kernel.padding
+        oy, ox = sweep.position
+        row0, col0 = oy * sh - pt, ox * sw - pl
+        taps = [(row0 + i * dh, col0 + j * dw) for i in range(kh) for j in range(kw)]
+        faces = []
+        for i in range(kh):
+            for j in range(kw):
+                r, col = taps[i * kw + j]
+                box = geo.cell_box((r, r + 1), (col, col + 1), (k0, k1), inflate=0.03)
+                faces.append(box[0])
+                if i == 0:
+                    faces.append(box[1])
+                if j == kw - 1:
+                    faces.append(box[2])
+        world = np.array(faces)
+        depth = self.projector.depth(world.mean(axis=1), geo.block_center(block.shape))
+        order = np.argsort(-depth)
+        frame = self._to_frame(block, world[order], vp)
+        mobs: list[Mobject] = [
+            polygons_mobject(
+                frame,
+                hue,
+                0.2 * opacity,
+                stroke=hue,
+                stroke_width=1.6,
+                stroke_opacity=0.95 * opacity,
+            )
+        ]
+        front_z = -float(k0)
+        if sweep.arrived:
+            window = np.array([geo.front_cell_quad(r, col, z=front_z + 0.02) for r, col in taps])
+            mobs.append(
+                polygons_mobject(
+                    self._to_frame(block, window, vp),
+                    hue,
+                    0.55 * opacity,
+                    stroke="#FFFFFF",
+                    stroke_width=1.2,
+                    stroke_opacity=0.8 * opacity,
+                )
+            )
+        target = self._output_cell(out_block, sweep, vp)
+        if sweep.arrived or sweep.detail:
+            mobs.extend(self._beams(block, taps, front_z, target, hue, opacity, vp))
+        mobs.append(
+            polygons_mobject(
+                target[None],
+                hue,
+                0.0,
+                stroke="#FFFFFF" if sweep.arrived else hue,
+                stroke_width=2.5,
+                stroke_opacity=opacity,
+            )
+        )
+        return mobs
+
+    def _output_cell(self, out_block: BlockActor, sweep: SweepState, vp: Viewport) -> np.ndarray:
+        r, col = sweep.cell
+        z = -float(sweep.out_channel)
+        quad = geo.front_cell_quad(r, col, gap=0.0, z=z)
+        return self._to_frame(out_block, quad, vp)
+
+    def _beams(
+        self,
+        block: BlockActor,
+        taps: list[tuple[float, float]],
+        front_z: float,
+        target: np.ndarray,
+        hue: str,
+        opacity: float,
+        vp: Viewport,
+    ) -> list[Mobject]:
+        """Four lines from the corners of the window to the corners of the output cell."""
+        rows = [r for r, _ in taps]
+        cols = [c for _, c in taps]
+        r0, r1 = min(rows), max(rows) + 1
+        c0, c1 = min(cols), max(cols) + 1
+        corners = np.array(
+            [[c0, -r0, front_z], [c1, -r0, front_z], [c1, -r1, front_z], [c0, -r1, front_z]]
+        )
+        src = self._to_frame(block, corners, vp)
+        segments = np.stack([src, target], axis=1)
+        return [lines_mobject(segments, hue, 1.6, 0.75 * opacity)]

@@ -1,0 +1,156 @@
+"""Drawing overlays fixed in the frame: title, shape table, formula, counts, legend, caption."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, Mobject, VGroup
+
+from convanim.render.layout import FRAME_HEIGHT, Viewport
+from convanim.render.manim.mobjects import (
+    MONO,
+    polygons_mobject,
+    set_opacity,
+    text_mobject,
+)
+from convanim.render.manim.stage import Drawer, Stage, to_hex
+from convanim.storyboard import palette
+from convanim.storyboard.build import fmt_value
+from convanim.storyboard.timeline import OverlayActor
+
+
+class OverlayDrawer(Drawer):
+    """Draws :class:`OverlayActor` s."""
+
+    layer = 2
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(stage)
+        self._overlay_cache: dict[tuple[str, str], VGroup] = {}
+
+    def draw(self, overlay: OverlayActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+        """Title, shape table, formula, counts, legend or caption, fixed in the frame."""
+        if overlay.role == "caption":
+            text = self.state.caption(t)
+            if not text:
+                return []
+            group = self._cached_overlay(overlay.id, text, lambda: self._caption_group(text))
+        elif overlay.role == "legend":
+            block_id = self.state.legend_block(t)
+            if block_id is None:
+                return []
+            block = self.blocks[block_id]
+            coloring = self.state.coloring(block, t)
+            key = f"{block_id}:{coloring}"
+            group = self._cached_overlay(overlay.id, key, lambda: self._legend_group(coloring))
+        else:
+            group = self._cached_overlay(overlay.id, "", lambda: self._static_overlay(overlay))
+        set_opacity(group, opacity)
+        return [group]
+
+    def _cached_overlay(self, actor_id: str, key: str, make) -> VGroup:  # type: ignore[no-untyped-def]
+        cache_key = (actor_id, key)
+        group = self._overlay_cache.get(cache_key)
+        if group is None:
+            group = make()
+            self._overlay_cache[cache_key] = group
+        return group
+
+    def _static_overlay(self, overlay: OverlayActor) -> VGroup:
+        fw = self.fmt.frame_width
+        theme = self.theme
+        if overlay.role == "title":
+            title = text_mobject(overlay.lines[0], 0.5, theme.text, weight="BOLD", max_width=fw - 7)
+            title.move_to([0, FRAME_HEIGHT / 2 - 0.5, 0])
+            return VGroup(title)
+        if overlay.role == "table":
+            group = self._table(overlay.lines)
+            if group.width > fw * 0.5:
+                group.scale(fw * 0.5 / group.width)
+            group.move_to([-fw / 2 + 0.3 + group.width / 2, -2.95, 0])
+            return group
+        if overlay.role == "formula":
+            lines = [text_mobject(line, 0.26, theme.text, font=MONO) for line in overlay.lines]
+            group = VGroup(*lines).arrange(
+                direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.1
+            )
+            if group.width > fw * 0.44:
+                group.scale(fw * 0.44 / group.width)
+            group.move_to([fw / 2 - 0.3 - group.width / 2, -2.55, 0])
+            return group
+        if overlay.role == "counts":
+            text = "   ".join(overlay.lines)
+            mob = text_mobject(text, 0.28, theme.text, font=MONO, max_width=fw * 0.44)
+            mob.move_to([fw / 2 - 0.3 - mob.width / 2, -3.55, 0])
+            return VGroup(mob)
+        return VGroup()
+
+    def _table(self, lines: tuple[str, ...]) -> VGroup:
+        """The shape table in a monospace font: header muted, every column right-aligned.
+
+        Each row is one text of equal character count, right-aligned at the same x, so the
+        columns of the monospace font line up (leading blanks carry no ink to align on).
+        """
+        rows = [line.split("\t") for line in lines]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        size = 0.27
+        mobs: list[Mobject] = []
+        for n, row in enumerate(rows):
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
+            text = "  ".join(cells).replace(" ", "\u00a0")
+            color = self.theme.muted_text if n == 0 else self.theme.text
+            mob = text_mobject(text, size, color, font=MONO)
+            mob.align_to(np.array([0.0, -n * size * 1.45, 0.0]), np.array([1, 1, 0]))
+            mobs.append(mob)
+        return VGroup(*mobs)
+
+    def _caption_group(self, text: str) -> VGroup:
+        mob = text_mobject(
+            text, 0.3, self.theme.text, font=MONO, max_width=self.fmt.frame_width - 1
+        )
+        mob.move_to([0, -1.72, 0])
+        return VGroup(mob)
+
+    def _legend_group(self, coloring) -> VGroup:  # type: ignore[no-untyped-def]
+        """Colour bars (one per group hue) from the lowest to the highest output value."""
+        if coloring.mode != "values" or coloring.value_range is None:
+            return VGroup()
+        hues = list(dict.fromkeys(coloring.hues))[:4]
+        levels = palette.VALUE_LEVELS
+        width, height = 2.4, 0.14
+        mobs: list[Mobject] = []
+        for n, hue in enumerate(hues):
+            y0 = -n * (height + 0.04)
+            quads = np.array(
+                [
+                    [
+                        [width * i / levels, y0],
+                        [width * (i + 1) / levels, y0],
+                        [width * (i + 1) / levels, y0 + height],
+                        [width * i / levels, y0 + height],
+                    ]
+                    for i in range(levels)
+                ]
+            )
+            for i in range(levels):
+                mobs.append(
+                    polygons_mobject(quads[i : i + 1], to_hex(palette.level_rgb(hue, i)), 1.0)
+                )
+        bottom = -(len(hues) - 1) * (height + 0.04)
+        lo, hi = coloring.value_range
+        low = text_mobject(fmt_value(lo), 0.22, self.theme.muted_text, font=MONO)
+        high = text_mobject(fmt_value(hi), 0.22, self.theme.muted_text, font=MONO)
+        low.next_to(np.array([0, bottom, 0]), DOWN, buff=0.08, aligned_edge=LEFT)
+        high.next_to(np.array([width, bottom, 0]), DOWN, buff=0.08, aligned_edge=RIGHT)
+        name = text_mobject("output value", 0.22, self.theme.muted_text)
+        name.next_to(np.array([0, height, 0]), UP, buff=0.08, aligned_edge=LEFT)
+        group = VGroup(*mobs, low, high, name)
+        group.move_to(
+            [
+                self.fmt.frame_width / 2 - 0.3 - group.width / 2,
+                FRAME_HEIGHT / 2 - 0.3 - group.height / 2,
+                0,
+            ]
+        )
+        return group

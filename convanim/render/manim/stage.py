@@ -1,0 +1,95 @@
+"""What every drawer shares: the timeline state, layout, theme, the tensors' values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from convanim.render.layout import FRAME_HEIGHT, Layout, Viewport
+from convanim.render.projection import Projector
+from convanim.render.state import TimelineState
+from convanim.render.theme import Theme
+from convanim.storyboard import palette
+from convanim.storyboard.timeline import BlockActor, Timeline
+
+if TYPE_CHECKING:
+    from convanim.engine import Plan
+
+
+@dataclass(frozen=True)
+class FrameFormat:
+    """Pixel size and frame rate of the frames to produce."""
+
+    width: int
+    height: int
+    fps: int
+    transparent: bool = False
+
+    @property
+    def frame_width(self) -> float:
+        """Width of the frame in manim units (the height is always 8)."""
+        return FRAME_HEIGHT * self.width / self.height
+
+
+def source_array(plan: Plan, source: str) -> np.ndarray:
+    """The (C, H, W) array of batch 0 that a block shows (``"input"`` or ``"ops[k].output"``)."""
+    if source == "input":
+        arr = plan.input
+    else:
+        index = int(source.split("[")[1].split("]")[0])
+        arr = plan.ops[index].output
+    arr = np.asarray(arr)[0]
+    if arr.ndim == 4:  # conv3d volumes: show the middle depth slice per channel
+        arr = arr[:, arr.shape[1] // 2]
+    return arr
+
+
+def to_hex(rgb: np.ndarray) -> str:
+    """Float RGB -> ``"#RRGGBB"``."""
+    return palette.rgb_to_hex(rgb)
+
+
+@dataclass
+class Stage:
+    """Shared, read-only context of one render."""
+
+    timeline: Timeline
+    plan: Plan
+    fmt: FrameFormat
+    theme: Theme
+    state: TimelineState
+    projector: Projector
+    layout: Layout
+    blocks: dict[str, BlockActor]
+    arrays: dict[str, np.ndarray]
+    ground: bool
+
+
+class Drawer:
+    """Base of the per-actor-kind drawers: turns one actor at time t into mobjects."""
+
+    layer = 0
+    """Drawing order: lower layers first (blocks 0, kernels 1, overlays 2)."""
+
+    def __init__(self, stage: Stage) -> None:
+        self.stage = stage
+        self.state = stage.state
+        self.layout = stage.layout
+        self.theme = stage.theme
+        self.fmt = stage.fmt
+        self.projector = stage.projector
+        self.blocks = stage.blocks
+        self.arrays = stage.arrays
+        self.ground = stage.ground
+
+    def _to_frame(self, block: BlockActor, world: np.ndarray, vp: Viewport) -> np.ndarray:
+        """World points of a block -> frame coordinates under viewport ``vp``."""
+        shape = world.shape[:-1]
+        pts = self.layout.scene_points(block, world.reshape(-1, 3))
+        return vp.apply(pts).reshape(*shape, 2)
+
+    def draw(self, actor: object, t: float, vp: Viewport, opacity: float) -> list:  # type: ignore[type-arg]
+        """Mobjects of ``actor`` at time t."""
+        raise NotImplementedError
