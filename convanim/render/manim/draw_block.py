@@ -15,7 +15,7 @@ from convanim.render.manim.mobjects import (
 from convanim.render.manim.stage import Drawer, Stage, to_hex
 from convanim.render.theme import gap_color, shade
 from convanim.storyboard import palette
-from convanim.storyboard.build import dims, fmt_value
+from convanim.storyboard.common import dims, fmt_value
 from convanim.storyboard.timeline import BlockActor
 
 

@@ -14,7 +14,7 @@ from convanim.render.manim.mobjects import (
 )
 from convanim.render.manim.stage import Drawer, Stage, to_hex
 from convanim.storyboard import palette
-from convanim.storyboard.build import fmt_value
+from convanim.storyboard.common import fmt_value
 from convanim.storyboard.timeline import OverlayActor
 
 

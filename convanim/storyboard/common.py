@@ -1,0 +1,62 @@
+"""Shared helpers of the storyboard: the clock, shape text, value formatting, tensor helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from convanim.storyboard.timeline import Event
+
+
+def dims(shape: tuple[int, ...]) -> str:
+    """``(8, 7, 7)`` -> ``"8×7×7"``."""
+    return "×".join(str(int(v)) for v in shape)
+
+
+def fmt_value(value: float) -> str:
+    """A value as shown on screen: 2 decimals, or 3 significant digits when large."""
+    if abs(value) >= 100:
+        return f"{value:.3g}"
+    return f"{value:.2f}"
+
+
+def chw(array: np.ndarray) -> tuple[int, int, int]:
+    """(C, H, W) of a batch-first 4-D (or 5-D: C, H, W of each depth slice) array."""
+    shape = array.shape
+    return (int(shape[1]), int(shape[-2]), int(shape[-1]))
+
+
+def value_range(array: np.ndarray) -> tuple[float, float]:
+    """(min, max) of batch 0, widened to a non-empty interval."""
+    lo, hi = float(np.min(array[0])), float(np.max(array[0]))
+    if hi <= lo:
+        hi = lo + 1.0
+    return (lo, hi)
+
+
+@dataclass
+class Clock:
+    """Appends events one after another and keeps the current time."""
+
+    now: float = 0.0
+    events: list[Event] = field(default_factory=list)
+
+    def add(
+        self, kind: str, target: str, duration: float, *, at: float | None = None, **data: Any
+    ) -> Event:
+        """Add an event starting now (or ``at``) without advancing the clock."""
+        event = Event(self.now if at is None else at, duration, kind, target, data)
+        self.events.append(event)
+        return event
+
+    def then(self, kind: str, target: str, duration: float, **data: Any) -> Event:
+        """Add an event starting now and advance the clock to its end."""
+        event = self.add(kind, target, duration, **data)
+        self.now = event.end
+        return event
+
+    def wait(self, seconds: float) -> None:
+        """Let time pass."""
+        self.now += seconds

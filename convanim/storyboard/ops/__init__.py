@@ -1,0 +1,19 @@
+"""Per-op visuals, registered by op type; ops without their own use :class:`OpVisual`."""
+
+from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.ops.windowed import PoolVisual, WindowedVisual
+
+VISUALS: dict[str, OpVisual] = {
+    "conv2d": WindowedVisual(),
+    "max_pool2d": PoolVisual(),
+    "avg_pool2d": PoolVisual(),
+}
+"""Op type -> its visual. Adding an op's animation means adding one entry here."""
+
+
+def visual_for(op_type: str) -> OpVisual:
+    """The visual of an op type (the generic one when it has none of its own)."""
+    return VISUALS.get(op_type, OpVisual())
+
+
+__all__ = ["VISUALS", "BuildContext", "OpVisual", "visual_for"]

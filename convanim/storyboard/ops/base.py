@@ -1,0 +1,76 @@
+"""What an op's visual contributes to the storyboard, and the context it builds into.
+
+Every op type has an :class:`OpVisual`: it says how the op's input and output blocks are coloured,
+what padding ring the input shows, what the output block is called, and plays the op's main act
+(kernel sweeps, channel moves, bar charts...) by adding actors and events to a
+:class:`BuildContext`. The core builder does the rest: layout, camera, overlays, pacing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from convanim.storyboard import palette
+from convanim.storyboard.common import Clock, chw, value_range
+from convanim.storyboard.pacing import Pacing
+from convanim.storyboard.timeline import Actor, Coloring
+
+if TYPE_CHECKING:
+    from convanim.engine import OpResult, Plan
+
+
+@dataclass
+class BuildContext:
+    """The timeline being built: actors so far, the clock, pacing and the spec's settings."""
+
+    plan: Plan
+    pacing: Pacing
+    animation: Any
+    clock: Clock = field(default_factory=Clock)
+    actors: list[Actor] = field(default_factory=list)
+
+    def add_actor(self, actor: Actor) -> Actor:
+        """Add an actor (ids must be unique) and return it."""
+        self.actors.append(actor)
+        return actor
+
+
+class OpVisual:
+    """Default visual of an op: the output appears channel by channel (no kernel to follow)."""
+
+    def groups(self, op: OpResult) -> int:
+        """Channel groups that get their own hue (1: no group colouring)."""
+        return int(getattr(op.spec, "groups", 1))
+
+    def input_coloring(self, op: OpResult) -> Coloring:
+        """Input channels: shades of the group hue (plain blue shades without groups)."""
+        channels = chw(op.input)[0]
+        groups = self.groups(op)
+        if groups > 1 and channels % groups == 0:
+            return Coloring("channels", palette.grouped_channel_hues(channels, groups))
+        return Coloring("channels", palette.channel_shades(palette.INPUT_HUE, channels))
+
+    def output_coloring(self, op: OpResult) -> Coloring:
+        """Output cells coloured by value, in the hue of their group (green without groups)."""
+        channels = chw(op.output)[0]
+        groups = self.groups(op)
+        if groups > 1 and channels % groups == 0:
+            per = channels // groups
+            hues = tuple(palette.group_hue(c // per, groups) for c in range(channels))
+        else:
+            hues = (palette.OUTPUT_HUE,) * channels
+        return Coloring("values", hues, value_range(op.output))
+
+    def padding(self, op: OpResult) -> tuple[int, int, int, int]:
+        """Padding ring (top, bottom, left, right) drawn around the input while this op plays."""
+        return (0, 0, 0, 0)
+
+    def caption(self, op: OpResult) -> str:
+        """Name written above the output block."""
+        return op.type
+
+    def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
+        """The op's main act, between the output block appearing and the final hold."""
+        channels = chw(op.output)[0]
+        ctx.clock.then("fill", out_id, ctx.pacing.fill * 1.5, channels=list(range(channels)))
