@@ -21,10 +21,8 @@ import numpy as np
 from manim import Camera, ManimColor, Mobject
 
 from convanim.render.layout import FRAME_HEIGHT, Layout, Viewport, blend
-from convanim.render.manim.draw_block import BlockDrawer
-from convanim.render.manim.draw_kernel import KernelDrawer
-from convanim.render.manim.draw_overlay import OverlayDrawer
-from convanim.render.manim.stage import Drawer, FrameFormat, Stage, source_array
+from convanim.render.manim.registry import DRAWERS
+from convanim.render.manim.stage import FrameFormat, Stage, source_array
 from convanim.render.projection import Projector
 from convanim.render.state import TimelineState
 from convanim.render.theme import THEMES
@@ -34,14 +32,6 @@ if TYPE_CHECKING:
     from convanim.engine import Plan
 
 __all__ = ["DRAWERS", "FrameFormat", "FrameRenderer"]
-
-DRAWERS: dict[str, type[Drawer]] = {
-    "block": BlockDrawer,
-    "kernel": KernelDrawer,
-    "overlay": OverlayDrawer,
-}
-"""Actor kind -> the drawer class that draws it. New op visuals register their actor kinds here."""
-
 
 class FrameRenderer:
     """Renders the frames of one Timeline."""
@@ -105,11 +95,10 @@ class FrameRenderer:
             if e.kind == "camera":
                 continue
             dynamic.add(e.target)
-            for key in ("output", "input"):
-                if e.kind in ("sweep",) and key == "output":
-                    dynamic.add(str(e.data[key]))
-            for extra in e.data.get("also", ()):
-                dynamic.add(str(extra))
+            if e.kind == "sweep":
+                dynamic.add(str(e.data["output"]))
+            # Events that change other actors too name them in data["also"].
+            dynamic.update(str(extra) for extra in e.data.get("also", ()))
         actor_ids = [a.id for a in self.timeline.actors]
         if moving_camera:
             static_ids: list[str] = []

@@ -1,0 +1,14 @@
+"""Actor kind -> drawer class. A new op visual with its own actor kind adds one line here."""
+
+from __future__ import annotations
+
+from convanim.render.manim.draw_block import BlockDrawer
+from convanim.render.manim.draw_kernel import KernelDrawer
+from convanim.render.manim.draw_overlay import OverlayDrawer
+from convanim.render.manim.stage import Drawer
+
+DRAWERS: dict[str, type[Drawer]] = {
+    "block": BlockDrawer,
+    "kernel": KernelDrawer,
+    "overlay": OverlayDrawer,
+}
