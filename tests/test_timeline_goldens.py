@@ -1,0 +1,43 @@
+"""Every scene's Timeline (renderer-independent, JSON) equals its stored golden.
+
+A change that alters what moves when shows up here as a readable JSON diff. After checking the
+change is intended (and looking at a rendered frame), rewrite with ``--update-goldens``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from convanim.engine import plan
+from convanim.spec import load
+from convanim.storyboard import build
+
+from .conftest import GOLDENS, SCENES
+
+SCENE_FILES = sorted(SCENES.glob("*.yaml"))
+TIMELINES = GOLDENS / "timelines"
+
+
+@pytest.mark.parametrize("scene", SCENE_FILES, ids=[p.stem for p in SCENE_FILES])
+def test_timeline_matches_golden(scene: Path, update_goldens: bool) -> None:
+    timeline = build(plan(load(scene)))
+    text = timeline.to_json() + "\n"
+    golden = TIMELINES / f"{scene.stem}.json"
+    if update_goldens or not golden.exists():
+        if not update_goldens:
+            pytest.fail(f"no golden for {scene.name}: run pytest --update-goldens to create it")
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        return
+    expected = json.loads(golden.read_text(encoding="utf-8"))
+    assert json.loads(text) == expected
+
+
+@pytest.mark.parametrize("scene", SCENE_FILES, ids=[p.stem for p in SCENE_FILES])
+def test_scene_is_well_paced(scene: Path) -> None:
+    """A spec with only input and ops must already give a 10-30 s video (the issue's pacing)."""
+    timeline = build(plan(load(scene)))
+    assert 8.0 <= timeline.duration <= 40.0, timeline.duration
