@@ -1,0 +1,195 @@
+"""Render speed: convanim against a plain-Manim baseline of the same standard convolution.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/render.py              # 480p15: baseline + three convanim scenes
+    .venv/bin/python benchmarks/render.py --hd         # also the convanim scenes at 1080p60
+    .venv/bin/python benchmarks/render.py --hd --baseline-hd   # and the baseline at 1080p60 (slow)
+
+Every case runs in its own child process (so peak memory is that case's own) and prints frames,
+wall seconds, ms per frame, peak RSS, and the ratio of ms per frame against the baseline measured
+in the same run. The baseline is written the plain way: one manim ``Cube`` per tensor element in a
+``ThreeDScene``, and the kernel box moved by one ``play`` per output position.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENES = {
+    "standard_conv": ROOT / "scenes" / "standard_conv.yaml",
+    "depthwise_separable": ROOT / "scenes" / "depthwise_separable.yaml",
+    "big_tensor": ROOT / "scenes" / "big_tensor.yaml",
+}
+QUALITY = {"l": (854, 480, 15), "h": (1920, 1080, 60)}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_baseline(quality: str, out_dir: Path) -> dict[str, float]:
+    """Plain Manim: 8×7×7 input and 8×5×5 output as one Cube each, one play per kernel position."""
+    import numpy as np
+    from manim import (
+        BLUE,
+        DEGREES,
+        GREEN,
+        WHITE,
+        YELLOW,
+        Cube,
+        ThreeDScene,
+        VGroup,
+        tempconfig,
+    )
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    width, height, fps = QUALITY[quality]
+    frames = [0]
+    original = CairoRenderer.add_frame
+
+    def counting_add_frame(self, frame, num_frames=1):  # type: ignore[no-untyped-def]
+        frames[0] += num_frames
+        return original(self, frame, num_frames)
+
+    CairoRenderer.add_frame = counting_add_frame  # type: ignore[method-assign]
+
+    class PlainConv(ThreeDScene):
+        def construct(self) -> None:
+            self.set_camera_orientation(phi=65 * DEGREES, theta=-50 * DEGREES, zoom=0.6)
+            size = 0.25
+
+            def block(c: int, h: int, w: int, color, shift) -> VGroup:  # type: ignore[no-untyped-def]
+                cubes = VGroup()
+                for k in range(c):
+                    for i in range(h):
+                        for j in range(w):
+                            cube = Cube(
+                                side_length=size,
+                                fill_color=color,
+                                fill_opacity=0.75,
+                                stroke_color=WHITE,
+                                stroke_width=1,
+                            )
+                            cube.move_to(np.array([j * size, -i * size, -k * size]) + shift)
+                            cubes.add(cube)
+                return cubes
+
+            left = np.array([-3.0, 1.0, 0.0])
+            right = np.array([1.5, 0.5, 0.0])
+            self.add(block(8, 7, 7, BLUE, left), block(8, 5, 5, GREEN, right))
+            kernel = Cube(side_length=size * 3, fill_color=YELLOW, fill_opacity=0.35)
+            kernel.stretch(8 / 3, 2)
+            kernel.move_to(left + np.array([size, -size, -3.5 * size]))
+            self.add(kernel)
+            for i in range(5):
+                for j in range(5):
+                    target = left + np.array([(j + 1) * size, -(i + 1) * size, -3.5 * size])
+                    self.play(kernel.animate.move_to(target), run_time=0.4)
+            self.wait(0.5)
+
+    config = {
+        "pixel_width": width,
+        "pixel_height": height,
+        "frame_rate": fps,
+        "media_dir": str(out_dir),
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "ERROR",
+        "write_to_movie": True,
+    }
+    started = time.perf_counter()
+    with tempconfig(config):
+        PlainConv().render()
+    seconds = time.perf_counter() - started
+    return {"frames": frames[0], "seconds": seconds, "rss_mb": _peak_rss_mb()}
+
+
+def run_convanim(scene: Path, quality: str, out_dir: Path) -> dict[str, float]:
+    """convanim's own render of a scene to MP4 (spec, engine, storyboard, frames, encoding)."""
+    sys.path.insert(0, str(ROOT))
+    from convanim.engine import plan
+    from convanim.output import QUALITIES
+    from convanim.render import RenderJob, render_plan
+    from convanim.spec import load
+
+    started = time.perf_counter()
+    spec = load(scene)
+    job = RenderJob(spec, out_dir / f"{scene.stem}.mp4", "mp4", QUALITIES[quality])
+    report = render_plan(plan(spec), job)
+    seconds = time.perf_counter() - started
+    return {"frames": report.frames, "seconds": seconds, "rss_mb": _peak_rss_mb()}
+
+
+def _child(case: str, quality: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        if case == "baseline":
+            return run_baseline(quality, Path(tmp))
+        return run_convanim(SCENES[case], quality, Path(tmp))
+
+
+def _spawn(case: str, quality: str) -> dict[str, float] | None:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", case, "--quality", quality],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        print(f"  {case} @ {quality}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the cases and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hd", action="store_true", help="also render convanim scenes at 1080p60")
+    parser.add_argument("--baseline-hd", action="store_true", help="also the baseline at 1080p60")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--quality", default="l", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child(args.child, args.quality)))
+        return 0
+
+    qualities = ["l", "h"] if args.hd else ["l"]
+    header = f"{'case':<22}{'quality':<9}{'frames':>7}{'wall s':>9}{'ms/frame':>10}{'RSS MB':>9}"
+    print(header + f"{'speed-up':>10}")
+    baseline: dict[str, float] = {}
+    for quality in qualities:
+        if quality == "l" or args.baseline_hd:
+            result = _spawn("baseline", quality)
+            if result:
+                ms = 1000 * result["seconds"] / max(result["frames"], 1)
+                baseline[quality] = ms
+                print(
+                    f"{'plain manim baseline':<22}{quality:<9}{result['frames']:>7.0f}"
+                    f"{result['seconds']:>9.1f}{ms:>10.1f}{result['rss_mb']:>9.0f}{'1.0×':>10}"
+                )
+        for case, path in SCENES.items():
+            if not path.exists():
+                print(f"{case:<22}{quality:<9}  (scene missing: {path.name})")
+                continue
+            result = _spawn(case, quality)
+            if not result:
+                continue
+            ms = 1000 * result["seconds"] / max(result["frames"], 1)
+            ratio = f"{baseline[quality] / ms:.1f}×" if quality in baseline else "-"
+            print(
+                f"{case:<22}{quality:<9}{result['frames']:>7.0f}{result['seconds']:>9.1f}"
+                f"{ms:>10.1f}{result['rss_mb']:>9.0f}{ratio:>10}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
