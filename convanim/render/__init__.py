@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from convanim.output import OutputReport, Quality
-
     from convanim.engine import Plan
+    from convanim.output import OutputReport, Quality
     from convanim.spec import SceneSpec
     from convanim.storyboard.timeline import Timeline
 
@@ -56,7 +55,6 @@ def render_plan(
 ) -> OutputReport:
     """Render a computed plan to ``job.output`` in ``job.format`` and return the output report."""
     from convanim.output import open_writer
-
     from convanim.render.manim.frames import FrameFormat, FrameRenderer
     from convanim.storyboard import build
 

@@ -25,11 +25,17 @@ SMALL_FOR_NUMBERS = 7
 """Numbers are drawn on cells (``show_values: true``) only when tensors are at most this wide."""
 
 
-def show_numbers(setting: object, *tensors: np.ndarray) -> bool:
-    """Numbers on cells: on request (``true``), and only where cells are big enough to read."""
-    if setting is True:
-        return all(max(chw(t)[1:]) <= SMALL_FOR_NUMBERS for t in tensors)
-    return False
+def show_numbers(setting: object, *tensors: np.ndarray) -> bool | str:
+    """Numbers on cells for tensors up to 7×7: ``True`` (asked for), ``"auto"`` or ``False``.
+
+    ``"auto"`` leaves the last word to the renderer, which draws them only where a cube face is
+    large enough in pixels to read a number (1080p, usually not 480p).
+    """
+    if setting not in (True, "auto"):
+        return False
+    if not all(max(chw(t)[1:]) <= SMALL_FOR_NUMBERS for t in tensors):
+        return False
+    return setting  # type: ignore[return-value]
 
 
 def op_overlays(op: OpResult) -> list[OverlayActor]:

@@ -61,7 +61,7 @@ class BlockActor:
     coloring: Coloring
     padding: tuple[int, int, int, int] = (0, 0, 0, 0)
     initially: str = "full"
-    values_on_cells: bool = False
+    values_on_cells: bool | str = False
     kind: str = field(default="block", init=False)
 
 

@@ -123,7 +123,9 @@ class BlockDrawer(Drawer):
         if any(padding):
             mobs.append(self._padding_ring(block, padding, vp, opacity))
         mobs.extend(self._block_labels(block, frame_quads, vp, opacity, padding))
-        if block.values_on_cells:
+        if block.values_on_cells is True or (
+            block.values_on_cells == "auto" and self._cell_pixels(block, vp) >= 34
+        ):
             mobs.extend(self._cell_numbers(block, revealed, vp, opacity))
         if len(self._block_cache) > 256:
             self._block_cache.clear()
@@ -198,6 +200,11 @@ class BlockDrawer(Drawer):
         for mob in (label, caption):
             set_opacity(mob, opacity)
         return [label, caption]
+
+    def _cell_pixels(self, block: BlockActor, vp: Viewport) -> float:
+        """Width of one cube face in pixels at this viewport (for ``show_values: auto``)."""
+        a = self._to_frame(block, np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), vp)
+        return float(np.linalg.norm(a[1] - a[0])) * self.fmt.width / self.fmt.frame_width
 
     def _cell_numbers(
         self, block: BlockActor, revealed: np.ndarray, vp: Viewport, opacity: float
