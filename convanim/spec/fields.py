@@ -32,6 +32,10 @@ __all__ = [
     "Padding3d",
     "BiasSource",
     "PositiveFloat",
+    "OptionalPair",
+    "OptionalPositiveInt",
+    "OptionalPositiveFloat",
+    "OptionalValueSource",
     "Number",
     "nested_shape",
 ]
@@ -193,6 +197,31 @@ NonNegativeTriple = Annotated[
     BeforeValidator(
         _tuple_of(3, _non_negative_int), json_schema_input_type=int | tuple[int, int, int]
     ),
+]
+
+
+def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``null`` or whatever ``parse`` accepts."""
+
+    def parse_optional(value: Any) -> Any:
+        return None if value is None else parse(value)
+
+    return parse_optional
+
+
+OptionalPair = Annotated[
+    tuple[int, int] | None,
+    BeforeValidator(
+        _optional(_tuple_of(2, _positive_int)),
+        json_schema_input_type=int | tuple[int, int] | None,
+    ),
+]
+OptionalPositiveInt = Annotated[
+    int | None, BeforeValidator(_optional(_positive_int), json_schema_input_type=int | None)
+]
+OptionalPositiveFloat = Annotated[
+    float | None,
+    BeforeValidator(_optional(_positive_float), json_schema_input_type=float | None),
 ]
 
 _PAD_WORDS = ("same", "valid")
@@ -368,6 +397,18 @@ def _bias(value: Any) -> Any:
             )
         return _check_nested(value)
     raise FieldProblem(f"expected true, false or a list of numbers, got {describe(value)}")
+
+
+OptionalValueSource = Annotated[
+    str | NestedValues | None,
+    BeforeValidator(
+        _optional(_value_source),
+        json_schema_input_type=Literal["random", "zeros", "ones", "arange"]
+        | str
+        | list[Any]
+        | None,
+    ),
+]
 
 
 #: ``true`` (random, seeded), ``false`` (no bias) or one number per output channel.

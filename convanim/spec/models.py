@@ -21,6 +21,10 @@ from convanim.spec.fields import (
     NonNegativeInt,
     NonNegativePair,
     Number,
+    OptionalPair,
+    OptionalPositiveFloat,
+    OptionalPositiveInt,
+    OptionalValueSource,
     Padding2d,
     Padding3d,
     Pair,
@@ -267,7 +271,7 @@ class MaxPool2dSpec(_Model):
         description="Op type: 2-D max pooling (torch.nn.MaxPool2d)."
     )
     kernel_size: Pair = Field(description="Window size: an int or [kh, kw].")
-    stride: Pair | None = Field(
+    stride: OptionalPair = Field(
         default=None, description="Stride: an int or pair; default (null) = kernel_size."
     )
     padding: NonNegativePair = Field(
@@ -288,7 +292,7 @@ class AvgPool2dSpec(_Model):
         description="Op type: 2-D average pooling (torch.nn.AvgPool2d)."
     )
     kernel_size: Pair = Field(description="Window size: an int or [kh, kw].")
-    stride: Pair | None = Field(
+    stride: OptionalPair = Field(
         default=None, description="Stride: an int or pair; default (null) = kernel_size."
     )
     padding: NonNegativePair = Field(
@@ -302,7 +306,7 @@ class AvgPool2dSpec(_Model):
     count_include_pad: StrictBool = Field(
         default=True, description="Count padding zeros in the divisor."
     )
-    divisor_override: PositiveInt | None = Field(
+    divisor_override: OptionalPositiveInt = Field(
         default=None, description="Divide every window sum by this number instead."
     )
 
@@ -345,7 +349,7 @@ class DeformConv2dSpec(_Model):
             "random (uniform in [-1, 1]) | zeros | ones | arange | nested list | .npy path."
         ),
     )
-    mask: ValueSource | None = Field(
+    mask: OptionalValueSource = Field(
         default=None,
         description=(
             "Optional modulation mask, shape (N, offset_groups*kh*kw, H_out, W_out): "
@@ -455,7 +459,7 @@ class AnimationSpec(_Model):
     full_positions: NonNegativeInt = Field(
         default=3, description="Kernel window positions played in full before fast-forwarding."
     )
-    op_duration: PositiveFloat | None = Field(
+    op_duration: OptionalPositiveFloat = Field(
         default=None, description="Seconds per op; null = automatic pacing."
     )
     channels: Annotated[
