@@ -138,7 +138,8 @@ def bilinear_sample(x: FloatArray, points: FloatArray) -> FloatArray:
         valid = inside & (yi >= 0) & (yi <= h - 1) & (xi >= 0) & (xi <= w - 1)
         idx = np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1)
         values = np.take_along_axis(flat, idx[:, :, None, :], axis=-1)
-        out += np.where(valid, weight, 0.0)[:, :, None, :] * values
+        values *= np.where(valid, weight, 0.0)[:, :, None, :]
+        out += values
     return out
 
 
