@@ -199,9 +199,15 @@ class _Checker:
         assert kernel is not None and pads is not None
         padded = [in_shape[2 + i] + pads[2 * i] + pads[2 * i + 1] for i in range(len(kernel))]
         noun = "window" if op.type in ("max_pool2d", "avg_pool2d") else "kernel"
+        dilation = shapes.op_dilation(op)
+        assert dilation is not None
+        what = f"the {_dims(kernel)} {noun}"
+        if any(d != 1 for d in dilation):
+            span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+            what += f" with dilation {list(dilation)} (spanning {_dims(span)})"
         raise self.fail(
             (*at, "kernel_size"),
-            f"the {_dims(kernel)} {noun} does not fit in the padded {_dims(padded)} input: "
+            f"{what} does not fit in the padded {_dims(padded)} input: "
             f"{formula}; use a smaller {noun}, more padding or a larger input",
         )
 
