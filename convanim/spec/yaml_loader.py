@@ -99,11 +99,17 @@ class _Builder:
     def build(self, node: Node, path: YamlPath) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise self.fail(
-                node,
-                (),
+            top = path[:1]
+            line, col = self.positions.get(
+                top, (node.start_mark.line + 1, node.start_mark.column + 1)
+            )
+            raise SpecError(
                 f"the document expands to more than {MAX_NODES:,} YAML nodes (anchors and "
                 "aliases repeated too many times); write the values out or use a .npy file",
+                file=self.file,
+                line=line,
+                col=col,
+                path=format_path(top) or None,
             )
         if len(path) > MAX_DEPTH:
             raise self.fail(node, path, f"nested deeper than {MAX_DEPTH} levels")
@@ -259,10 +265,27 @@ def _single_node(loader: _Loader, file: str) -> Node | None:
     return node
 
 
+#: PyYAML's wording -> plain words, for the problems people hit most.
+_FRIENDLY = (
+    ("expected <block end>, but found", "this line is indented differently from the lines above"),
+    (
+        "mapping values are not allowed here",
+        "unexpected ':' (check the indentation, or quote the text)",
+    ),
+    (
+        "found character '\\t' that cannot start any token",
+        "tabs are not allowed; indent with spaces",
+    ),
+)
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> SpecError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
-    if exc.context:
+    friendly = next((words for start, words in _FRIENDLY if problem.startswith(start)), None)
+    if friendly is not None:
+        problem = friendly
+    elif exc.context:
         problem = f"{problem} ({exc.context})"
     problem = " ".join(problem.split())
     return SpecError(
