@@ -468,3 +468,78 @@ def test_loads_names_the_given_filename() -> None:
     assert str(info.value) == (
         "lesson.yaml:2:6: ops: the ops list is empty; add at least one op, e.g. '- type: conv2d'"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# bounded fuzzing: any document gives a spec or a clean SpecError, never another exception
+# ---------------------------------------------------------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+_ALPHABET = "abcdefgilmnoprstuvwxyz_0123456789-.:[]{},!&*#'\" \n\t"
+
+
+def _load_or_spec_error(text: str) -> None:
+    try:
+        loads(text, filename="fuzz.yaml")
+    except SpecError as exc:
+        message = str(exc)
+        assert message.startswith("fuzz.yaml")
+        assert "Traceback" not in message and "pydantic" not in message.lower()
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(GOOD)), st.integers(0, 3), st.text(_ALPHABET, max_size=6)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_fuzz_mutated_spec_text(edits: list[tuple[int, int, str]]) -> None:
+    text = GOOD
+    for position, cut, insert in edits:
+        text = text[:position] + insert + text[position + cut :]
+    _load_or_spec_error(text)
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["random", "zeros", "same", "valid", "conv2d", "x.npy", "first", "dark"]),
+)
+_keys = st.sampled_from(
+    ["type", "out_channels", "kernel_size", "stride", "padding", "groups", "bias", "weight",
+     "values", "shape", "seed", "output_padding", "reduction", "mask", "offset", "dilation",
+     "ceil_mode", "name", "channels", "kernal_size"]
+)  # fmt: skip
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=5)),
+    max_leaves=20,
+)
+_op_types = st.sampled_from(
+    ["conv2d", "conv_transpose2d", "conv3d", "max_pool2d", "avg_pool2d", "channel_shuffle",
+     "deform_conv2d", "squeeze_excitation"]
+)  # fmt: skip
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(
+    shape=st.lists(st.integers(-1, 9), min_size=2, max_size=6),
+    ops=st.lists(
+        st.fixed_dictionaries({"type": _op_types}, optional={}).flatmap(
+            lambda base: st.dictionaries(_keys, _values, max_size=5).map(lambda d: {**d, **base})
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_fuzz_structured_specs(shape: list[int], ops: list[dict[str, object]]) -> None:
+    import yaml
+
+    text = yaml.safe_dump({"input": {"shape": shape}, "ops": ops}, allow_unicode=True)
+    _load_or_spec_error(text)
