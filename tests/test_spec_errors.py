@@ -237,6 +237,35 @@ CASES: list[tuple[str, str, str]] = [
         "kh, kw), got (1, 3)",
     ),
     (
+        "offset-wrong-shape",
+        "input: {shape: [4, 5, 5]}\n"
+        "ops:\n"
+        "  - type: deform_conv2d\n"
+        "    out_channels: 2\n"
+        "    kernel_size: 3\n"
+        "    offset: zeros\n"
+        "    mask: [[[1, 2], [3, 4]]]\n",
+        "7:11: ops[0].mask: expected shape (1, 9, 3, 3) or (9, 3, 3) (N, offset_groups*kh*kw, "
+        "H_out, W_out), got (1, 2, 2)",
+    ),
+    (
+        "se-weight-wrong-shape",
+        "input: {shape: [8, 5, 5]}\n"
+        "ops:\n"
+        "  - type: squeeze_excitation\n"
+        "    fc2_weight: [[1, 2, 3]]\n",
+        "4:17: ops[0].fc2_weight: expected shape (8, 2) (channels, hidden), got (1, 3)",
+    ),
+    (
+        "conv3d-after-a-2d-op",
+        "input: {shape: [4, 6, 6]}\n"
+        "ops:\n"
+        "  - {type: conv2d, out_channels: 4, kernel_size: 3}\n"
+        "  - {type: conv3d, out_channels: 4, kernel_size: 3}\n",
+        "4:12: ops[1].type: conv3d needs a 5-D input (N, C, D, H, W); its input, the output of "
+        "ops[0], is 4-D (1, 4, 4, 4)",
+    ),
+    (
         "bias-wrong-length",
         GOOD.replace("bias: true", "bias: [1, 2, 3]"),
         "12:11: ops[0].bias: expected 8 values (one per output channel), got 3",
