@@ -74,7 +74,11 @@ def blend(a: Viewport, b: Viewport, u: float) -> Viewport:
 
 
 class Layout:
-    """Slot anchors of every block and the framing of any set of slots."""
+    """Slot anchors of every block and the framing of any set of slots.
+
+    ``gaps[s]`` widens the space before slot s by that many scene units (about cell pitches),
+    for op visuals that draw between two blocks (a bar chart, a matrix of channels).
+    """
 
     LABEL_BAND = 0.5
     """Frame units kept free above and below blocks for their caption and shape label."""
@@ -85,8 +89,10 @@ class Layout:
         projector: Projector,
         frame_width: float,
         has_title: bool,
+        gaps: dict[int, float] | None = None,
     ) -> None:
         self.projector = projector
+        gaps = gaps or {}
         self.frame_width = frame_width
         half_w = frame_width / 2
         top = FRAME_HEIGHT / 2 - (0.95 if has_title else 0.35)
@@ -103,7 +109,7 @@ class Layout:
         for i, slot in enumerate(ordered):
             x0, x1, _, _ = self.local_boxes[slot]
             if i:
-                x += -x0
+                x += -x0 + gaps.get(slot, 0.0)
             self.anchors[slot] = np.array([x, 0.0])
             x += x1 + spacing
 

@@ -50,7 +50,11 @@ class FrameRenderer:
         projector = projector or Projector()
         blocks = [a for a in timeline.actors if isinstance(a, BlockActor)]
         self.state = TimelineState(timeline)
-        self.layout = Layout(blocks, projector, fmt.frame_width, bool(timeline.title))
+        # Actors that draw between two blocks reserve room there: ``gap_slot`` and ``gap``.
+        gaps = {
+            int(a.gap_slot): float(a.gap) for a in timeline.actors if hasattr(a, "gap_slot")
+        }
+        self.layout = Layout(blocks, projector, fmt.frame_width, bool(timeline.title), gaps)
         self.stage = Stage(
             timeline=timeline,
             plan=plan,

@@ -34,12 +34,23 @@ class FrameFormat:
 
 
 def source_array(plan: Plan, source: str) -> np.ndarray:
-    """The (C, H, W) array of batch 0 that a block shows (``"input"`` or ``"ops[k].output"``)."""
+    """The (C, H, W) array of batch 0 that a block shows.
+
+    ``source`` is ``"input"``, ``"ops[k].output"``, ``"ops[k].input"`` or ``"ops[k].trace.NAME"``:
+    an array held by op k's trace, or a method of it applied to op k's input (e.g. the
+    zero-inserted input ``direct_input`` of a transposed conv).
+    """
     if source == "input":
         arr = plan.input
     else:
         index = int(source.split("[")[1].split("]")[0])
-        arr = plan.ops[index].output
+        op = plan.ops[index]
+        attr = source.split("].", 1)[1]
+        if attr.startswith("trace."):
+            found = getattr(op.trace, attr[len("trace.") :])
+            arr = found(op.input) if callable(found) else found
+        else:
+            arr = op.input if attr == "input" else op.output
     arr = np.asarray(arr)[0]
     if arr.ndim == 4:  # conv3d volumes: show the middle depth slice per channel
         arr = arr[:, arr.shape[1] // 2]
