@@ -103,5 +103,14 @@ def inspect_command(spec_path: Path, as_json: bool, values: bool) -> None:
     click.echo(format_plan(the_plan))
 
 
+def _register_commands() -> None:
+    from convanim.render_command import render_command
+
+    main.add_command(render_command)
+
+
+_register_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -100,8 +100,11 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         op_start, first_event = clock.now, len(clock.events)
         if k > 0:
             clock.then("camera", "view", pacing.camera, slots=[k, k + 1])
-            coloring = visual.input_coloring(op)
-            clock.add("recolor", in_id, pacing.show / 2, coloring=coloring.__dict__)
+            if visual.groups(op) > 1:
+                # Group hues matter for this op; otherwise the block keeps the colours of the
+                # values just computed, so the chain reads as one flow.
+                coloring = visual.input_coloring(op)
+                clock.add("recolor", in_id, pacing.show / 2, coloring=coloring.__dict__)
             clock.then("pad", in_id, pacing.show / 2, padding=list(visual.padding(op)))
         out_block = BlockActor(
             id=out_id,

@@ -40,10 +40,11 @@ class WindowedVisual(OpVisual):
             name = f"group conv (g={groups})"
         else:
             name = "conv2d"
-        dilation = tuple(spec.dilation)  # type: ignore[union-attr]
-        if dilation != (1, 1):
-            name += f" (dilation {dilation[0]})" if dilation[0] == dilation[1] else f" {dilation}"
-        return f"{name} {kh}×{kw}"
+        text = f"{name} {kh}×{kw}"
+        dh, dw = tuple(spec.dilation)  # type: ignore[union-attr]
+        if (dh, dw) != (1, 1):
+            text += f", dilation {dh}" if dh == dw else f", dilation {dh}×{dw}"
+        return text
 
     def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
         """The caption of one fully played step, with the real output value."""
