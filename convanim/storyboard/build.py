@@ -66,7 +66,11 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         Base durations; the spec's ``animation.op_duration`` rescales each op to that length.
     """
     spec = plan.spec
-    ctx = BuildContext(plan=plan, pacing=pacing or Pacing(), animation=spec.animation)
+    base = pacing or Pacing()
+    explicit_full = "full_positions" in spec.animation.model_fields_set
+    if explicit_full:
+        base = replace(base, full_positions=int(spec.animation.full_positions))
+    ctx = BuildContext(plan=plan, pacing=base, animation=spec.animation)
     clock, pacing = ctx.clock, ctx.pacing
 
     if spec.title:
@@ -96,6 +100,11 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     for op in plan.ops:
         visual = visual_for(op.type)
         k = op.index
+        if k > 0:
+            later = base.for_later_op()
+            if explicit_full:
+                later = replace(later, full_positions=base.full_positions)
+            ctx.pacing = pacing = later
         in_id, out_id = f"t{k}", f"t{k + 1}"
         op_start, first_event = clock.now, len(clock.events)
         if k > 0:

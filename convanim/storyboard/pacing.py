@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -19,5 +19,18 @@ class Pacing:
     other_group_max: float = 1.6
     fill: float = 1.0
     hold: float = 1.2
-    end_hold: float = 1.5
+    end_hold: float = 2.0
     max_swept_groups: int = 4
+    full_positions: int = 3
+    """Window positions played in full (the spec's ``animation.full_positions`` overrides it)."""
+
+    def for_later_op(self) -> Pacing:
+        """Brisker pacing for the second and later ops of a chain (keeps chains within ~30 s)."""
+        return replace(
+            self,
+            fast_max=3.0,
+            other_group_max=1.2,
+            max_swept_groups=2,
+            hold=0.8,
+            full_positions=min(self.full_positions, 1),
+        )

@@ -1,12 +1,14 @@
 """Per-op visuals, registered by op type; ops without their own use :class:`OpVisual`."""
 
 from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.ops.shuffle import ShuffleVisual
 from convanim.storyboard.ops.windowed import PoolVisual, WindowedVisual
 
 VISUALS: dict[str, OpVisual] = {
     "conv2d": WindowedVisual(),
     "max_pool2d": PoolVisual(),
     "avg_pool2d": PoolVisual(),
+    "channel_shuffle": ShuffleVisual(),
 }
 """Op type -> its visual. Adding an op's animation means adding one entry here."""
 

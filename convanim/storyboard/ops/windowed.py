@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class WindowedVisual(OpVisual):
     """A kernel box sweeps the first output channel of each group; other channels fill at once.
 
-    The first ``animation.full_positions`` positions play in full (beams, the equation of the
+    The first ``pacing.full_positions`` positions play in full (beams, the equation of the
     step); the rest fast-forward within a time budget, visiting evenly spaced positions.
     """
 
@@ -96,7 +96,7 @@ class WindowedVisual(OpVisual):
         out_c, out_h, out_w = chw(op.output)
         positions = out_h * out_w
         swept = self.swept_channels(ctx, op)
-        full = max(0, min(int(ctx.animation.full_positions), positions))
+        full = max(0, min(pacing.full_positions, positions))
         for n, co in enumerate(swept):
             common = dict(input=in_id, output=out_id, out_channel=co)
             start = 0

@@ -1,0 +1,109 @@
+"""channel_shuffle (ShuffleNet): channels fly through the (groups, C/groups) matrix, transposed.
+
+The input's channels are coloured by group. Each channel is a slab that lifts out of the input
+into a ``groups × C/groups`` matrix (the reshape) drawn between the blocks, the matrix transposes
+to ``C/groups × groups``, and reading it row by row (the flatten) sends every slab to its output
+channel. The output keeps each channel's original colour, so every group of the output visibly
+holds channels of every colour. The permutation is the engine's (``op.trace.perm``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from convanim.storyboard.common import chw
+from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.timeline import Coloring
+
+if TYPE_CHECKING:
+    from convanim.engine import OpResult
+
+PHASES = ("reshape", "transpose", "flatten")
+"""The three moves of a shuffle, in order (event kind ``shuffle``, ``data["phase"]``)."""
+PHASE_SECONDS = {"reshape": 1.8, "transpose": 1.6, "flatten": 2.2}
+PHASE_PAUSE = 0.7
+
+
+@dataclass(frozen=True)
+class ShuffleActor:
+    """Channel slabs moving from block ``input`` to block ``output``.
+
+    ``perm[j]`` is the input channel that output channel j takes; ``hues[c]`` the colour of
+    input channel c. ``gap`` scene units are kept free before slot ``gap_slot`` for the matrix.
+    """
+
+    id: str
+    input: str
+    output: str
+    groups: int
+    perm: tuple[int, ...]
+    hues: tuple[str, ...]
+    gap_slot: int
+    gap: float
+    kind: str = field(default="shuffle", init=False)
+
+
+def shuffle_gap(shape: tuple[int, int, int]) -> float:
+    """Free space (scene units) between the blocks for the channel matrix."""
+    c, h, w = shape
+    return float(max(h, w) + 0.45 * c + 2.0)
+
+
+class ShuffleVisual(OpVisual):
+    """Channels fly to their new places through the reshape/transpose/flatten."""
+
+    def output_coloring(self, op: OpResult) -> Coloring:
+        """Every output channel keeps the colour of the input channel it came from."""
+        hues = self.input_coloring(op).hues
+        perm = [int(p) for p in op.trace.perm]  # type: ignore[union-attr]
+        return Coloring("channels", tuple(hues[p] for p in perm))
+
+    def caption(self, op: OpResult) -> str:
+        """``channel shuffle (g=3)``."""
+        return f"channel shuffle (g={int(op.trace.groups)})"  # type: ignore[union-attr]
+
+    def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
+        """Reshape, transpose, flatten; then the output block takes the slabs' place."""
+        clock = ctx.clock
+        trace = op.trace
+        perm = tuple(int(p) for p in trace.perm)  # type: ignore[union-attr]
+        groups = int(trace.groups)  # type: ignore[union-attr]
+        shape = chw(op.input)
+        channels = shape[0]
+        per = channels // groups
+        actor = ShuffleActor(
+            id=f"shuffle{op.index}",
+            input=in_id,
+            output=out_id,
+            groups=groups,
+            perm=perm,
+            hues=self.input_coloring(op).hues,
+            gap_slot=op.index + 1,
+            gap=shuffle_gap(shape),
+        )
+        ctx.add_actor(actor)
+        texts = {
+            "reshape": f"reshape: {channels} channels -> ({groups} groups, {per})",
+            "transpose": f"transpose: ({groups}, {per}) -> ({per}, {groups})",
+            "flatten": "flatten: out[j] = in[perm[j]],  perm = " + _short_list(perm),
+        }
+        clock.add("show", actor.id, 0.3)
+        for n, phase in enumerate(PHASES):
+            clock.add("caption", "caption", 0.0, text=texts[phase])
+            data: dict[str, object] = {"phase": phase, "step": n + 1}
+            if phase == "flatten":
+                data["perm"] = list(perm)
+            clock.then("shuffle", actor.id, PHASE_SECONDS[phase], **data)
+            clock.wait(PHASE_PAUSE if phase != "flatten" else 0.0)
+        clock.add("fill", out_id, 0.0, channels=list(range(channels)))
+        clock.then("hide", actor.id, 0.0)
+        clock.wait(0.6)
+        clock.add("caption", "caption", 0.0, text="")
+
+
+def _short_list(values: tuple[int, ...], limit: int = 16) -> str:
+    """``[0, 4, 8, ...]`` with at most ``limit`` entries written out."""
+    if len(values) <= limit:
+        return "[" + ", ".join(map(str, values)) + "]"
+    return "[" + ", ".join(map(str, values[:limit])) + ", …]"

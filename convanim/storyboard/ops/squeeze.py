@@ -1,0 +1,109 @@
+"""squeeze_excitation: squeeze to a column of channel means, two FC layers, re-weight channels.
+
+A chart drawn between the input and output blocks tells the computation with the engine's real
+numbers (``op.trace``: squeezed, hidden, scale): every channel's slab flies into a column of C
+cells holding its mean (squeeze), FC1 + ReLU gives the small hidden column, FC2 + sigmoid gives
+one weight in (0, 1) per channel as a bar, and the output block fills channel by channel with
+``x[c] * w[c]`` coloured on the input's own value scale, so weak channels fade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from convanim.storyboard import palette
+from convanim.storyboard.common import chw, fmt_value, value_range
+from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.timeline import Coloring
+
+if TYPE_CHECKING:
+    from convanim.engine import OpResult
+
+PHASES = ("squeeze", "fc1", "fc2", "scale")
+"""The four steps of SE, in order (event kind ``se``, ``data["phase"]``)."""
+PHASE_SECONDS = {"squeeze": 2.2, "fc1": 1.6, "fc2": 1.8, "scale": 2.6}
+PHASE_PAUSE = 0.6
+
+
+@dataclass(frozen=True)
+class SEChartActor:
+    """The squeeze/excitation chart of op ``op`` between blocks ``input`` and ``output``."""
+
+    id: str
+    op: int
+    input: str
+    output: str
+    channels: int
+    hidden: int
+    hue: str
+    gap_slot: int
+    gap: float
+    kind: str = field(default="se_chart", init=False)
+
+
+def chart_gap(shape: tuple[int, int, int]) -> float:
+    """Free space (scene units) between the blocks for the chart."""
+    c, h, w = shape
+    return float(1.4 * max(h, w) + 0.5 * c + 6.0)
+
+
+class SqueezeExcitationVisual(OpVisual):
+    """Squeeze, FC1 + ReLU, FC2 + sigmoid, then every channel scaled by its weight."""
+
+    def input_coloring(self, op: OpResult) -> Coloring:
+        """Input cells coloured by value (the scale the output is shown on too)."""
+        channels = chw(op.input)[0]
+        return Coloring("values", (palette.INPUT_HUE,) * channels, value_range(op.input))
+
+    def output_coloring(self, op: OpResult) -> Coloring:
+        """``x * w`` on the input's value scale: a channel with a small weight fades."""
+        channels = chw(op.output)[0]
+        return Coloring("values", (palette.INPUT_HUE,) * channels, value_range(op.input))
+
+    def caption(self, op: OpResult) -> str:
+        """``squeeze-excitation (r=4)``."""
+        return f"squeeze-excitation (r={int(op.spec.reduction)})"  # type: ignore[union-attr]
+
+    def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
+        """The chart's four phases; the output block fills during the last one."""
+        clock = ctx.clock
+        trace = op.trace
+        shape = chw(op.input)
+        channels = shape[0]
+        squeezed = [float(v) for v in trace.squeezed[0]]  # type: ignore[union-attr]
+        hidden = [float(v) for v in trace.hidden[0]]  # type: ignore[union-attr]
+        scale = [float(v) for v in trace.scale[0]]  # type: ignore[union-attr]
+        actor = SEChartActor(
+            id=f"se{op.index}",
+            op=op.index,
+            input=in_id,
+            output=out_id,
+            channels=channels,
+            hidden=len(hidden),
+            hue=palette.INPUT_HUE,
+            gap_slot=op.index + 1,
+            gap=chart_gap(shape),
+        )
+        ctx.add_actor(actor)
+        h, w = shape[1], shape[2]
+        texts = {
+            "squeeze": f"squeeze: s[c] = mean of the {h}×{w} cells of channel c",
+            "fc1": f"excite: h = ReLU(FC1 s),  FC1: {channels} -> {len(hidden)}",
+            "fc2": f"w = sigmoid(FC2 h),  FC2: {len(hidden)} -> {channels},  w[0] = "
+            + fmt_value(scale[0]),
+            "scale": "scale: out[c] = x[c] × w[c]",
+        }
+        values = {"squeeze": squeezed, "fc1": hidden, "fc2": scale}
+        clock.add("show", actor.id, 0.3)
+        for phase in PHASES:
+            clock.add("caption", "caption", 0.0, text=texts[phase])
+            data: dict[str, object] = {"phase": phase}
+            if phase in values:
+                data["values"] = values[phase]
+            if phase == "scale":
+                data["also"] = [out_id]
+                clock.add("fill", out_id, PHASE_SECONDS[phase], channels=list(range(channels)))
+            clock.then("se", actor.id, PHASE_SECONDS[phase], **data)
+            clock.wait(PHASE_PAUSE)
+        clock.add("caption", "caption", 0.0, text="")

@@ -1,0 +1,105 @@
+"""The storyboard tells the real computation: sweeps cover every position, captions carry values."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from convanim.engine import plan
+from convanim.spec import loads
+from convanim.storyboard import build
+from convanim.storyboard.common import fmt_value
+
+from .conftest import SCENES
+
+STANDARD = """
+title: t
+input: {shape: [4, 6, 6]}
+ops:
+  - {type: conv2d, out_channels: 3, kernel_size: 3}
+"""
+
+
+def _timeline(text: str):  # type: ignore[no-untyped-def]
+    the_plan = plan(loads(text))
+    return the_plan, build(the_plan)
+
+
+def test_first_channel_sweep_covers_every_output_position_once() -> None:
+    the_plan, tl = _timeline(STANDARD)
+    sweeps = [e for e in tl.events if e.kind == "sweep" and e.data["out_channel"] == 0]
+    covered = []
+    for e in sweeps:
+        covered.extend(range(e.data["first"], e.data["first"] + e.data["count"]))
+    assert covered == list(range(4 * 4))
+    assert [e.data["detail"] for e in sweeps[:3]] == [True, True, True]
+    fills = [e for e in tl.events if e.kind == "fill"]
+    assert fills and fills[0].data["channels"] == [1, 2]
+
+
+def test_step_captions_show_the_engine_values() -> None:
+    the_plan, tl = _timeline(STANDARD)
+    captions = [e.data["text"] for e in tl.events if e.kind == "caption" and e.data["text"]]
+    out = the_plan.ops[0].output
+    assert captions[0].endswith(fmt_value(float(out[0, 0, 0, 0])))
+    assert captions[1].startswith("out[0,0,1]")
+    assert captions[1].endswith(fmt_value(float(out[0, 0, 0, 1])))
+
+
+def test_full_positions_and_all_channels() -> None:
+    _, tl = _timeline(STANDARD + "animation: {full_positions: 0, channels: all}\n")
+    sweeps = [e for e in tl.events if e.kind == "sweep"]
+    assert not any(e.data["detail"] for e in sweeps)
+    assert sorted({e.data["out_channel"] for e in sweeps}) == [0, 1, 2]
+    assert not [e for e in tl.events if e.kind == "fill"]
+
+
+def test_op_duration_rescales_an_op() -> None:
+    _, tl = _timeline(STANDARD + "animation: {op_duration: 6}\n")
+    show_input = next(e for e in tl.events if e.kind == "show" and e.target == "t0")
+    assert tl.duration == pytest.approx(show_input.end + 6.0, abs=1e-3)
+
+
+def test_groups_get_their_own_hues_and_kernel_depth() -> None:
+    _, tl = _timeline(
+        "input: {shape: [4, 5, 5]}\n"
+        "ops:\n  - {type: conv2d, out_channels: 4, kernel_size: 3, groups: 2}\n"
+    )
+    data = json.loads(tl.to_json())
+    kernel = next(a for a in data["actors"] if a["kind"] == "kernel")
+    assert kernel["channel_ranges"] == [[0, 2], [2, 4]]
+    assert len(set(kernel["group_hues"])) == 2
+    inp = next(a for a in data["actors"] if a["id"] == "t0")
+    hues = inp["coloring"]["hues"]
+    assert hues[0] != hues[2]  # channels of different groups differ
+    swept = {e["data"]["out_channel"] for e in data["events"] if e["kind"] == "sweep"}
+    assert swept == {0, 2}  # the first kernel of each group
+
+
+def test_padding_ring_matches_the_trace() -> None:
+    the_plan, tl = _timeline(
+        "input: {shape: [1, 6, 6]}\n"
+        "ops:\n  - {type: conv2d, out_channels: 1, kernel_size: 4, padding: same}\n"
+    )
+    inp = tl.actor("t0")
+    assert inp.padding == (1, 2, 1, 2)
+    assert tuple(the_plan.ops[0].trace.padding) == (1, 2, 1, 2)
+
+
+@pytest.mark.parametrize("name", ["standard_conv", "depthwise_separable", "spatially_separable"])
+def test_timeline_is_json_and_deterministic(name: str) -> None:
+    spec_text = (SCENES / f"{name}.yaml").read_text()
+    a = build(plan(loads(spec_text))).to_json()
+    b = build(plan(loads(spec_text))).to_json()
+    assert a == b
+    assert json.loads(a)["version"] == 1
+
+
+def test_chain_moves_the_camera_to_each_op() -> None:
+    the_plan = plan(loads((SCENES / "depthwise_separable.yaml").read_text()))
+    tl = build(the_plan)
+    cams = [e.data["slots"] for e in tl.events if e.kind == "camera"]
+    assert cams == [[0, 1], [1, 2]]
+    assert np.isclose(tl.duration, max(e.end for e in tl.events) + 1.5, atol=1.6)
