@@ -5,10 +5,14 @@ from __future__ import annotations
 from convanim.render.manim.draw_block import BlockDrawer
 from convanim.render.manim.draw_kernel import KernelDrawer
 from convanim.render.manim.draw_overlay import OverlayDrawer
+from convanim.render.manim.draw_se import SEChartDrawer
+from convanim.render.manim.draw_shuffle import ShuffleDrawer
 from convanim.render.manim.stage import Drawer
 
 DRAWERS: dict[str, type[Drawer]] = {
     "block": BlockDrawer,
     "kernel": KernelDrawer,
     "overlay": OverlayDrawer,
+    "shuffle": ShuffleDrawer,
+    "se_chart": SEChartDrawer,
 }

@@ -2,6 +2,7 @@
 
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.ops.shuffle import ShuffleVisual
+from convanim.storyboard.ops.squeeze import SqueezeExcitationVisual
 from convanim.storyboard.ops.windowed import PoolVisual, WindowedVisual
 
 VISUALS: dict[str, OpVisual] = {
@@ -9,6 +10,7 @@ VISUALS: dict[str, OpVisual] = {
     "max_pool2d": PoolVisual(),
     "avg_pool2d": PoolVisual(),
     "channel_shuffle": ShuffleVisual(),
+    "squeeze_excitation": SqueezeExcitationVisual(),
 }
 """Op type -> its visual. Adding an op's animation means adding one entry here."""
 

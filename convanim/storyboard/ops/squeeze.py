@@ -45,7 +45,7 @@ class SEChartActor:
 def chart_gap(shape: tuple[int, int, int]) -> float:
     """Free space (scene units) between the blocks for the chart."""
     c, h, w = shape
-    return float(1.4 * max(h, w) + 0.5 * c + 6.0)
+    return float(1.6 * max(h, w) + 0.5 * c + 7.0)
 
 
 class SqueezeExcitationVisual(OpVisual):
@@ -62,8 +62,8 @@ class SqueezeExcitationVisual(OpVisual):
         return Coloring("values", (palette.INPUT_HUE,) * channels, value_range(op.input))
 
     def caption(self, op: OpResult) -> str:
-        """``squeeze-excitation (r=4)``."""
-        return f"squeeze-excitation (r={int(op.spec.reduction)})"  # type: ignore[union-attr]
+        """``SE (r=4)``."""
+        return f"SE (r={int(op.spec.reduction)})"  # type: ignore[union-attr]
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """The chart's four phases; the output block fills during the last one."""

@@ -1,0 +1,233 @@
+"""Drawing the squeeze-and-excitation chart between the input and output blocks.
+
+The chart is laid out in its own units (one row per channel, pitch 1) and fitted into the free
+region between the two blocks: column of channel means ``s``, hidden column ``h`` (FC1 + ReLU),
+bars of the weights ``w`` (FC2 + sigmoid), with the FC connections drawn as thin lines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import Mobject
+
+from convanim.render import geometry as geo
+from convanim.render.layout import Viewport
+from convanim.render.manim.mobjects import (
+    MONO,
+    lines_mobject,
+    polygons_mobject,
+    set_opacity,
+    text_mobject,
+)
+from convanim.render.manim.stage import Drawer, Stage, to_hex
+from convanim.render.motion import PhaseState, phase_state, region_between, slab_faces, staggered
+from convanim.storyboard import palette
+from convanim.storyboard.common import fmt_value
+from convanim.storyboard.ops.squeeze import SEChartActor
+from convanim.storyboard.timeline import Event
+
+S_X = (0.0, 0.8)
+H_X = (3.7, 4.5)
+BAR_X0, BAR_LEN = 7.0, 2.4
+TEXT = 0.6
+WIDTH = 11.3
+HEAD = 1.6
+
+
+def _square(x: tuple[float, float], y: float) -> np.ndarray:
+    """A cell of the chart: x span, centred on row y (chart units)."""
+    half = (x[1] - x[0]) / 2
+    return np.array([[x[0], y + half], [x[1], y + half], [x[1], y - half], [x[0], y - half]])
+
+
+class SEChartDrawer(Drawer):
+    """Draws :class:`SEChartActor` s."""
+
+    layer = 1
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(stage)
+        self._events: dict[str, list[Event]] = {}
+        for e in stage.timeline.events:
+            if e.kind == "se":
+                self._events.setdefault(e.target, []).append(e)
+
+    def draw(self, actor: SEChartActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+        """The chart as far as the SE phases have got at time t."""
+        ps = phase_state(self._events.get(actor.id, []), t)
+        trace = self.stage.plan.ops[actor.op].trace
+        s = np.asarray(trace.squeezed[0])  # type: ignore[union-attr]
+        h = np.asarray(trace.hidden[0])  # type: ignore[union-attr]
+        w = np.asarray(trace.scale[0])  # type: ignore[union-attr]
+        in_block = self.blocks[actor.input]
+        region = region_between(self.layout, in_block.slot, self.blocks[actor.output].slot, vp, 0.2)
+        c = actor.channels
+        k = min(region.width / WIDTH, region.height / (c + HEAD))
+        k = round(k, 3)
+        origin = np.array([region.center[0] - WIDTH * k / 2, region.center[1] + (c + HEAD) * k / 2])
+
+        def to_frame(p: np.ndarray) -> np.ndarray:
+            q = np.asarray(p, dtype=float)
+            return origin + np.stack([q[..., 0], q[..., 1]], -1) * k
+
+        rows = -(HEAD + np.arange(c) + 0.5)
+        hrows = rows[0] - (np.arange(len(h)) - (len(h) - 1) / 2) - (c - 1) / 2
+        mobs: list[Mobject] = []
+        mobs.extend(self._headers(actor, to_frame, k, opacity, ps))
+        mobs.extend(self._squeeze(actor, ps, s, rows, to_frame, k, vp, opacity))
+        if ps.reached("fc1"):
+            mobs.extend(self._fc1(actor, ps, h, rows, hrows, to_frame, k, opacity))
+        if ps.reached("fc2"):
+            mobs.extend(self._fc2(actor, ps, w, rows, hrows, to_frame, k, opacity))
+        if ps.reached("scale") and ps.current == "scale":
+            shown = int(np.ceil(c * min(ps.u * 1.5, 1.0)))
+            row = rows[max(shown - 1, 0)]
+            box = np.array(
+                [[-0.2, row + 0.5], [WIDTH, row + 0.5], [WIDTH, row - 0.5], [-0.2, row - 0.5]]
+            )
+            mobs.append(
+                polygons_mobject(
+                    to_frame(box)[None], actor.hue, 0.12 * opacity,
+                    stroke=actor.hue, stroke_width=2.0, stroke_opacity=opacity,
+                )
+            )  # fmt: skip
+        return mobs
+
+    def _text(self, text: str, k: float, color: str, place: object) -> Mobject:
+        return text_mobject(text, TEXT * k, color, font=MONO, usage=place)
+
+    def _headers(
+        self, actor: SEChartActor, to_frame, k: float, opacity: float, ps: PhaseState
+    ) -> list[Mobject]:  # type: ignore[no-untyped-def]
+        mobs: list[Mobject] = []
+        heads = [("mean s", (S_X[0] + S_X[1]) / 2 + 0.8, "squeeze"), ("ReLU h", (H_X[0] + H_X[1]) / 2 + 0.7, "fc1"),
+                 ("sigmoid w", BAR_X0 + BAR_LEN / 2, "fc2")]  # fmt: skip
+        for label, x, phase in heads:
+            if not ps.reached(phase):
+                continue
+            mob = self._text(label, k, self.theme.muted_text, (actor.id, "head", label, k))
+            mob.move_to([*to_frame(np.array([x, -HEAD / 2])), 0])
+            set_opacity(mob, opacity)
+            mobs.append(mob)
+        return mobs
+
+    def _squeeze(
+        self,
+        actor: SEChartActor,
+        ps: PhaseState,
+        s: np.ndarray,
+        rows: np.ndarray,
+        to_frame,
+        k: float,
+        vp: Viewport,
+        opacity: float,
+    ) -> list[Mobject]:  # type: ignore[no-untyped-def]
+        """Channel slabs flying into the column of means, which then show their values."""
+        c = actor.channels
+        u = ps.progress("squeeze")
+        if u <= 0:
+            return []
+        v = staggered(u, np.arange(c), c)
+        block = self.blocks[actor.input]
+        world = np.array([slab_faces(block.shape, ch)[geo.FRONT] for ch in range(c)])
+        start = self._to_frame(block, world, vp)
+        end = np.array([to_frame(_square(S_X, rows[ch])) for ch in range(c)])
+        lo, hi = float(s.min()), float(s.max())
+        rng = (lo, hi if hi > lo else lo + 1.0)
+        levels = palette.value_level(s, rng)
+        mobs: list[Mobject] = []
+        for ch in np.argsort(-np.arange(c)):
+            arrived = v[ch] >= 1.0
+            quad = start[ch] * (1 - v[ch]) + end[ch] * v[ch]
+            color = to_hex(palette.level_rgb(actor.hue, levels[ch])) if arrived else actor.hue
+            mobs.append(
+                polygons_mobject(quad[None], color, opacity * (1.0 if arrived else 0.8),
+                                 stroke=self.theme.text, stroke_width=0.8, stroke_opacity=0.6 * opacity)
+            )  # fmt: skip
+            if arrived:
+                mob = self._text(
+                    fmt_value(float(s[ch])), k, self.theme.text, (actor.id, "s", ch, k)
+                )
+                mob.move_to(
+                    [*to_frame(np.array([S_X[1] + 0.25, rows[ch]])), 0], aligned_edge=[-1, 0, 0]
+                )
+                set_opacity(mob, opacity)
+                mobs.append(mob)
+        return mobs
+
+    def _fc1(
+        self,
+        actor: SEChartActor,
+        ps: PhaseState,
+        h: np.ndarray,
+        rows: np.ndarray,
+        hrows: np.ndarray,
+        to_frame,
+        k: float,
+        opacity: float,
+    ) -> list[Mobject]:  # type: ignore[no-untyped-def]
+        """FC1 connections and the hidden column (after ReLU)."""
+        u = ps.progress("fc1")
+        segs = np.array([[to_frame(np.array([S_X[1] + 1.8, r])), to_frame(np.array([H_X[0], hr]))]
+                         for r in rows for hr in hrows])  # fmt: skip
+        mobs: list[Mobject] = [
+            lines_mobject(segs, self.theme.muted_text, 0.8, 0.5 * opacity * min(u * 2, 1.0))
+        ]
+        if u >= 0.5:
+            hi = float(h.max()) if h.max() > 0 else 1.0
+            levels = palette.value_level(h, (0.0, hi))
+            for j, hr in enumerate(hrows):
+                color = to_hex(palette.level_rgb(palette.KERNEL_HUE, levels[j]))
+                mobs.append(polygons_mobject(to_frame(_square(H_X, hr))[None], color, opacity,
+                                             stroke=self.theme.text, stroke_width=0.8, stroke_opacity=0.6 * opacity))  # fmt: skip
+                mob = self._text(fmt_value(float(h[j])), k, self.theme.text, (actor.id, "h", j, k))
+                mob.move_to([*to_frame(np.array([H_X[1] + 0.25, hr])), 0], aligned_edge=[-1, 0, 0])
+                set_opacity(mob, opacity)
+                mobs.append(mob)
+        return mobs
+
+    def _fc2(
+        self,
+        actor: SEChartActor,
+        ps: PhaseState,
+        w: np.ndarray,
+        rows: np.ndarray,
+        hrows: np.ndarray,
+        to_frame,
+        k: float,
+        opacity: float,
+    ) -> list[Mobject]:  # type: ignore[no-untyped-def]
+        """FC2 connections and the bars of the sigmoid weights, growing to their values."""
+        u = ps.progress("fc2")
+        segs = np.array([[to_frame(np.array([H_X[1] + 1.8, hr])), to_frame(np.array([BAR_X0, r]))]
+                         for hr in hrows for r in rows])  # fmt: skip
+        mobs: list[Mobject] = [
+            lines_mobject(segs, self.theme.muted_text, 0.8, 0.5 * opacity * min(u * 2, 1.0))
+        ]
+        grow = min(max((u - 0.3) / 0.7, 0.0), 1.0)
+        frame_bg = np.array(
+            [[BAR_X0, 0.35], [BAR_X0 + BAR_LEN, 0.35], [BAR_X0 + BAR_LEN, -0.35], [BAR_X0, -0.35]]
+        )
+        backs = np.array([to_frame(frame_bg + np.array([0.0, r])) for r in rows])
+        mobs.append(polygons_mobject(backs, self.theme.ghost, 0.12 * opacity))
+        if grow > 0:
+            bars = []
+            for r, val in zip(rows, w, strict=True):
+                x1 = BAR_X0 + BAR_LEN * float(val) * grow
+                bars.append(
+                    to_frame(
+                        np.array(
+                            [[BAR_X0, r + 0.35], [x1, r + 0.35], [x1, r - 0.35], [BAR_X0, r - 0.35]]
+                        )
+                    )
+                )
+            mobs.append(polygons_mobject(np.array(bars), actor.hue, opacity))
+        if grow >= 1.0:
+            for ch, (r, val) in enumerate(zip(rows, w, strict=True)):
+                mob = self._text(fmt_value(float(val)), k, self.theme.text, (actor.id, "w", ch, k))
+                mob.move_to(
+                    [*to_frame(np.array([BAR_X0 + BAR_LEN + 0.2, r])), 0], aligned_edge=[-1, 0, 0]
+                )
+                set_opacity(mob, opacity)
+                mobs.append(mob)
+        return mobs
