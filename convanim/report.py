@@ -145,10 +145,10 @@ def _op_title(op: OpResult) -> str:
     parts = []
     for name in _HYPERPARAMETERS:
         value = getattr(spec, name, None)
+        if name == "stride" and op.type in ("max_pool2d", "avg_pool2d"):
+            value = shapes.op_stride(spec)  # PyTorch's default: the window size
         if value is None:
             continue
-        if name == "stride" and op.type in ("max_pool2d", "avg_pool2d"):
-            value = shapes.op_stride(spec)
         parts.append(f"{name}={_value(name, value)}")
     if hasattr(spec, "bias"):
         parts.append(f"bias={'true' if op.bias is not None else 'false'}")
@@ -172,14 +172,12 @@ def _num(v: float) -> str:
 
 def _receptive(op: OpResult) -> str:
     rf = op.receptive_field
-    text = (
-        f"receptive field {'x'.join(_num(v) for v in rf.size)}"
+    whole = " = the whole input" if rf.covers_input else ""
+    return (
+        f"receptive field {'x'.join(_num(v) for v in rf.size)}{whole}"
         f"  (jump {'x'.join(_num(v) for v in rf.jump)},"
         f" centre of output 0 at {', '.join(_num(v) for v in rf.start)})"
     )
-    if rf.covers_input:
-        text += ", the whole input"
-    return text
 
 
 def _counts(params: int, macs: int, flops: int) -> str:
