@@ -138,10 +138,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     selected = [c for c in cases() if args.filter in c.name]
     over = run(selected, args.repeats, args.warmup)
+    over += time_traces()
     if over and args.strict:
         print("missed target: " + "; ".join(over))
         return 1
     return 0
+
+
+# --- traces (appended by the trace/plan helper; kept apart from the conv cases above) ----------
+
+
+def time_traces(repeats: int = 5, target_seconds: float = 1.0) -> list[str]:
+    """Time building every trace of the 1x64x56x56, 3x3, 64-channel case; print seconds.
+
+    Builds the conv2d window traces (groups 1 and 64) with every window materialised as flat
+    indices, the max-pool trace, and the transposed-conv trace (scatter stamps and the
+    zero-insertion view). Returns ``["traces"]`` when the best time misses ``target_seconds``.
+    """
+    from convanim.engine.trace import pool_trace, transpose_trace, window_trace
+
+    weight = np.zeros((64, 64, 3, 3))
+
+    def build() -> object:
+        built = []
+        for groups in (1, 64):
+            trace = window_trace(
+                (56, 56), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1),
+                groups=groups, in_channels=64, out_channels=64,
+            )  # fmt: skip
+            built.append(trace.flat_indices())
+        built.append(pool_trace((56, 56), 64, (3, 3), (2, 2), (1, 1), (1, 1), (28, 28)))
+        tt = transpose_trace((56, 56), weight, (1, 1), (1, 1), (0, 0), (1, 1), 1)
+        built.append(tt.scatter_flat_indices())
+        built.append(tt.direct.flat_indices())
+        return built
+
+    best = best_time(build, repeats, 1)
+    verdict = "ok" if best < target_seconds else "OVER"
+    print("traces 1x64x56x56 3x3 (conv g=1 and g=64, max pool, transposed: all windows)")
+    print(f"  convanim            {best:9.4f} s   target < {target_seconds:g} s: {verdict}")
+    return [] if best < target_seconds else ["traces"]
 
 
 if __name__ == "__main__":
