@@ -64,8 +64,13 @@ Trace = Union[WindowTrace, TransposeTrace, DeformTrace, ShuffleTrace, SETrace, V
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
-    """A read-only array (copied only when it is not already a private array)."""
-    out = np.array(array, copy=True)
+    """Mark an array the plan owns read-only, without copying it.
+
+    Every array passed here is fresh (built by the value resolver or an engine op) and nothing
+    else keeps a reference to it, so freezing it in place is safe and saves a copy of every
+    tensor on big inputs.
+    """
+    out = np.asarray(array)
     out.setflags(write=False)
     return out
 
