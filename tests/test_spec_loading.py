@@ -300,7 +300,7 @@ def test_yaml_details() -> None:
     )
     assert spec.title == "标准卷积 2024-01-01"
     assert resolve_input(spec)[0, 0, 0, 0] == 0.001
-    assert spec.camera.phi == 70.0 and spec.camera.theta == -45.0
+    assert spec.camera.phi == 70.0 and spec.camera.theta == -58.0
 
 
 def test_models_are_frozen_and_source_is_not_serialised() -> None:

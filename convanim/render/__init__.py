@@ -60,13 +60,8 @@ def render_plan(
 
     timeline = timeline or build(plan)
     quality = job.quality
-    spec = plan.spec
     renderer = FrameRenderer(
-        timeline,
-        plan,
-        FrameFormat(quality.width, quality.height, quality.fps, job.transparent),
-        theme=spec.theme.name,
-        ground=spec.theme.ground,
+        timeline, plan, FrameFormat(quality.width, quality.height, quality.fps, job.transparent)
     )
     writer = open_writer(
         job.output,

@@ -90,8 +90,10 @@ class Layout:
         frame_width: float,
         has_title: bool,
         gaps: dict[int, float] | None = None,
+        zoom: float = 1.0,
     ) -> None:
         self.projector = projector
+        self.zoom = zoom
         gaps = gaps or {}
         self.frame_width = frame_width
         half_w = frame_width / 2
@@ -139,5 +141,5 @@ class Layout:
         region = self.world
         avail_h = region.height - 2 * self.LABEL_BAND
         scale = min(region.width / max(x1 - x0, 1e-6), avail_h / max(y1 - y0, 1e-6))
-        scale = min(scale, 0.9)
+        scale = min(scale, 0.9) * self.zoom
         return Viewport(((x0 + x1) / 2, (y0 + y1) / 2), scale, region.center)

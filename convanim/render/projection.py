@@ -36,6 +36,19 @@ class Projector:
     azimuth: float = 32.0
     distance: float = 40.0
 
+    @classmethod
+    def from_camera(cls, phi: float, theta: float) -> Projector:
+        """A projector from the spec's camera angles (manim's convention, in degrees).
+
+        ``phi`` is the polar angle from the vertical (90 - elevation); ``theta`` the azimuth,
+        -90 looking straight at the front face (so azimuth = theta + 90).
+        """
+        return cls(elevation=90.0 - float(phi), azimuth=float(theta) + 90.0)
+
+    def turned(self, degrees: float) -> Projector:
+        """The same camera orbited ``degrees`` around the vertical axis."""
+        return Projector(self.elevation, self.azimuth + degrees, self.distance)
+
     def _basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         el = np.radians(self.elevation)
         az = np.radians(self.azimuth)

@@ -505,7 +505,10 @@ class CameraSpec(_Model):
     """Camera placement (a perspective three-quarter view by default)."""
 
     phi: Number = Field(default=65.0, description="Polar angle from the vertical axis, degrees.")
-    theta: Number = Field(default=-45.0, description="Azimuth around the vertical axis, degrees.")
+    theta: Number = Field(
+        default=-58.0,
+        description="Azimuth around the vertical axis, degrees (-90 looks straight at the front).",
+    )
     zoom: PositiveFloat = Field(default=1.0, description="Zoom factor (> 0); 1 frames the scene.")
 
 

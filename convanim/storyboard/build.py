@@ -73,11 +73,13 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     ctx = BuildContext(plan=plan, pacing=base, animation=spec.animation)
     clock, pacing = ctx.clock, ctx.pacing
 
-    if spec.title:
+    labels = spec.labels
+    if spec.title and labels.title:
         ctx.add_actor(OverlayActor("title", "title", (spec.title,)))
         clock.add("show", "title", pacing.title)
     ctx.add_actor(OverlayActor("caption", "caption", ("",)))
-    ctx.add_actor(OverlayActor("legend", "legend", ()))
+    if labels.legend:
+        ctx.add_actor(OverlayActor("legend", "legend", ()))
 
     first = plan.ops[0]
     first_visual = visual_for(first.type)
@@ -127,20 +129,26 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             values_on_cells=show_numbers(spec.animation.show_values, op.input, op.output),
         )
         ctx.add_actor(out_block)
-        overlays = op_overlays(op)
+        wanted = {"table": labels.table, "formula": labels.formula, "counts": labels.counts}
+        overlays = [o for o in op_overlays(op) if wanted[o.role]]
         for overlay in overlays:
             ctx.add_actor(overlay)
         for overlay in previous:
             clock.add("hide", overlay.id, pacing.show / 2)
         for overlay in overlays:
             clock.add("show", overlay.id, pacing.show)
-        clock.add("legend", "legend", 0.0, block=out_id)
+        if labels.legend:
+            clock.add("legend", "legend", 0.0, block=out_id)
         clock.then("show", out_id, pacing.show)
         previous = overlays
 
         visual.play(ctx, op, in_id, out_id)
 
-        clock.wait(pacing.hold if k < len(plan.ops) - 1 else pacing.end_hold)
+        last = k == len(plan.ops) - 1
+        if last and spec.animation.orbit:
+            clock.wait(pacing.hold)
+            clock.then("orbit", "view", pacing.orbit, degrees=pacing.orbit_degrees)
+        clock.wait(pacing.hold if not last else pacing.end_hold)
         if spec.animation.op_duration:
             _rescale(clock, first_event, op_start, float(spec.animation.op_duration))
 

@@ -21,6 +21,8 @@ class Pacing:
     hold: float = 1.2
     end_hold: float = 2.0
     max_swept_groups: int = 4
+    orbit: float = 5.0
+    orbit_degrees: float = 40.0
     full_positions: int = 3
     """Window positions played in full (the spec's ``animation.full_positions`` overrides it)."""
 

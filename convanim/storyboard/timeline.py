@@ -9,6 +9,8 @@ Event kinds
 -----------
 ``show`` / ``hide``
     fade an actor in or out over the event's duration.
+``orbit``
+    swing the camera ``data["degrees"]`` around the vertical axis and back (``animation.orbit``).
 ``camera``
     move the view so that the blocks in ``data["slots"]`` fill the frame.
 ``sweep``

@@ -22,7 +22,7 @@ from manim import Camera, ManimColor, Mobject
 
 from convanim.render.layout import FRAME_HEIGHT, Layout, Viewport, blend
 from convanim.render.manim.registry import DRAWERS
-from convanim.render.manim.stage import FrameFormat, Stage, source_array
+from convanim.render.manim.stage import Drawer, FrameFormat, Stage, source_array
 from convanim.render.projection import Projector
 from convanim.render.state import TimelineState
 from convanim.render.theme import THEMES
@@ -31,44 +31,41 @@ from convanim.storyboard.timeline import BlockActor, Timeline
 if TYPE_CHECKING:
     from convanim.engine import Plan
 
-__all__ = ["DRAWERS", "FrameFormat", "FrameRenderer"]
+__all__ = ["FrameFormat", "FrameRenderer"]
+
 
 class FrameRenderer:
-    """Renders the frames of one Timeline."""
+    """Renders the frames of one Timeline.
+
+    Camera angles, zoom, theme and ground plane come from the plan's spec unless given here.
+    """
 
     def __init__(
         self,
         timeline: Timeline,
         plan: Plan,
         fmt: FrameFormat,
-        theme: str = "light",
+        theme: str | None = None,
         projector: Projector | None = None,
-        ground: bool = True,
+        ground: bool | None = None,
+        zoom: float | None = None,
     ) -> None:
+        spec = plan.spec
+        camera = getattr(spec, "camera", None)
         self.timeline = timeline
+        self.plan = plan
         self.fmt = fmt
-        projector = projector or Projector()
-        blocks = [a for a in timeline.actors if isinstance(a, BlockActor)]
+        self.theme_name = theme or spec.theme.name
+        self.ground = spec.theme.ground if ground is None else ground
+        self.zoom = zoom if zoom is not None else (float(camera.zoom) if camera else 1.0)
+        if projector is None:
+            projector = Projector.from_camera(camera.phi, camera.theta) if camera else Projector()
+        self.base_projector = projector
         self.state = TimelineState(timeline)
-        # Actors that draw between two blocks reserve room there: ``gap_slot`` and ``gap``.
-        gaps = {
-            int(a.gap_slot): float(a.gap) for a in timeline.actors if hasattr(a, "gap_slot")
-        }
-        self.layout = Layout(blocks, projector, fmt.frame_width, bool(timeline.title), gaps)
-        self.stage = Stage(
-            timeline=timeline,
-            plan=plan,
-            fmt=fmt,
-            theme=THEMES[theme],
-            state=self.state,
-            projector=projector,
-            layout=self.layout,
-            blocks={b.id: b for b in blocks},
-            arrays={b.id: source_array(plan, b.source) for b in blocks},
-            ground=ground,
-        )
-        self.drawers = {kind: cls(self.stage) for kind, cls in DRAWERS.items()}
         self.actors = {a.id: a for a in timeline.actors}
+        self._orbits = [e for e in timeline.events if e.kind == "orbit"]
+        self._stages: dict[float, tuple[Stage, Layout, dict[str, Drawer]]] = {}
+        self._use_projector(projector)
         self.camera = Camera(
             pixel_width=fmt.width,
             pixel_height=fmt.height,
@@ -79,6 +76,48 @@ class FrameRenderer:
         )
         self._static_key: tuple[object, ...] | None = None
         self._static_image: np.ndarray | None = None
+
+    def _use_projector(self, projector: Projector) -> None:
+        """Point layout, stage and drawers at a camera (cached for the base view)."""
+        key = round(projector.azimuth, 4)
+        cached = self._stages.get(key)
+        if cached is None:
+            timeline = self.timeline
+            blocks = [a for a in timeline.actors if isinstance(a, BlockActor)]
+            # Actors that draw between two blocks reserve room there: ``gap_slot`` and ``gap``.
+            gaps = {
+                int(a.gap_slot): float(a.gap)  # type: ignore[union-attr]
+                for a in timeline.actors
+                if hasattr(a, "gap_slot")
+            }
+            layout = Layout(
+                blocks, projector, self.fmt.frame_width, bool(timeline.title), gaps, self.zoom
+            )
+            stage = Stage(
+                timeline=timeline,
+                plan=self.plan,
+                fmt=self.fmt,
+                theme=THEMES[self.theme_name],
+                state=self.state,
+                projector=projector,
+                layout=layout,
+                blocks={b.id: b for b in blocks},
+                arrays={b.id: source_array(self.plan, b.source) for b in blocks},
+                ground=self.ground,
+            )
+            drawers = {kind: cls(stage) for kind, cls in DRAWERS.items()}
+            cached = (stage, layout, drawers)
+            if key == round(self.base_projector.azimuth, 4) or not self._stages:
+                self._stages[key] = cached  # only the resting view is worth keeping
+        self.stage, self.layout, self.drawers = cached
+
+    def _orbit_degrees(self, t: float) -> float:
+        """How far the camera has swung around the vertical axis at time t (out and back)."""
+        for e in self._orbits:
+            if e.start <= t < e.end and e.duration > 0:
+                u = (t - e.start) / e.duration
+                return float(e.data.get("degrees", 40.0)) * math.sin(math.pi * u)
+        return 0.0
 
     @property
     def frame_count(self) -> int:
@@ -93,10 +132,13 @@ class FrameRenderer:
 
     def frame_at(self, t: float) -> np.ndarray:
         """The frame at time t, RGBA uint8 (H, W, 4)."""
+        degrees = self._orbit_degrees(t)
+        self._use_projector(self.base_projector.turned(degrees))
         viewport, moving_camera = self._viewport(t)
+        moving_camera = moving_camera or degrees != 0.0
         dynamic: set[str] = set()
         for e in self.state.active(t):
-            if e.kind == "camera":
+            if e.kind in ("camera", "orbit"):
                 continue
             dynamic.add(e.target)
             if e.kind == "sweep":
@@ -110,7 +152,7 @@ class FrameRenderer:
         else:
             static_ids = [a for a in actor_ids if a not in dynamic]
             dynamic_ids = [a for a in actor_ids if a in dynamic]
-        key = (self.state.interval(t), viewport.key(), tuple(static_ids))
+        key = (self.state.interval(t), viewport.key(), tuple(static_ids), degrees)
         if key != self._static_key or self._static_image is None:
             self.camera.reset()
             self.camera.capture_mobjects(self._mobjects(static_ids, t, viewport))
