@@ -56,7 +56,7 @@ def staggered(u: float, order: np.ndarray, count: int, spread: float = 0.45) -> 
 
 
 def scale_about(polys: np.ndarray, center: np.ndarray, factor: float, to: np.ndarray) -> np.ndarray:
-    """Polygons scaled by ``factor`` about ``center`` and moved so that ``center`` lands on ``to``."""
+    """Polygons scaled by ``factor`` about ``center``, moved so that ``center`` lands on ``to``."""
     return (polys - center) * factor + to
 
 

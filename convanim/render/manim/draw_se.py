@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 from manim import Mobject
+from manim.mobject.text.text_mobject import Text
 
+from convanim.engine.trace import SETrace
 from convanim.render import geometry as geo
 from convanim.render.layout import Viewport
 from convanim.render.manim.mobjects import (
@@ -34,6 +36,14 @@ WIDTH = 11.3
 HEAD = 1.6
 
 
+LEFT = np.array([-1.0, 0.0, 0.0])
+
+
+def _point(xy: np.ndarray) -> np.ndarray:
+    """A frame point (x, y) as manim's 3-D point."""
+    return np.array([float(xy[0]), float(xy[1]), 0.0])
+
+
 def _square(x: tuple[float, float], y: float) -> np.ndarray:
     """A cell of the chart: x span, centred on row y (chart units)."""
     half = (x[1] - x[0]) / 2
@@ -56,9 +66,11 @@ class SEChartDrawer(Drawer):
         """The chart as far as the SE phases have got at time t."""
         ps = phase_state(self._events.get(actor.id, []), t)
         trace = self.stage.plan.ops[actor.op].trace
-        s = np.asarray(trace.squeezed[0])  # type: ignore[union-attr]
-        h = np.asarray(trace.hidden[0])  # type: ignore[union-attr]
-        w = np.asarray(trace.scale[0])  # type: ignore[union-attr]
+        if not isinstance(trace, SETrace):
+            raise TypeError(f"ops[{actor.op}] has no SE trace")
+        s = np.asarray(trace.squeezed[0])
+        h = np.asarray(trace.hidden[0])
+        w = np.asarray(trace.scale[0])
         in_block = self.blocks[actor.input]
         region = region_between(self.layout, in_block.slot, self.blocks[actor.output].slot, vp, 0.2)
         c = actor.channels
@@ -87,26 +99,33 @@ class SEChartDrawer(Drawer):
             )
             mobs.append(
                 polygons_mobject(
-                    to_frame(box)[None], actor.hue, 0.12 * opacity,
-                    stroke=actor.hue, stroke_width=2.0, stroke_opacity=opacity,
+                    to_frame(box)[None],
+                    actor.hue,
+                    0.12 * opacity,
+                    stroke=actor.hue,
+                    stroke_width=2.0,
+                    stroke_opacity=opacity,
                 )
-            )  # fmt: skip
+            )
         return mobs
 
-    def _text(self, text: str, k: float, color: str, place: object) -> Mobject:
+    def _text(self, text: str, k: float, color: str, place: object) -> Text:
         return text_mobject(text, TEXT * k, color, font=MONO, usage=place)
 
     def _headers(
         self, actor: SEChartActor, to_frame, k: float, opacity: float, ps: PhaseState
-    ) -> list[Mobject]:  # type: ignore[no-untyped-def]
+    ) -> list[Mobject]:
         mobs: list[Mobject] = []
-        heads = [("mean s", (S_X[0] + S_X[1]) / 2 + 0.8, "squeeze"), ("ReLU h", (H_X[0] + H_X[1]) / 2 + 0.7, "fc1"),
-                 ("sigmoid w", BAR_X0 + BAR_LEN / 2, "fc2")]  # fmt: skip
+        heads = [
+            ("mean s", (S_X[0] + S_X[1]) / 2 + 0.8, "squeeze"),
+            ("ReLU h", (H_X[0] + H_X[1]) / 2 + 0.7, "fc1"),
+            ("sigmoid w", BAR_X0 + BAR_LEN / 2, "fc2"),
+        ]
         for label, x, phase in heads:
             if not ps.reached(phase):
                 continue
             mob = self._text(label, k, self.theme.muted_text, (actor.id, "head", label, k))
-            mob.move_to([*to_frame(np.array([x, -HEAD / 2])), 0])
+            mob.move_to(_point(to_frame(np.array([x, -HEAD / 2]))))
             set_opacity(mob, opacity)
             mobs.append(mob)
         return mobs
@@ -121,7 +140,7 @@ class SEChartDrawer(Drawer):
         k: float,
         vp: Viewport,
         opacity: float,
-    ) -> list[Mobject]:  # type: ignore[no-untyped-def]
+    ) -> list[Mobject]:
         """Channel slabs flying into the column of means, which then show their values."""
         c = actor.channels
         u = ps.progress("squeeze")
@@ -141,15 +160,21 @@ class SEChartDrawer(Drawer):
             quad = start[ch] * (1 - v[ch]) + end[ch] * v[ch]
             color = to_hex(palette.level_rgb(actor.hue, levels[ch])) if arrived else actor.hue
             mobs.append(
-                polygons_mobject(quad[None], color, opacity * (1.0 if arrived else 0.8),
-                                 stroke=self.theme.text, stroke_width=0.8, stroke_opacity=0.6 * opacity)
-            )  # fmt: skip
+                polygons_mobject(
+                    quad[None],
+                    color,
+                    opacity * (1.0 if arrived else 0.8),
+                    stroke=self.theme.text,
+                    stroke_width=0.8,
+                    stroke_opacity=0.6 * opacity,
+                )
+            )
             if arrived:
                 mob = self._text(
                     fmt_value(float(s[ch])), k, self.theme.text, (actor.id, "s", ch, k)
                 )
                 mob.move_to(
-                    [*to_frame(np.array([S_X[1] + 0.25, rows[ch]])), 0], aligned_edge=[-1, 0, 0]
+                    _point(to_frame(np.array([S_X[1] + 0.25, rows[ch]]))), aligned_edge=LEFT
                 )
                 set_opacity(mob, opacity)
                 mobs.append(mob)
@@ -165,11 +190,16 @@ class SEChartDrawer(Drawer):
         to_frame,
         k: float,
         opacity: float,
-    ) -> list[Mobject]:  # type: ignore[no-untyped-def]
+    ) -> list[Mobject]:
         """FC1 connections and the hidden column (after ReLU)."""
         u = ps.progress("fc1")
-        segs = np.array([[to_frame(np.array([S_X[1] + 1.8, r])), to_frame(np.array([H_X[0], hr]))]
-                         for r in rows for hr in hrows])  # fmt: skip
+        segs = np.array(
+            [
+                [to_frame(np.array([S_X[1] + 1.8, r])), to_frame(np.array([H_X[0], hr]))]
+                for r in rows
+                for hr in hrows
+            ]
+        )
         mobs: list[Mobject] = [
             lines_mobject(segs, self.theme.muted_text, 0.8, 0.5 * opacity * min(u * 2, 1.0))
         ]
@@ -178,10 +208,18 @@ class SEChartDrawer(Drawer):
             levels = palette.value_level(h, (0.0, hi))
             for j, hr in enumerate(hrows):
                 color = to_hex(palette.level_rgb(palette.KERNEL_HUE, levels[j]))
-                mobs.append(polygons_mobject(to_frame(_square(H_X, hr))[None], color, opacity,
-                                             stroke=self.theme.text, stroke_width=0.8, stroke_opacity=0.6 * opacity))  # fmt: skip
+                mobs.append(
+                    polygons_mobject(
+                        to_frame(_square(H_X, hr))[None],
+                        color,
+                        opacity,
+                        stroke=self.theme.text,
+                        stroke_width=0.8,
+                        stroke_opacity=0.6 * opacity,
+                    )
+                )
                 mob = self._text(fmt_value(float(h[j])), k, self.theme.text, (actor.id, "h", j, k))
-                mob.move_to([*to_frame(np.array([H_X[1] + 0.25, hr])), 0], aligned_edge=[-1, 0, 0])
+                mob.move_to(_point(to_frame(np.array([H_X[1] + 0.25, hr]))), aligned_edge=LEFT)
                 set_opacity(mob, opacity)
                 mobs.append(mob)
         return mobs
@@ -196,11 +234,16 @@ class SEChartDrawer(Drawer):
         to_frame,
         k: float,
         opacity: float,
-    ) -> list[Mobject]:  # type: ignore[no-untyped-def]
+    ) -> list[Mobject]:
         """FC2 connections and the bars of the sigmoid weights, growing to their values."""
         u = ps.progress("fc2")
-        segs = np.array([[to_frame(np.array([H_X[1] + 1.8, hr])), to_frame(np.array([BAR_X0, r]))]
-                         for hr in hrows for r in rows])  # fmt: skip
+        segs = np.array(
+            [
+                [to_frame(np.array([H_X[1] + 1.8, hr])), to_frame(np.array([BAR_X0, r]))]
+                for hr in hrows
+                for r in rows
+            ]
+        )
         mobs: list[Mobject] = [
             lines_mobject(segs, self.theme.muted_text, 0.8, 0.5 * opacity * min(u * 2, 1.0))
         ]
@@ -226,7 +269,7 @@ class SEChartDrawer(Drawer):
             for ch, (r, val) in enumerate(zip(rows, w, strict=True)):
                 mob = self._text(fmt_value(float(val)), k, self.theme.text, (actor.id, "w", ch, k))
                 mob.move_to(
-                    [*to_frame(np.array([BAR_X0 + BAR_LEN + 0.2, r])), 0], aligned_edge=[-1, 0, 0]
+                    _point(to_frame(np.array([BAR_X0 + BAR_LEN + 0.2, r]))), aligned_edge=LEFT
                 )
                 set_opacity(mob, opacity)
                 mobs.append(mob)

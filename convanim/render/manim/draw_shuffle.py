@@ -153,7 +153,7 @@ class ShuffleDrawer(Drawer):
         height = float(np.clip(size * 0.45, 0.14, 0.26))
         for c in range(channels):
             mob = text_mobject(str(c), height, "#FFFFFF", usage=(actor.id, "ch", c, height))
-            mob.move_to([*front[c].mean(axis=0), 0])
+            mob.move_to(np.array([*front[c].mean(axis=0), 0]))
             set_opacity(mob, opacity)
             mobs.append(mob)
         shape = (groups, per) if not ps.reached("transpose") else (per, groups)
@@ -162,7 +162,7 @@ class ShuffleDrawer(Drawer):
         head = text_mobject(
             f"({shape[0]}, {shape[1]})", 0.26, self.theme.muted_text, usage=(actor.id, "head")
         )
-        head.move_to([region.center[0], region.y1 - 0.15, 0])
+        head.move_to(np.array([region.center[0], region.y1 - 0.15, 0]))
         set_opacity(head, opacity)
         mobs.append(head)
         return mobs

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from convanim.render.manim.draw_block import BlockDrawer
+from convanim.render.manim.draw_holes import HolesDrawer
 from convanim.render.manim.draw_kernel import KernelDrawer
 from convanim.render.manim.draw_overlay import OverlayDrawer
+from convanim.render.manim.draw_scatter import ScatterDrawer
 from convanim.render.manim.draw_se import SEChartDrawer
 from convanim.render.manim.draw_shuffle import ShuffleDrawer
 from convanim.render.manim.stage import Drawer
@@ -15,4 +17,6 @@ DRAWERS: dict[str, type[Drawer]] = {
     "overlay": OverlayDrawer,
     "shuffle": ShuffleDrawer,
     "se_chart": SEChartDrawer,
+    "scatter": ScatterDrawer,
+    "holes": HolesDrawer,
 }

@@ -3,6 +3,7 @@
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.ops.shuffle import ShuffleVisual
 from convanim.storyboard.ops.squeeze import SqueezeExcitationVisual
+from convanim.storyboard.ops.transpose import TransposeVisual
 from convanim.storyboard.ops.windowed import PoolVisual, WindowedVisual
 
 VISUALS: dict[str, OpVisual] = {
@@ -11,6 +12,7 @@ VISUALS: dict[str, OpVisual] = {
     "avg_pool2d": PoolVisual(),
     "channel_shuffle": ShuffleVisual(),
     "squeeze_excitation": SqueezeExcitationVisual(),
+    "conv_transpose2d": TransposeVisual(),
 }
 """Op type -> its visual. Adding an op's animation means adding one entry here."""
 

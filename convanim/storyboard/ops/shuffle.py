@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from convanim.engine.trace import ShuffleTrace
 from convanim.storyboard.common import chw
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.timeline import Coloring
@@ -23,6 +24,8 @@ PHASES = ("reshape", "transpose", "flatten")
 """The three moves of a shuffle, in order (event kind ``shuffle``, ``data["phase"]``)."""
 PHASE_SECONDS = {"reshape": 1.8, "transpose": 1.6, "flatten": 2.2}
 PHASE_PAUSE = 0.7
+CHAIN_SPEED = 0.7
+"""Duration factor of a shuffle that is not the first op of its chain."""
 
 
 @dataclass(frozen=True)
@@ -50,25 +53,33 @@ def shuffle_gap(shape: tuple[int, int, int]) -> float:
     return float(max(h, w) + 0.45 * c + 2.0)
 
 
+def _trace(op: OpResult) -> ShuffleTrace:
+    """The op's :class:`ShuffleTrace`."""
+    trace = op.trace
+    if not isinstance(trace, ShuffleTrace):
+        raise TypeError(f"ops[{op.index}] ({op.type}) has no shuffle trace")
+    return trace
+
+
 class ShuffleVisual(OpVisual):
     """Channels fly to their new places through the reshape/transpose/flatten."""
 
     def output_coloring(self, op: OpResult) -> Coloring:
         """Every output channel keeps the colour of the input channel it came from."""
         hues = self.input_coloring(op).hues
-        perm = [int(p) for p in op.trace.perm]  # type: ignore[union-attr]
+        perm = [int(p) for p in _trace(op).perm]
         return Coloring("channels", tuple(hues[p] for p in perm))
 
     def caption(self, op: OpResult) -> str:
         """``channel shuffle (g=3)``."""
-        return f"channel shuffle (g={int(op.trace.groups)})"  # type: ignore[union-attr]
+        return f"channel shuffle (g={int(_trace(op).groups)})"
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Reshape, transpose, flatten; then the output block takes the slabs' place."""
         clock = ctx.clock
-        trace = op.trace
-        perm = tuple(int(p) for p in trace.perm)  # type: ignore[union-attr]
-        groups = int(trace.groups)  # type: ignore[union-attr]
+        trace = _trace(op)
+        perm = tuple(int(p) for p in trace.perm)
+        groups = int(trace.groups)
         shape = chw(op.input)
         channels = shape[0]
         per = channels // groups
@@ -82,23 +93,25 @@ class ShuffleVisual(OpVisual):
             gap_slot=op.index + 1,
             gap=shuffle_gap(shape),
         )
-        ctx.add_actor(actor)
+        ctx.add_actor(actor)  # type: ignore[arg-type]
         texts = {
             "reshape": f"reshape: {channels} channels -> ({groups} groups, {per})",
             "transpose": f"transpose: ({groups}, {per}) -> ({per}, {groups})",
             "flatten": "flatten: out[j] = in[perm[j]],  perm = " + _short_list(perm),
         }
+        # Later ops of a chain play briskly, as the core does for kernel sweeps.
+        speed = 1.0 if op.index == 0 else CHAIN_SPEED
         clock.add("show", actor.id, 0.3)
         for n, phase in enumerate(PHASES):
             clock.add("caption", "caption", 0.0, text=texts[phase])
             data: dict[str, object] = {"phase": phase, "step": n + 1}
             if phase == "flatten":
                 data["perm"] = list(perm)
-            clock.then("shuffle", actor.id, PHASE_SECONDS[phase], **data)
-            clock.wait(PHASE_PAUSE if phase != "flatten" else 0.0)
+            clock.then("shuffle", actor.id, PHASE_SECONDS[phase] * speed, **data)
+            clock.wait(PHASE_PAUSE * speed if phase != "flatten" else 0.0)
         clock.add("fill", out_id, 0.0, channels=list(range(channels)))
         clock.then("hide", actor.id, 0.0)
-        clock.wait(0.6)
+        clock.wait(0.6 * speed)
         clock.add("caption", "caption", 0.0, text="")
 
 

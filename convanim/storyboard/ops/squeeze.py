@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from convanim.engine.trace import SETrace
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value, value_range
 from convanim.storyboard.ops.base import BuildContext, OpVisual
@@ -63,17 +64,19 @@ class SqueezeExcitationVisual(OpVisual):
 
     def caption(self, op: OpResult) -> str:
         """``SE (r=4)``."""
-        return f"SE (r={int(op.spec.reduction)})"  # type: ignore[union-attr]
+        return f"SE (r={int(getattr(op.spec, 'reduction', 4))})"
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """The chart's four phases; the output block fills during the last one."""
         clock = ctx.clock
         trace = op.trace
+        if not isinstance(trace, SETrace):
+            raise TypeError(f"ops[{op.index}] ({op.type}) has no SE trace")
         shape = chw(op.input)
         channels = shape[0]
-        squeezed = [float(v) for v in trace.squeezed[0]]  # type: ignore[union-attr]
-        hidden = [float(v) for v in trace.hidden[0]]  # type: ignore[union-attr]
-        scale = [float(v) for v in trace.scale[0]]  # type: ignore[union-attr]
+        squeezed = [float(v) for v in trace.squeezed[0]]
+        hidden = [float(v) for v in trace.hidden[0]]
+        scale = [float(v) for v in trace.scale[0]]
         actor = SEChartActor(
             id=f"se{op.index}",
             op=op.index,
@@ -85,7 +88,7 @@ class SqueezeExcitationVisual(OpVisual):
             gap_slot=op.index + 1,
             gap=chart_gap(shape),
         )
-        ctx.add_actor(actor)
+        ctx.add_actor(actor)  # type: ignore[arg-type]
         h, w = shape[1], shape[2]
         texts = {
             "squeeze": f"squeeze: s[c] = mean of the {h}×{w} cells of channel c",

@@ -1,0 +1,206 @@
+"""Drawing the scatter view of a transposed convolution.
+
+Per frame: the output cells reached so far show their running sum (coloured on the output's value
+scale, with numbers when the cells are large enough), the current input element is outlined, and
+its stamp (the kernel scaled by the element's value) flies from the element to its output region.
+Taps the padding cuts off land outside the block as faint outlines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import Mobject
+
+from convanim.render import geometry as geo
+from convanim.render.layout import Viewport
+from convanim.render.manim.mobjects import (
+    lines_mobject,
+    polygons_mobject,
+    set_opacity,
+    text_mobject,
+)
+from convanim.render.manim.stage import Drawer, Stage, to_hex
+from convanim.render.state import smooth
+from convanim.storyboard import palette
+from convanim.storyboard.common import fmt_value
+from convanim.storyboard.ops.transpose import ScatterActor, transpose_trace_of
+from convanim.storyboard.timeline import BlockActor, Event
+
+FLY_SHARE = 0.6
+"""Share of a stamp's time spent flying; it lands (and adds) after that."""
+
+
+def _visit_index(first: int, count: int, visits: int, v: int) -> int:
+    return first + int(round((v + 1) * count / visits)) - 1
+
+
+class ScatterDrawer(Drawer):
+    """Draws :class:`ScatterActor` s."""
+
+    layer = 1
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(stage)
+        self._events: dict[str, list[Event]] = {}
+        for e in stage.timeline.events:
+            if e.kind == "stamp":
+                self._events.setdefault(e.target, []).append(e)
+        self._stamps: dict[str, np.ndarray] = {}
+
+    def stamps(self, actor: ScatterActor) -> np.ndarray:
+        """Contribution of every input position to the output channel, (Hin*Win, kh, kw).
+
+        ``stamp[i*Win + j] = Σ_ci x[ci, i, j] * weight[ci, co]`` over the channels of the group.
+        """
+        cached = self._stamps.get(actor.id)
+        if cached is None:
+            op = self.stage.plan.ops[actor.op]
+            trace = transpose_trace_of(op)
+            co = actor.out_channel
+            group = co // trace.out_per_group
+            ipg = trace.in_per_group
+            chans = slice(group * ipg, (group + 1) * ipg)
+            x = np.asarray(op.input)[0, chans]  # (ipg, Hin, Win)
+            w = np.asarray(op.weight)[chans, co % trace.out_per_group]
+            cached = np.einsum("chw,cab->hwab", x, w).reshape(-1, *w.shape[1:])
+            self._stamps[actor.id] = cached
+        return cached
+
+    def partial(self, actor: ScatterActor, done: int) -> tuple[np.ndarray, np.ndarray]:
+        """Running sum (Ho, Wo) of the first ``done`` stamps and how many reached each cell."""
+        trace = transpose_trace_of(self.stage.plan.ops[actor.op])
+        ho, wo = trace.output_size
+        total = np.zeros(ho * wo)
+        hits = np.zeros(ho * wo, dtype=int)
+        flat = trace.scatter_flat_indices().reshape(-1, *trace.kernel)[:done]
+        vals = self.stamps(actor)[:done]
+        inside = flat >= 0
+        np.add.at(total, flat[inside], vals[inside])
+        np.add.at(hits, flat[inside], 1)
+        return total.reshape(ho, wo), hits.reshape(ho, wo)
+
+    def _progress(self, actor: ScatterActor, t: float) -> tuple[int, int | None, float]:
+        """(stamps landed, stamp in flight or None, its flight progress) at time t."""
+        done, current, u = 0, None, 0.0
+        for e in self._events.get(actor.id, []):
+            first, count, visits = int(e.data["first"]), int(e.data["count"]), int(e.data["visits"])
+            if t < e.start:
+                break
+            if t >= e.end:
+                done = first + count
+                continue
+            slot = e.duration / visits
+            v = min(int((t - e.start) // slot), visits - 1)
+            u = (t - e.start - v * slot) / (slot * FLY_SHARE)
+            target = _visit_index(first, count, visits, v)
+            if u >= 1.0:
+                done = target + 1
+            else:
+                done = _visit_index(first, count, visits, v - 1) + 1 if v > 0 else first
+                current = target
+        return done, current, min(u, 1.0)
+
+    def draw(self, actor: ScatterActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+        """Running sums, the current element and its flying stamp at time t."""
+        op = self.stage.plan.ops[actor.op]
+        trace = transpose_trace_of(op)
+        in_block, out_block = self.blocks[actor.input], self.blocks[actor.output]
+        coloring = self.state.coloring(out_block, t)
+        hue = coloring.hues[actor.out_channel]
+        rng = coloring.value_range or (-1.0, 1.0)
+        done, current, u = self._progress(actor, t)
+        total, hits = self.partial(actor, done)
+        z = -float(actor.out_channel)
+        mobs: list[Mobject] = []
+        cells = np.argwhere(hits > 0)
+        if len(cells):
+            quads = np.array([geo.front_cell_quad(r, c, z=z + 0.01) for r, c in cells])
+            frame = self._to_frame(out_block, quads, vp)
+            levels = palette.value_level(total[hits > 0], rng)
+            for level in np.unique(levels):
+                sel = levels == level
+                color = to_hex(palette.level_rgb(hue, int(level)))
+                mobs.append(polygons_mobject(frame[sel], color, opacity))
+            if self._big_cells(out_block, vp):
+                for (r, c), quad in zip(cells, frame, strict=True):
+                    text = fmt_value(float(total[r, c]))
+                    mob = text_mobject(
+                        text,
+                        self._cell(out_block, vp) * 0.28,
+                        "#FFFFFF",
+                        usage=(actor.id, int(r), int(c)),
+                    )
+                    mob.move_to(np.array([*quad.mean(axis=0), 0.0]))
+                    set_opacity(mob, opacity)
+                    mobs.append(mob)
+        if current is not None:
+            mobs.extend(
+                self._flight(actor, trace, current, u, in_block, out_block, hue, rng, vp, opacity)
+            )
+        return mobs
+
+    def _cell(self, block: BlockActor, vp: Viewport) -> float:
+        a = self._to_frame(block, np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), vp)
+        return float(np.linalg.norm(a[1] - a[0]))
+
+    def _big_cells(self, block: BlockActor, vp: Viewport) -> bool:
+        pixels = self._cell(block, vp) * self.fmt.width / self.fmt.frame_width
+        return bool(block.values_on_cells is True and pixels >= 22) or pixels >= 34
+
+    def _flight(
+        self, actor, trace, index, u, in_block, out_block, hue, rng, vp, opacity
+    ) -> list[Mobject]:
+        """The element's outline and its stamp on the way to the output region."""
+        win = trace.input_size[1]
+        i, j = divmod(index, win)
+        rows, cols = trace.stamp(i, j)
+        kh, kw = trace.kernel
+        src_cell = self._to_frame(in_block, geo.front_cell_quad(i, j, gap=0.0, z=0.02), vp)
+        mobs: list[Mobject] = [
+            polygons_mobject(
+                src_cell[None], hue, 0.0, stroke="#FFFFFF", stroke_width=3.0, stroke_opacity=opacity
+            )
+        ]
+        z = -float(actor.out_channel) + 0.02
+        end = np.array([geo.front_cell_quad(float(r), float(c), z=z) for r in rows for c in cols])
+        end = self._to_frame(out_block, end, vp)
+        centre = src_cell.mean(axis=0)
+        span = (src_cell.max(axis=0) - src_cell.min(axis=0)).max()
+        ends_c = end.reshape(-1, 2).mean(axis=0)
+        start = (end - ends_c) * (
+            span / max(np.ptp(end.reshape(-1, 2), axis=0).max(), 1e-6)
+        ) + centre
+        k = smooth(u)
+        quads = start * (1 - k) + end * k
+        values = self.stamps(actor)[index].reshape(-1)
+        inside = ((rows >= 0) & (rows < trace.output_size[0]))[:, None] & (
+            (cols >= 0) & (cols < trace.output_size[1])
+        )[None, :]
+        inside = inside.reshape(-1)
+        levels = palette.value_level(values, rng)
+        for n in range(kh * kw):
+            color = to_hex(palette.level_rgb(palette.KERNEL_HUE, int(levels[n])))
+            mobs.append(
+                polygons_mobject(
+                    quads[n][None],
+                    color,
+                    opacity * (0.95 if inside[n] else 0.25),
+                    stroke=hue,
+                    stroke_width=1.2,
+                    stroke_opacity=opacity,
+                )
+            )
+        outline = end.reshape(-1, 2)
+        box = np.array([outline.min(axis=0), outline.max(axis=0)])
+        if k < 1.0:
+            corners = np.array(
+                [
+                    [box[0][0], box[1][1]],
+                    [box[1][0], box[1][1]],
+                    [box[1][0], box[0][1]],
+                    [box[0][0], box[0][1]],
+                ]
+            )
+            segs = np.stack([np.repeat(centre[None], 4, axis=0), corners], axis=1)
+            mobs.append(lines_mobject(segs, hue, 1.4, 0.6 * opacity * (1 - k)))
+        return mobs

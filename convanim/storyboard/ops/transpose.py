@@ -1,0 +1,229 @@
+"""conv_transpose2d in two views, chosen by ``animation.transpose_view``.
+
+``scatter``: every input element (all channels of its group at once) stamps the kernel, scaled
+by its value, into a region of the output; overlapping stamps add up, so cells change as their
+contributions arrive. The regions are the engine's (``op.trace.out_rows`` / ``out_cols``).
+
+``direct``: the same result as an ordinary convolution: zeros are inserted between the inputs
+(``stride - 1`` of them), the border is padded by ``dilation*(k-1) - padding`` (plus
+``output_padding`` on the bottom/right), and the flipped kernel sweeps that dilated input with
+stride 1, exactly as a conv2d sweep (``transpose_trace_of(op).direct``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from convanim.engine.trace import TransposeTrace
+from convanim.storyboard import palette
+from convanim.storyboard.common import chw, dims, fmt_value, value_range
+from convanim.storyboard.ops.base import BuildContext
+from convanim.storyboard.ops.windowed import WindowedVisual
+from convanim.storyboard.timeline import BlockActor, Coloring, KernelActor
+
+if TYPE_CHECKING:
+    from convanim.engine import OpResult
+
+STAMP_SECONDS = 1.5
+FAST_STAMP_SECONDS = 0.35
+FAST_STAMP_BUDGET = 4.0
+
+
+@dataclass(frozen=True)
+class ScatterActor:
+    """Stamps of op ``op``'s kernel from block ``input`` into ``out_channel`` of ``output``."""
+
+    id: str
+    op: int
+    input: str
+    output: str
+    out_channel: int
+    hue: str
+    kind: str = field(default="scatter", init=False)
+
+
+@dataclass(frozen=True)
+class HolesActor:
+    """The zeros inserted between the inputs of ``block`` (every ``stride``-th cell is real)."""
+
+    id: str
+    block: str
+    stride: tuple[int, int]
+    kind: str = field(default="holes", init=False)
+
+
+def transpose_trace_of(op: OpResult) -> TransposeTrace:
+    """The op's trace, which for a conv_transpose2d is a :class:`TransposeTrace`."""
+    trace = op.trace
+    if not isinstance(trace, TransposeTrace):
+        raise TypeError(f"ops[{op.index}] ({op.type}) has no transposed-conv trace")
+    return trace
+
+
+def _four(values: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) as a typed 4-tuple."""
+    top, bottom, left, right = (int(v) for v in values)
+    return (top, bottom, left, right)
+
+
+class TransposeVisual(WindowedVisual):
+    """Scatter or direct view of a transposed convolution."""
+
+    def padding(self, op: OpResult) -> tuple[int, int, int, int]:
+        """The input itself is not padded (the direct view pads the zero-inserted copy)."""
+        return (0, 0, 0, 0)
+
+    def caption(self, op: OpResult) -> str:
+        """``transposed conv 3×3, stride 2``."""
+        kh, kw = transpose_trace_of(op).kernel
+        sh, sw = transpose_trace_of(op).stride
+        stride = f", stride {sh}" if sh == sw else f", stride ({sh}, {sw})"
+        return f"transposed conv {kh}×{kw}" + ("" if (sh, sw) == (1, 1) else stride)
+
+    def input_coloring(self, op: OpResult) -> Coloring:
+        """Input cells by value: each one's value scales the kernel it stamps."""
+        channels = chw(op.input)[0]
+        return Coloring("values", (palette.INPUT_HUE,) * channels, value_range(op.input))
+
+    def kernel_actor(self, op: OpResult, kernel_id: str, in_id: str) -> KernelActor:
+        """The direct view's kernel: stride 1 over the zero-inserted input, its border padding."""
+        direct = transpose_trace_of(op).direct
+        groups = int(direct.groups)
+        return KernelActor(
+            id=kernel_id,
+            block=in_id,
+            kernel=(int(direct.kernel[0]), int(direct.kernel[1])),
+            stride=(int(direct.stride[0]), int(direct.stride[1])),
+            dilation=(int(direct.dilation[0]), int(direct.dilation[1])),
+            padding=_four(direct.padding),
+            channel_ranges=tuple(
+                (g * direct.in_per_group, (g + 1) * direct.in_per_group) for g in range(groups)
+            ),
+            out_per_group=int(direct.out_per_group),
+            group_hues=(
+                tuple(palette.group_hue(g, groups) for g in range(groups))
+                if groups > 1
+                else (palette.KERNEL_HUE,)
+            ),
+        )
+
+    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+        """One step of the direct view, with the real output value."""
+        value = fmt_value(float(op.output[0, co, oh, ow]))
+        bias = " + b" if op.bias is not None else ""
+        return f"out[{co},{oh},{ow}] = Σ window × flipped kernel{bias} = {value}"
+
+    def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
+        """Play the view the spec asks for."""
+        if getattr(ctx.animation, "transpose_view", "scatter") == "direct":
+            self.play_direct(ctx, op, in_id, out_id)
+        else:
+            self.play_scatter(ctx, op, in_id, out_id)
+
+    def play_scatter(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
+        """Input elements stamp the scaled kernel into the output one after another."""
+        clock, pacing = ctx.clock, ctx.pacing
+        trace = transpose_trace_of(op)
+        actor = ScatterActor(f"scatter{op.index}", op.index, in_id, out_id, 0, palette.KERNEL_HUE)
+        ctx.add_actor(actor)  # type: ignore[arg-type]
+        hin, win = trace.input_size
+        count = hin * win
+        full = max(0, min(int(ctx.animation.full_positions), count))
+        if count - full <= 2:
+            full = count
+        clock.add("show", actor.id, 0.3)
+        in_ch = chw(op.input)[0]
+        for n in range(full):
+            i, j = divmod(n, win)
+            rows, cols = trace.stamp(i, j)
+            value = fmt_value(float(op.input[0, 0, i, j]))
+            source = f"x[0,{i},{j}] = {value}" if in_ch == 1 else f"x[:,{i},{j}]"
+            clock.add(
+                "caption",
+                "caption",
+                0.0,
+                at=clock.now + STAMP_SECONDS * 0.2,
+                text=f"out[{int(rows[0])}:{int(rows[-1]) + 1}, {int(cols[0])}:{int(cols[-1]) + 1}]"
+                f" += {source} × kernel",
+            )
+            clock.then(
+                "stamp",
+                actor.id,
+                STAMP_SECONDS,
+                first=n,
+                count=1,
+                visits=1,
+                detail=True,
+                element=[i, j],
+                rows=[int(r) for r in rows],
+                cols=[int(c) for c in cols],
+            )
+        rest = count - full
+        if rest > 0:
+            clock.add("caption", "caption", 0.0, text="… every input element stamps its kernel")
+            duration = min(rest * FAST_STAMP_SECONDS, FAST_STAMP_BUDGET)
+            visits = max(1, min(rest, int(round(duration / FAST_STAMP_SECONDS))))
+            clock.then(
+                "stamp", actor.id, duration, first=full, count=rest, visits=visits, detail=False
+            )
+        text = "overlapping stamps summed"
+        if op.bias is not None:
+            text += ", + bias: the output"
+        clock.add("caption", "caption", 0.0, text=text)
+        out_c = chw(op.output)[0]
+        clock.add("hide", actor.id, pacing.fill * 0.4)
+        clock.then("fill", out_id, pacing.fill, channels=list(range(out_c)))
+        clock.wait(0.4)
+        clock.add("caption", "caption", 0.0, text="")
+
+    def play_direct(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
+        """Insert zeros, pad the border, then sweep the flipped kernel with stride 1."""
+        clock, pacing = ctx.clock, ctx.pacing
+        trace = transpose_trace_of(op)
+        cin = chw(op.input)[0]
+        dh, dw = (int(v) for v in trace.dilated_shape)
+        sh, sw = trace.stride
+        dilated = BlockActor(
+            id=f"z{op.index}",
+            slot=op.index,
+            shape=(cin, dh, dw),
+            source=f"ops[{op.index}].trace.direct_input",
+            label=dims((cin, dh, dw)),
+            caption="zeros inserted",
+            coloring=self.input_coloring(op),
+            # The layout keeps room for the border from the start; it is drawn from the pad event.
+            padding=_four(tuple(max(int(b), 0) for b in trace.border)),
+        )
+        holes = HolesActor(f"holes{op.index}", dilated.id, (int(sh), int(sw)))
+        ctx.add_actor(dilated)
+        ctx.add_actor(holes)  # type: ignore[arg-type]
+        hin, win = trace.input_size
+        zeros = f"{sh - 1}" if sh == sw else f"({sh - 1}, {sw - 1})"
+        clock.add(
+            "caption",
+            "caption",
+            0.0,
+            text=f"insert stride - 1 = {zeros} zero(s) between inputs: {hin}×{win} -> {dh}×{dw}",
+        )
+        clock.add("pad", dilated.id, 0.0, padding=[0, 0, 0, 0])
+        clock.add("hide", in_id, pacing.show)
+        clock.add("show", holes.id, pacing.show)
+        clock.then("show", dilated.id, pacing.show)
+        clock.wait(1.2)
+        border = tuple(int(v) for v in trace.border)
+        kh, _ = trace.kernel
+        ph, _ = trace.padding
+        oph, _ = trace.output_padding
+        dil = trace.dilation[0]
+        text = f"pad the border by d·(k-1) - p = {dil}·({kh}-1) - {ph} = {border[0]}"
+        if oph:
+            text += f", + output_padding {oph} bottom/right"
+        clock.add("caption", "caption", 0.0, text=text)
+        clock.then("pad", dilated.id, pacing.show, padding=[max(b, 0) for b in border])
+        clock.wait(1.2)
+        clock.add(
+            "caption", "caption", 0.0, text="then an ordinary conv: kernel flipped 180°, stride 1"
+        )
+        clock.wait(1.0)
+        super().play(ctx, op, dilated.id, out_id)
