@@ -10,7 +10,9 @@ How a GIF is made here:
 3. Each output frame is mapped to the palette and compared with what the viewer already sees:
    an unchanged frame only lengthens the previous frame's delay (a hold); otherwise only the
    bounding box of the change is stored, with unchanged pixels inside it transparent, which
-   turns them into long LZW runs (frames are drawn with disposal "do not dispose").
+   turns them into long LZW runs (frames are drawn with disposal "do not dispose"). On the
+   standard conv scene at 854×480@15 this gives 0.82 MB, against 1.62 MB for the same boxes
+   without transparency and 3.5 MB for Pillow's ``save_all(optimize=True)``.
 4. Delays are in centiseconds, rounded on the cumulative time so the total duration is right.
    GIF players treat delays under 2 cs as 10 cs, so frame rates above 50 are halved (60 -> 30).
 
@@ -34,7 +36,13 @@ from convanim.output.atomic import commit, discard, prepare_folder, temp_path
 from convanim.output.base import Frame, FrameWriter
 from convanim.output.formats import GifAttempt, GifChoice, OutputReport, human_size
 from convanim.output.framestore import FrameStore
-from convanim.output.palette import ColorHistogram, PaletteMapper, build_palette, histogram
+from convanim.output.palette import (
+    ColorCounter,
+    ColorHistogram,
+    PaletteMapper,
+    build_palette,
+    histogram,
+)
 
 __all__ = [
     "GifSetting",
@@ -51,11 +59,11 @@ MIN_FPS = 12
 MIN_WIDTH = 640
 #: Palette sizes tried at each frame rate and size (transparent entry included).
 PALETTE_SIZES = (256, 128, 64)
-#: Fewer colours rarely save more than this share; a pass bigger than budget / this skips them.
-COLOR_SAVING = 0.7
-#: Frames sampled for the palette, and the pixel stride within them.
-PALETTE_SAMPLES = 32
-SAMPLE_STRIDE = 2
+#: Fewer colours save at most about this factor (64 vs 256 colours on the standard conv scene:
+#: 0.70); a pass bigger than budget / COLOR_SAVING skips the smaller palettes of its group.
+COLOR_SAVING = 0.6
+#: Frames sampled for the palette of a scaled-down GIF.
+PALETTE_SAMPLES = 16
 
 
 @dataclass(frozen=True)
@@ -244,12 +252,17 @@ class GifEncoder:
         The source frames.
     fps : float
         Their frame rate.
+    colors : ColorHistogram, optional
+        The colours of the source frames (see :class:`ColorCounter`); without it, the palette
+        of full-size GIFs is built from sampled frames too.
     """
 
-    def __init__(self, store: FrameStore, fps: float) -> None:
+    def __init__(self, store: FrameStore, fps: float, colors: ColorHistogram | None = None) -> None:
         self.store = store
         self.fps = fps
         self._histograms: dict[float, ColorHistogram] = {}
+        if colors is not None:
+            self._histograms[1.0] = colors
 
     def _frame(self, unique: int, size: tuple[int, int]) -> np.ndarray:
         from PIL import Image
@@ -264,8 +277,7 @@ class GifEncoder:
         count = self.store.unique_count
         picks = np.unique(np.linspace(0, count - 1, min(count, PALETTE_SAMPLES)).round())
         for unique in picks.astype(int):
-            frame = self._frame(int(unique), size)
-            yield frame[::SAMPLE_STRIDE, ::SAMPLE_STRIDE]
+            yield self._frame(int(unique), size)
 
     def palette(self, setting: GifSetting) -> np.ndarray:
         """The global palette for ``setting`` (one entry left for transparency)."""
@@ -353,15 +365,18 @@ class GifWriter(FrameWriter):
         try:
             self._spill = temp_path(path, suffix=".frames")
             self._store = FrameStore(self._spill, width, height)
+            self._colors = ColorCounter()
         except BaseException:
             discard(self._temp)
             raise
 
     def _write(self, frame: Frame) -> None:
-        self._store.append(frame[:, :, :3])
+        rgb = frame[:, :, :3]
+        self._colors.add(rgb)
+        self._store.append(rgb)
 
     def _finish(self) -> OutputReport:
-        encoder = GifEncoder(self._store, self.fps)
+        encoder = GifEncoder(self._store, self.fps, self._colors.histogram())
         if self.max_bytes is None:
             setting = GifSetting(gif_fps(self.fps), 1.0, 256)
             with open(self._temp, "wb") as fp:

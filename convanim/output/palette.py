@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ColorHistogram", "PaletteMapper", "build_palette", "histogram", "pack_rgb"]
+__all__ = [
+    "ColorCounter",
+    "ColorHistogram",
+    "PaletteMapper",
+    "build_palette",
+    "histogram",
+    "pack_rgb",
+]
 
 #: Channel weights of the colour distance (green counts most, blue least, as the eye does).
 WEIGHTS = np.array([3.0, 4.0, 2.0])
@@ -56,6 +63,14 @@ class ColorHistogram:
     counts: np.ndarray
 
 
+def _merge(colors: list[np.ndarray], counts: list[np.ndarray]) -> ColorHistogram:
+    if not colors:
+        return ColorHistogram(np.zeros(0, np.uint32), np.zeros(0, np.int64))
+    merged, inverse = np.unique(np.concatenate(colors), return_inverse=True)
+    totals = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
+    return ColorHistogram(merged, totals)
+
+
 def histogram(frames: Iterable[np.ndarray]) -> ColorHistogram:
     """Count the colours of some RGB frames (each (H, W, 3) uint8)."""
     colors: list[np.ndarray] = []
@@ -64,11 +79,48 @@ def histogram(frames: Iterable[np.ndarray]) -> ColorHistogram:
         c, n = np.unique(pack_rgb(frame).ravel(), return_counts=True)
         colors.append(c)
         counts.append(n)
-    if not colors:
-        return ColorHistogram(np.zeros(0, np.uint32), np.zeros(0, np.int64))
-    merged, inverse = np.unique(np.concatenate(colors), return_inverse=True)
-    totals = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
-    return ColorHistogram(merged, totals)
+    return _merge(colors, counts)
+
+
+class ColorCounter:
+    """Counts colours as frames stream past: every pixel of the first frame, then the pixels
+    that changed from one frame to the next.
+
+    Every colour that is ever shown is seen (thin lines and one-frame flashes included), while
+    a static background counts once rather than once per frame.
+    """
+
+    #: Consolidate the pending per-frame counts when they hold this many entries.
+    CONSOLIDATE = 1 << 20
+
+    def __init__(self) -> None:
+        self._colors: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._pending = 0
+        self._previous: np.ndarray | None = None
+
+    def add(self, rgb: np.ndarray) -> None:
+        """Count the new pixels of a frame, (H, W, 3) uint8."""
+        packed = pack_rgb(rgb)
+        if self._previous is None:
+            pixels = packed.ravel()
+        else:
+            pixels = packed[packed != self._previous]
+        self._previous = packed
+        if pixels.size == 0:
+            return
+        colors, counts = np.unique(pixels, return_counts=True)
+        self._colors.append(colors)
+        self._counts.append(counts)
+        self._pending += len(colors)
+        if self._pending > self.CONSOLIDATE:
+            merged = _merge(self._colors, self._counts)
+            self._colors, self._counts = [merged.colors], [merged.counts]
+            self._pending = len(merged.colors)
+
+    def histogram(self) -> ColorHistogram:
+        """The colours counted so far."""
+        return _merge(self._colors, self._counts)
 
 
 def build_palette(hist: ColorHistogram, max_colors: int) -> np.ndarray:
