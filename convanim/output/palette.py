@@ -102,10 +102,8 @@ class ColorCounter:
     def add(self, rgb: np.ndarray) -> None:
         """Count the new pixels of a frame, (H, W, 3) uint8."""
         packed = pack_rgb(rgb)
-        if self._previous is None:
-            pixels = packed.ravel()
-        else:
-            pixels = packed[packed != self._previous]
+        previous = self._previous
+        pixels = packed.ravel() if previous is None else packed[packed != previous]
         self._previous = packed
         if pixels.size == 0:
             return
