@@ -43,7 +43,10 @@ def poster_time(timeline: Timeline) -> float:
     """
     for event in timeline.events:
         if event.kind == "sweep" and not event.data.get("detail"):
-            return event.start + event.duration * 0.55
+            visits = int(event.data.get("visits", 1))
+            slot = event.duration / max(visits, 1)
+            # Late in a visit: the kernel has settled, its window is lit and the beams are drawn.
+            return event.start + (visits // 2 + 0.8) * slot
     return max(0.0, timeline.duration - 1e-3)
 
 
