@@ -37,7 +37,7 @@ class ShellQuads:
     corners: np.ndarray
 
 
-def block_center(shape: tuple[int, int, int]) -> np.ndarray:
+def block_center(shape: tuple[float, float, float]) -> np.ndarray:
     """World centre of a block of shape (C, H, W) placed at the origin."""
     c, h, w = shape
     return np.array([w / 2.0, -h / 2.0, -c / 2.0])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from convanim.render.geometry import block_center, box_faces
+from convanim.render.lod import display_of
 from convanim.render.projection import Projector
 from convanim.storyboard.timeline import BlockActor
 
@@ -116,10 +117,11 @@ class Layout:
             x += x1 + spacing
 
     def _local_box(self, block: BlockActor) -> tuple[float, float, float, float]:
-        c, h, w = block.shape
+        display = display_of(block.shape)
+        c, h, w = display.display_shape
         pt, pb, pl, pr = (max(p, 2) if p else 0 for p in block.padding)
         corners = box_faces(-pl, w + pr, -h - pb, pt, -c, 0.0).reshape(-1, 3)
-        pts = self.projector.project(corners, block_center(block.shape))
+        pts = self.projector.project(corners, block_center(display.display_shape))
         return (
             float(pts[:, 0].min()),
             float(pts[:, 0].max()),
@@ -128,8 +130,15 @@ class Layout:
         )
 
     def scene_points(self, block: BlockActor, world: np.ndarray) -> np.ndarray:
-        """World points of a block -> scene coordinates (projected, placed at its slot)."""
-        return self.projector.project(world, block_center(block.shape)) + self.anchors[block.slot]
+        """World points of a block -> scene coordinates (projected, placed at its slot).
+
+        Big blocks are drawn at a level of detail (:mod:`convanim.render.lod`): their true
+        coordinates are first mapped to display coordinates (the identity for small blocks).
+        """
+        display = display_of(block.shape)
+        points = display.to_display(world)
+        center = block_center(display.display_shape)
+        return self.projector.project(points, center) + self.anchors[block.slot]
 
     def frame(self, slots: tuple[int, ...]) -> Viewport:
         """The viewport that fits the given slots into the world region."""

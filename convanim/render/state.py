@@ -26,7 +26,8 @@ def smooth(u: float) -> float:
 class SweepState:
     """The kernel of an active sweep at time t.
 
-    ``position`` is the (fractional) output (row, col) the kernel stands over, ``out_channel`` the
+    ``position`` is the (fractional) output (row, col) the kernel stands over ((depth, row, col)
+    for a conv3d), ``out_channel`` the
     output channel being computed, ``arrived`` whether it has settled on ``cell`` (then the window
     is lit and the cell revealed), ``detail`` whether beams and the equation are shown.
     """
@@ -35,10 +36,15 @@ class SweepState:
     input: str
     output: str
     out_channel: int
-    position: tuple[float, float]
-    cell: tuple[int, int]
+    position: tuple[float, ...]
+    cell: tuple[int, ...]
     arrived: bool
     detail: bool
+
+
+def _unravel(index: int, spatial: tuple[int, ...]) -> tuple[int, ...]:
+    """Raster index -> output position over the spatial dims ((row, col) or (depth, row, col))."""
+    return tuple(int(v) for v in np.unravel_index(index, spatial))
 
 
 def _visit_index(first: int, count: int, visits: int, v: int) -> int:
@@ -133,11 +139,11 @@ class TimelineState:
     # -- blocks -----------------------------------------------------------------------------
     def revealed(self, block: BlockActor, t: float) -> np.ndarray:
         """Boolean mask (C, H, W) of the cells shown with their value at time t."""
-        c, h, w = block.shape
+        c = block.shape[0]
         if block.initially == "full":
-            return np.ones((c, h, w), dtype=bool)
-        mask = np.zeros((c, h, w), dtype=bool)
-        flat = mask.reshape(c, h * w)
+            return np.ones(block.shape, dtype=bool)
+        mask = np.zeros(block.shape, dtype=bool)
+        flat = mask.reshape(c, -1)
         for e in self._sweeps_into.get(block.id, []):
             if t < e.start:
                 continue
@@ -171,7 +177,7 @@ class TimelineState:
         for e in self._by_target.get(kernel_id, []):
             if e.kind != "sweep" or not (e.start <= t < e.end):
                 continue
-            out_w = self.blocks[e.data["output"]].shape[2]
+            spatial = self.blocks[e.data["output"]].shape[1:]
             first, count, visits = int(e.data["first"]), int(e.data["count"]), int(e.data["visits"])
             slot = e.duration / visits
             v = min(int((t - e.start) // slot), visits - 1)
@@ -182,16 +188,16 @@ class TimelineState:
                 prev = first - 1
             elif v == 0:
                 prev = target
-            ty, tx = divmod(target, out_w)
-            py, px = divmod(prev, out_w)
+            cell = _unravel(target, spatial)
+            before = _unravel(prev, spatial)
             k = smooth(u)
             return SweepState(
                 kernel=kernel_id,
                 input=str(e.data["input"]),
                 output=str(e.data["output"]),
                 out_channel=int(e.data["out_channel"]),
-                position=(py + (ty - py) * k, px + (tx - px) * k),
-                cell=(ty, tx),
+                position=tuple(p + (q - p) * k for p, q in zip(before, cell, strict=True)),
+                cell=cell,
                 arrived=u >= 1.0,
                 detail=bool(e.data["detail"]),
             )
@@ -207,28 +213,27 @@ class TimelineState:
             first = next((e for e in self._by_target.get(kernel_id, []) if e.kind == "sweep"), None)
             if first is None:
                 return None
-            out_w = self.blocks[first.data["output"]].shape[2]
-            y, x = divmod(int(first.data["first"]), out_w)
+            spatial = self.blocks[first.data["output"]].shape[1:]
+            cell = _unravel(int(first.data["first"]), spatial)
             return SweepState(
                 kernel_id,
                 str(first.data["input"]),
                 str(first.data["output"]),
                 int(first.data["out_channel"]),
-                (y, x),
-                (y, x),
+                cell,
+                cell,
                 False,
                 False,
             )
-        out_w = self.blocks[last.data["output"]].shape[2]
-        end = int(last.data["first"]) + int(last.data["count"]) - 1
-        y, x = divmod(end, out_w)
+        spatial = self.blocks[last.data["output"]].shape[1:]
+        cell = _unravel(int(last.data["first"]) + int(last.data["count"]) - 1, spatial)
         return SweepState(
             kernel_id,
             str(last.data["input"]),
             str(last.data["output"]),
             int(last.data["out_channel"]),
-            (y, x),
-            (y, x),
+            cell,
+            cell,
             False,
             False,
         )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convanim.storyboard.common import Clock, chw, dims
+from convanim.storyboard.common import Clock, block_shape, chw, dims
 from convanim.storyboard.ops import BuildContext, visual_for
 from convanim.storyboard.pacing import Pacing
 from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline
@@ -86,9 +86,9 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     input_block = BlockActor(
         id="t0",
         slot=0,
-        shape=chw(first.input),
+        shape=block_shape(first.input),
         source="input",
-        label=dims(chw(first.input)),
+        label=dims(block_shape(first.input)),
         caption="input",
         coloring=first_visual.input_coloring(first),
         padding=first_visual.padding(first),
@@ -120,9 +120,9 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         out_block = BlockActor(
             id=out_id,
             slot=k + 1,
-            shape=chw(op.output),
+            shape=block_shape(op.output),
             source=f"ops[{k}].output",
-            label=dims(chw(op.output)),
+            label=dims(block_shape(op.output)),
             caption=visual.caption(op),
             coloring=visual.output_coloring(op),
             initially="empty",

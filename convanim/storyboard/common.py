@@ -28,6 +28,11 @@ def chw(array: np.ndarray) -> tuple[int, int, int]:
     return (int(shape[1]), int(shape[-2]), int(shape[-1]))
 
 
+def block_shape(array: np.ndarray) -> tuple[int, ...]:
+    """Shape a block shows: (C, H, W) of a 4-D array, (C, D, H, W) of a 5-D (conv3d) one."""
+    return tuple(int(v) for v in array.shape[1:])
+
+
 def value_range(array: np.ndarray) -> tuple[float, float]:
     """(min, max) of batch 0, widened to a non-empty interval."""
     lo, hi = float(np.min(array[0])), float(np.max(array[0]))

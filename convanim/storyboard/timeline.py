@@ -52,11 +52,14 @@ class Coloring:
 
 @dataclass(frozen=True)
 class BlockActor:
-    """A tensor shown as a block of cubes (channels in depth)."""
+    """A tensor shown as a block of cubes (channels in depth).
+
+    ``shape`` is (C, H, W), or (C, D, H, W) for a conv3d tensor (drawn as a row of C volumes).
+    """
 
     id: str
     slot: int
-    shape: tuple[int, int, int]
+    shape: tuple[int, ...]
     source: str
     label: str
     caption: str

@@ -7,6 +7,7 @@ from manim import Mobject, VMobject
 
 from convanim.render import geometry as geo
 from convanim.render.layout import Viewport
+from convanim.render.lod import block_lod, display_of, lod_shell, tile_any, tile_means
 from convanim.render.manim.mobjects import (
     polygons_mobject,
     set_opacity,
@@ -28,23 +29,50 @@ class BlockDrawer(Drawer):
         super().__init__(stage)
         self._shells: dict[object, tuple[geo.ShellQuads, np.ndarray]] = {}
         self._block_cache: dict[tuple[object, ...], list[Mobject]] = {}
+        self._values: dict[object, tuple[np.ndarray, np.ndarray]] = {}
 
-    def _shell(self, block: BlockActor) -> tuple[geo.ShellQuads, np.ndarray]:
-        cached = self._shells.get(block.id)
+    def _shell(self, block: BlockActor, gap: float = geo.GAP) -> tuple[geo.ShellQuads, np.ndarray]:
+        """Visible cube faces (true coordinates) and their projected scene quads, cached."""
+        key = block.id if gap == geo.GAP else ("backing", block.id)
+        cached = self._shells.get(key)
         if cached is None:
-            shell = geo.block_shell(block.shape)
+            lod = block_lod(block.shape)
+            shell = geo.block_shell(block.shape, gap) if lod.detailed else lod_shell(lod, gap)
             scene = self.layout.scene_points(block, shell.corners.reshape(-1, 3)).reshape(-1, 4, 2)
             cached = (shell, scene)
-            self._shells[block.id] = cached
+            self._shells[key] = cached
         return cached
+
+    def _channel_values(
+        self, block: BlockActor, cells: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(channel, value) of every shell quad: the element's, or its tile's mean when big."""
+        key = ("values", block.id)
+        cached = self._values.get(key)
+        if cached is None:
+            lod = block_lod(block.shape)
+            values = self.arrays[block.id]
+            if lod.detailed:
+                cached = (cells[:, 0], values[cells[:, 0], cells[:, 1], cells[:, 2]])
+            else:
+                means = tile_means(values, lod)
+                channel = lod.channels.shown()[cells[:, 0]]
+                cached = (channel, means[cells[:, 0], cells[:, 1], cells[:, 2]])
+            self._values[key] = cached
+        return cached
+
+    def _shown(self, block: BlockActor, revealed: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Whether each shell quad shows its value (a tile: any of its elements)."""
+        lod = block_lod(block.shape)
+        grid = revealed if lod.detailed else tile_any(revealed, lod)
+        return grid[cells[:, 0], cells[:, 1], cells[:, 2]]
 
     def _cell_colors(self, block: BlockActor, cells: np.ndarray, t: float) -> np.ndarray:
         """Float RGB per cell (Q, 3) from the block's colouring at time t."""
         coloring = self.state.coloring(block, t)
-        channel = cells[:, 0]
+        channel, values = self._channel_values(block, cells)
         hues = np.array([palette.hex_to_rgb(h) for h in coloring.hues])
         if coloring.mode == "values" and coloring.value_range is not None:
-            values = self.arrays[block.id][cells[:, 0], cells[:, 1], cells[:, 2]]
             levels = palette.value_level(values, coloring.value_range)
             out = np.empty((len(cells), 3))
             for hue in set(coloring.hues):
@@ -73,19 +101,18 @@ class BlockDrawer(Drawer):
         shell, scene = self._shell(block)
         frame_quads = vp.apply(scene)
         colors = self._cell_colors(block, shell.cells, t)
-        shown = revealed[shell.cells[:, 0], shell.cells[:, 1], shell.cells[:, 2]]
+        shown = self._shown(block, revealed, shell.cells)
         mobs: list[Mobject] = []
-        c, h, w = block.shape
         if self.ground:
             mobs.append(self._shadow(block, vp, opacity))
         # Dark gaps behind the cubes: the whole outer faces when every cube is shown, else a
         # backing quad per shown cube (so empty slots stay light and see-through).
         if shown.all():
-            outer = self._to_frame(block, geo.block_outer_faces(block.shape), vp)
+            outer = self._to_frame(block, self._outer_faces(block), vp)
             mean = colors.mean(axis=0)
             for face in (geo.FRONT, geo.TOP, geo.RIGHT):
                 mobs.append(
-                    polygons_mobject(outer[face : face + 1], to_hex(gap_color(mean, face)), opacity)
+                    polygons_mobject(outer[face::3], to_hex(gap_color(mean, face)), opacity)
                 )
         elif shown.any():
             backing = self._backing(block, vp)
@@ -122,6 +149,8 @@ class BlockDrawer(Drawer):
             )
         if any(padding):
             mobs.append(self._padding_ring(block, padding, vp, opacity))
+        if block_lod(block.shape).channels.head is not None:
+            mobs.append(self._channel_ellipsis(block, vp, opacity))
         mobs.extend(self._block_labels(block, frame_quads, vp, opacity, padding))
         if block.values_on_cells is True or (
             block.values_on_cells == "auto" and self._cell_pixels(block, vp) >= 34
@@ -134,14 +163,43 @@ class BlockDrawer(Drawer):
 
     def _backing(self, block: BlockActor, vp: Viewport) -> np.ndarray:
         """Frame quads of every shell cube face without the gap inset (the cube's dark outline)."""
-        key = ("backing", block.id)
-        cached = self._shells.get(key)  # type: ignore[call-overload]
-        if cached is None:
-            shell = geo.block_shell(block.shape, gap=0.0)
-            scene = self.layout.scene_points(block, shell.corners.reshape(-1, 3)).reshape(-1, 4, 2)
-            cached = (shell, scene)
-            self._shells[key] = cached  # type: ignore[index]
-        return vp.apply(cached[1])
+        return vp.apply(self._shell(block, gap=0.0)[1])
+
+    def _outer_faces(self, block: BlockActor) -> np.ndarray:
+        """The block's outer faces (B * 3, 4, 3): one box, or two around elided channels."""
+        lod = block_lod(block.shape)
+        c, h, w = block.shape
+        if lod.channels.head is None:
+            return geo.block_outer_faces(block.shape)
+        head = float(lod.channels.head)
+        front = geo.box_faces(0.0, float(w), -float(h), 0.0, -head, 0.0)
+        last = geo.box_faces(0.0, float(w), -float(h), 0.0, -float(c), 1.0 - c)
+        return np.concatenate([front, last])
+
+    def _channel_ellipsis(self, block: BlockActor, vp: Viewport, opacity: float) -> VMobject:
+        """Three dots in the gap that stands for the elided channels."""
+        lod = block_lod(block.shape)
+        c, h, w = block.shape
+        head = float(lod.channels.head or 0)
+        per_band = (c - 1 - head) / lod.channels.band  # true channels per display cell
+        size = 0.3  # display cells
+        dz = size * per_band
+        dy = size * lod.tile
+        quads = []
+        for k in (1, 2, 3):
+            z = -(head + (c - 1 - head) * k / 4.0)
+            for y in (-h / 2.0,):
+                x = float(w) - 0.5 * lod.tile
+                quads.append(
+                    [
+                        [x, y + dy, z + dz],
+                        [x, y + dy, z - dz],
+                        [x, y - dy, z - dz],
+                        [x, y - dy, z + dz],
+                    ]
+                )
+        frame = self._to_frame(block, np.array(quads), vp)
+        return polygons_mobject(frame, self.theme.text, 0.85 * opacity)
 
     def _shadow(self, block: BlockActor, vp: Viewport, opacity: float) -> VMobject:
         c, h, w = block.shape
@@ -158,13 +216,30 @@ class BlockDrawer(Drawer):
     ) -> VMobject:
         _, h, w = block.shape
         pt, pb, pl, pr = padding
-        quads = [
-            geo.front_cell_quad(r, col)
-            for r in range(-pt, h + pb)
-            for col in range(-pl, w + pr)
-            if not (0 <= r < h and 0 <= col < w)
-        ]
-        frame = self._to_frame(block, np.array(quads), vp)
+        if block_lod(block.shape).detailed:
+            quads = np.array(
+                [
+                    geo.front_cell_quad(r, col)
+                    for r in range(-pt, h + pb)
+                    for col in range(-pl, w + pr)
+                    if not (0 <= r < h and 0 <= col < w)
+                ]
+            )
+        else:  # four strips: single padding cells would be thinner than a pixel
+            strips = [
+                ((-pt, 0), (-pl, w + pr)),
+                ((h, h + pb), (-pl, w + pr)),
+                ((0, h), (-pl, 0)),
+                ((0, h), (w, w + pr)),
+            ]
+            quads = np.array(
+                [
+                    geo.cell_box(rows, cols, (0.0, 0.0))[0]
+                    for rows, cols in strips
+                    if rows[1] > rows[0] and cols[1] > cols[0]
+                ]
+            )
+        frame = self._to_frame(block, quads, vp)
         return polygons_mobject(
             frame,
             self.theme.ghost,
@@ -193,13 +268,26 @@ class BlockDrawer(Drawer):
             dims(block.shape), 0.34, self.theme.text, max_width=max_w, usage=(block.id, "label")
         )
         label.move_to([(x0 + x1) / 2, y0 - 0.28, 0])
+        mobs: list[Mobject] = [label]
+        note = display_of(block.shape).note()
+        if note:
+            small = text_mobject(
+                note,
+                0.22,
+                self.theme.muted_text,
+                max_width=max(x1 - x0 + 0.4, 2.4),
+                usage=(block.id, "note"),
+            )
+            small.move_to([(x0 + x1) / 2, y0 - 0.62, 0])
+            mobs.append(small)
         caption = text_mobject(
             block.caption, 0.3, self.theme.muted_text, max_width=max_w, usage=(block.id, "caption")
         )
         caption.move_to([(x0 + x1) / 2, y1 + 0.26, 0])
-        for mob in (label, caption):
+        mobs.append(caption)
+        for mob in mobs:
             set_opacity(mob, opacity)
-        return [label, caption]
+        return mobs
 
     def _cell_pixels(self, block: BlockActor, vp: Viewport) -> float:
         """Width of one cube face in pixels at this viewport (for ``show_values: auto``)."""

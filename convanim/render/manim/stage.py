@@ -34,7 +34,7 @@ class FrameFormat:
 
 
 def source_array(plan: Plan, source: str) -> np.ndarray:
-    """The (C, H, W) array of batch 0 that a block shows.
+    """The (C, H, W) array of batch 0 that a block shows ((C, D, H, W) for conv3d tensors).
 
     ``source`` is ``"input"``, ``"ops[k].output"``, ``"ops[k].input"`` or ``"ops[k].trace.NAME"``:
     an array held by op k's trace, or a method of it applied to op k's input (e.g. the
@@ -51,10 +51,7 @@ def source_array(plan: Plan, source: str) -> np.ndarray:
             arr = found(op.input) if callable(found) else found
         else:
             arr = op.input if attr == "input" else op.output
-    arr = np.asarray(arr)[0]
-    if arr.ndim == 4:  # conv3d volumes: show the middle depth slice per channel
-        arr = arr[:, arr.shape[1] // 2]
-    return arr
+    return np.asarray(arr)[0]
 
 
 def to_hex(rgb: np.ndarray) -> str:

@@ -1,0 +1,89 @@
+"""Where the volumes of a 4-D tensor go (NumPy only): a row of C volumes of D×H×W cubes.
+
+A conv3d tensor of shape (C, D, H, W) is drawn as C volumes side by side, left to right; in each
+volume the depth axis D runs away from the viewer (as channels do in a 2-D block), rows go down
+and columns to the right. Points of a volume row are written in *row coordinates*: volume c's
+element (d, h, w) is the cube from ``x = offset(c) + w``, ``y = -h``, ``z = -d``. Past
+:data:`MAX_VOLUMES` channels the middle ones are elided, an ellipsis marking the gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+MAX_VOLUMES = 6
+"""Most volumes drawn in a row before the middle ones are elided."""
+HEAD_VOLUMES = 4
+"""Volumes drawn before the ellipsis when some are elided (the last one is drawn after)."""
+VOLUME_GAP = 1.4
+"""Space between two volumes of a row, in cell pitches."""
+ELLIPSIS_GAP = 2.6
+"""Space taken by the ellipsis standing for elided volumes."""
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    """The row of volumes of a tensor of shape (C, D, H, W)."""
+
+    shape: tuple[int, int, int, int]
+
+    @property
+    def elided(self) -> bool:
+        """True when some volumes are left out."""
+        return self.shape[0] > MAX_VOLUMES
+
+    def shown(self) -> np.ndarray:
+        """Channels drawn as volumes."""
+        c = self.shape[0]
+        if not self.elided:
+            return np.arange(c)
+        return np.concatenate([np.arange(HEAD_VOLUMES), [c - 1]])
+
+    def offset(self, channel: float) -> float:
+        """x of the left face of channel ``channel``'s volume (elided ones sit in the gap)."""
+        c, _, _, w = self.shape
+        pitch = w + VOLUME_GAP
+        if not self.elided or channel < HEAD_VOLUMES:
+            return float(channel) * pitch
+        head_end = HEAD_VOLUMES * pitch
+        if channel >= c - 1:
+            return head_end + ELLIPSIS_GAP
+        share = (channel - HEAD_VOLUMES + 1) / (c - HEAD_VOLUMES)
+        return head_end + ELLIPSIS_GAP * share - pitch * 0.5
+
+    def ellipsis_x(self) -> float | None:
+        """x of the centre of the ellipsis between volumes (None when nothing is elided)."""
+        if not self.elided:
+            return None
+        w = self.shape[3]
+        return HEAD_VOLUMES * (w + VOLUME_GAP) + (ELLIPSIS_GAP - VOLUME_GAP) / 2 - 0.2
+
+    @property
+    def display_shape(self) -> tuple[float, float, float]:
+        """(depth, height, width) of the whole row in cell pitches."""
+        c, d, h, w = self.shape
+        return (float(d), float(h), self.offset(c - 1) + w)
+
+    @property
+    def detailed(self) -> bool:
+        """Row coordinates are already display coordinates."""
+        return True
+
+    def to_display(self, world: np.ndarray) -> np.ndarray:
+        """Row coordinates are display coordinates: returned unchanged."""
+        return world
+
+    def note(self) -> str:
+        """What the drawing leaves out ('' when every volume is drawn)."""
+        if not self.elided:
+            return ""
+        return f"volumes {HEAD_VOLUMES}–{self.shape[0] - 2} elided"
+
+
+@lru_cache(maxsize=64)
+def volume_row(shape: tuple[int, int, int, int]) -> VolumeRow:
+    """The :class:`VolumeRow` of a (C, D, H, W) tensor."""
+    return VolumeRow(tuple(int(v) for v in shape))  # type: ignore[arg-type]
