@@ -126,6 +126,9 @@ def render_command(
         raise UsageError("--max-size applies to --format gif only")
     if transparent and fmt not in ("webm", "png"):
         raise UsageError("--transparent needs --format webm or png (MP4 and GIF have no alpha)")
+    from convanim.output import install_signal_cleanup
+
+    install_signal_cleanup()
     outputs = _outputs(specs, fmt, output)
     show_progress = sys.stderr.isatty()
     failures: list[tuple[Path, ConvanimError]] = []

@@ -76,7 +76,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     labels = spec.labels
     if spec.title and labels.title:
         ctx.add_actor(OverlayActor("title", "title", (spec.title,)))
-        clock.add("show", "title", pacing.title)
+        clock.add("show", "title", 0.0)  # on screen from the first frame (GIF previews)
     ctx.add_actor(OverlayActor("caption", "caption", ("",)))
     if labels.legend:
         ctx.add_actor(OverlayActor("legend", "legend", ()))
