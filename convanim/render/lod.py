@@ -19,11 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convanim.render.geometry import FRONT, RIGHT, TOP, ShellQuads
-from convanim.render.volumes import VolumeRow, volume_row
+from convanim.render.geometry import FRONT, RIGHT, TOP, ShellQuads, block_shell
+
+if TYPE_CHECKING:
+    from convanim.render.volumes import VolumeRow
 
 MAX_SIDE = 32
 """Most cubes drawn along a block's height or width."""
@@ -227,6 +230,30 @@ def _quad(
 def display_of(shape: tuple[int, ...]) -> BlockLOD | VolumeRow:
     """How a block of this shape is drawn: a :class:`BlockLOD` for (C, H, W), a
     :class:`~convanim.render.volumes.VolumeRow` for (C, D, H, W)."""
+    from convanim.render.volumes import volume_row
+
     if len(shape) == 4:
         return volume_row((shape[0], shape[1], shape[2], shape[3]))
     return block_lod(tuple(shape))
+
+
+def shell_of(lod: BlockLOD, gap: float) -> ShellQuads:
+    """Visible faces of a block drawn at this level of detail (one per cube, or per tile)."""
+    return block_shell(lod.shape, gap) if lod.detailed else lod_shell(lod, gap)
+
+
+def quad_values(lod: BlockLOD, values: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Value of every shell quad: its element's, or its tile's mean."""
+    grid = values if lod.detailed else tile_means(values, lod)
+    return grid[cells[:, 0], cells[:, 1], cells[:, 2]]
+
+
+def quad_shown(lod: BlockLOD, mask: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Whether every shell quad is set in ``mask`` (a tile: any of its elements)."""
+    grid = mask if lod.detailed else tile_any(mask, lod)
+    return grid[cells[:, 0], cells[:, 1], cells[:, 2]]
+
+
+def quad_channels(lod: BlockLOD, cells: np.ndarray) -> np.ndarray:
+    """True channel (depth slice) of every shell quad."""
+    return cells[:, 0] if lod.detailed else lod.channels.shown()[cells[:, 0]]

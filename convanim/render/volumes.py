@@ -14,12 +14,16 @@ from functools import lru_cache
 
 import numpy as np
 
+from convanim.render.lod import BlockLOD, block_lod
+
 MAX_VOLUMES = 6
 """Most volumes drawn in a row before the middle ones are elided."""
 HEAD_VOLUMES = 4
 """Volumes drawn before the ellipsis when some are elided (the last one is drawn after)."""
 VOLUME_GAP = 1.4
-"""Space between two volumes of a row, in cell pitches."""
+"""Space between two volumes of a row, in cell pitches (plus ``DEPTH_GAP`` per depth cell)."""
+DEPTH_GAP = 0.6
+"""Extra space per display depth cell, so a volume's right face stays visible."""
 ELLIPSIS_GAP = 2.6
 """Space taken by the ellipsis standing for elided volumes."""
 
@@ -29,6 +33,27 @@ class VolumeRow:
     """The row of volumes of a tensor of shape (C, D, H, W)."""
 
     shape: tuple[int, int, int, int]
+
+    @property
+    def lod(self) -> BlockLOD:
+        """Level of detail of each (D, H, W) volume (depth plays the part of channels)."""
+        return block_lod(self.shape[1:])
+
+    @property
+    def volume_width(self) -> float:
+        """Width of one volume in display cells."""
+        return self.lod.display_shape[2]
+
+    @property
+    def pitch(self) -> float:
+        """Distance between the left faces of neighbouring volumes."""
+        return self.volume_width + VOLUME_GAP + DEPTH_GAP * self.lod.display_shape[0]
+
+    def place(self, channel: float, local: np.ndarray) -> np.ndarray:
+        """True points of a volume (x = column, y = -row, z = -depth) -> row display points."""
+        out = np.array(self.lod.to_display(local), dtype=float, copy=True)
+        out[..., 0] += self.offset(channel)
+        return out
 
     @property
     def elided(self) -> bool:
@@ -44,8 +69,8 @@ class VolumeRow:
 
     def offset(self, channel: float) -> float:
         """x of the left face of channel ``channel``'s volume (elided ones sit in the gap)."""
-        c, _, _, w = self.shape
-        pitch = w + VOLUME_GAP
+        c = self.shape[0]
+        pitch = self.pitch
         if not self.elided or channel < HEAD_VOLUMES:
             return float(channel) * pitch
         head_end = HEAD_VOLUMES * pitch
@@ -58,14 +83,14 @@ class VolumeRow:
         """x of the centre of the ellipsis between volumes (None when nothing is elided)."""
         if not self.elided:
             return None
-        w = self.shape[3]
-        return HEAD_VOLUMES * (w + VOLUME_GAP) + (ELLIPSIS_GAP - VOLUME_GAP) / 2 - 0.2
+        end_of_head = (HEAD_VOLUMES - 1) * self.pitch + self.volume_width
+        return (end_of_head + self.offset(self.shape[0] - 1)) / 2
 
     @property
     def display_shape(self) -> tuple[float, float, float]:
         """(depth, height, width) of the whole row in cell pitches."""
-        c, d, h, w = self.shape
-        return (float(d), float(h), self.offset(c - 1) + w)
+        depth, height, width = self.lod.display_shape
+        return (depth, height, self.offset(self.shape[0] - 1) + width)
 
     @property
     def detailed(self) -> bool:
@@ -78,9 +103,10 @@ class VolumeRow:
 
     def note(self) -> str:
         """What the drawing leaves out ('' when every volume is drawn)."""
-        if not self.elided:
-            return ""
-        return f"volumes {HEAD_VOLUMES}–{self.shape[0] - 2} elided"
+        parts = [self.lod.note().replace("channels", "depths")] if self.lod.note() else []
+        if self.elided:
+            parts.append(f"volumes {HEAD_VOLUMES}–{self.shape[0] - 2} elided")
+        return ", ".join(parts)
 
 
 @lru_cache(maxsize=64)

@@ -8,6 +8,7 @@ from manim import Mobject, VMobject
 from convanim.render import geometry as geo
 from convanim.render.layout import Viewport
 from convanim.render.lod import block_lod, display_of, lod_shell, tile_any, tile_means
+from convanim.render.manim.draw_volume import VolumeRowDrawer
 from convanim.render.manim.mobjects import (
     polygons_mobject,
     set_opacity,
@@ -30,6 +31,7 @@ class BlockDrawer(Drawer):
         self._shells: dict[object, tuple[geo.ShellQuads, np.ndarray]] = {}
         self._block_cache: dict[tuple[object, ...], list[Mobject]] = {}
         self._values: dict[object, tuple[np.ndarray, np.ndarray]] = {}
+        self._volumes = VolumeRowDrawer(stage)
 
     def _shell(self, block: BlockActor, gap: float = geo.GAP) -> tuple[geo.ShellQuads, np.ndarray]:
         """Visible cube faces (true coordinates) and their projected scene quads, cached."""
@@ -84,6 +86,8 @@ class BlockDrawer(Drawer):
 
     def draw(self, block: BlockActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
         """The block's cubes, gaps, shadow, padding ring, labels and numbers at time t."""
+        if len(block.shape) == 4:
+            return self._volumes.draw(block, t, vp, opacity)
         revealed = self.state.revealed(block, t)
         coloring = self.state.coloring(block, t)
         padding = self.state.padding(block, t)

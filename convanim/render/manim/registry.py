@@ -5,6 +5,7 @@ from __future__ import annotations
 from convanim.render.manim.draw_block import BlockDrawer
 from convanim.render.manim.draw_holes import HolesDrawer
 from convanim.render.manim.draw_kernel import KernelDrawer
+from convanim.render.manim.draw_kernel3d import Kernel3DDrawer
 from convanim.render.manim.draw_overlay import OverlayDrawer
 from convanim.render.manim.draw_scatter import ScatterDrawer
 from convanim.render.manim.draw_se import SEChartDrawer
@@ -19,4 +20,5 @@ DRAWERS: dict[str, type[Drawer]] = {
     "se_chart": SEChartDrawer,
     "scatter": ScatterDrawer,
     "holes": HolesDrawer,
+    "kernel3d": Kernel3DDrawer,
 }

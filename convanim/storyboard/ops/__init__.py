@@ -4,6 +4,7 @@ from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.ops.shuffle import ShuffleVisual
 from convanim.storyboard.ops.squeeze import SqueezeExcitationVisual
 from convanim.storyboard.ops.transpose import TransposeVisual
+from convanim.storyboard.ops.volume import Conv3dVisual
 from convanim.storyboard.ops.windowed import PoolVisual, WindowedVisual
 
 VISUALS: dict[str, OpVisual] = {
@@ -13,6 +14,7 @@ VISUALS: dict[str, OpVisual] = {
     "channel_shuffle": ShuffleVisual(),
     "squeeze_excitation": SqueezeExcitationVisual(),
     "conv_transpose2d": TransposeVisual(),
+    "conv3d": Conv3dVisual(),
 }
 """Op type -> its visual. Adding an op's animation means adding one entry here."""
 

@@ -1,0 +1,135 @@
+"""conv3d: a 3-D kernel moves through a row of C volumes in depth, height and width.
+
+The input (C, D, H, W) is drawn as C volumes of D×H×W cubes side by side (depth running away from
+the viewer). The kernel is a kd×kh×kw box standing in every input volume its group reads, at the
+same (d, h, w) window; the values under all of them sum into one cube of one output volume. The
+kernel visits the output positions in raster order (depth slowest, then rows, then columns): the
+first few in full with the step's equation, the rest fast-forwarded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from convanim.storyboard import palette
+from convanim.storyboard.common import fmt_value
+from convanim.storyboard.ops.base import BuildContext
+from convanim.storyboard.ops.windowed import WindowedVisual
+
+if TYPE_CHECKING:
+    from convanim.engine import OpResult
+
+
+@dataclass(frozen=True)
+class Kernel3DActor:
+    """A kd×kh×kw kernel moving through the volumes of block ``block``.
+
+    ``padding`` is (front, back, top, bottom, left, right); ``channel_ranges[g]`` the input
+    channels (volumes) group g reads.
+    """
+
+    id: str
+    block: str
+    kernel: tuple[int, int, int]
+    stride: tuple[int, int, int]
+    dilation: tuple[int, int, int]
+    padding: tuple[int, int, int, int, int, int]
+    channel_ranges: tuple[tuple[int, int], ...]
+    out_per_group: int
+    group_hues: tuple[str, ...]
+    kind: str = field(default="kernel3d", init=False)
+
+
+def _triple(values: object) -> tuple[int, int, int]:
+    a, b, c = (int(v) for v in values)  # type: ignore[attr-defined]
+    return (a, b, c)
+
+
+class Conv3dVisual(WindowedVisual):
+    """The 3-D kernel sweeps the first output channel of each group; the rest fill at once."""
+
+    def padding(self, op: OpResult) -> tuple[int, int, int, int]:
+        """No 2-D padding ring: the volumes show padding as the kernel stepping outside them."""
+        return (0, 0, 0, 0)
+
+    def caption(self, op: OpResult) -> str:
+        """``conv3d 3×3×3`` (with the group count when grouped)."""
+        kd, kh, kw = _triple(op.trace.kernel)
+        groups = self.groups(op)
+        name = "conv3d" if groups == 1 else f"group conv3d (g={groups})"
+        return f"{name} {kd}×{kh}×{kw}"
+
+    def equation3d(self, op: OpResult, co: int, od: int, oh: int, ow: int) -> str:
+        """The caption of one fully played step, with the real output value."""
+        trace = op.trace
+        kd, kh, kw = _triple(trace.kernel)
+        cin = int(trace.in_per_group)  # type: ignore[union-attr]
+        value = fmt_value(float(op.output[0, co, od, oh, ow]))
+        bias = " + b" if op.bias is not None else ""
+        return f"out[{co},{od},{oh},{ow}] = Σ {cin}×{kd}×{kh}×{kw} window × kernel{bias} = {value}"
+
+    def kernel3d_actor(self, op: OpResult, kernel_id: str, in_id: str) -> Kernel3DActor:
+        """The kernel: taps, stride, dilation, padding, the volumes of each group, hues."""
+        trace = op.trace
+        groups = self.groups(op)
+        in_per = int(trace.in_per_group)  # type: ignore[union-attr]
+        pad = tuple(int(v) for v in trace.padding)  # type: ignore[union-attr]
+        return Kernel3DActor(
+            id=kernel_id,
+            block=in_id,
+            kernel=_triple(trace.kernel),
+            stride=_triple(trace.stride),
+            dilation=_triple(trace.dilation),
+            padding=(pad[0], pad[1], pad[2], pad[3], pad[4], pad[5]),
+            channel_ranges=tuple((g * in_per, (g + 1) * in_per) for g in range(groups)),
+            out_per_group=int(trace.out_per_group),  # type: ignore[union-attr]
+            group_hues=(
+                tuple(palette.group_hue(g, groups) for g in range(groups))
+                if groups > 1
+                else (palette.KERNEL_HUE,)
+            ),
+        )
+
+    def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
+        """Show the kernel, sweep the chosen output volumes, fill the others, hide the kernel."""
+        clock, pacing = ctx.clock, ctx.pacing
+        kernel = self.kernel3d_actor(op, f"k{op.index}", in_id)
+        ctx.add_actor(kernel)  # type: ignore[arg-type]
+        clock.then("show", kernel.id, pacing.kernel_show)
+        out_c, *spatial = (int(v) for v in op.output.shape[1:])
+        positions = int(np.prod(spatial))
+        swept = self.swept_channels(ctx, op)
+        full = max(0, min(pacing.full_positions, positions))
+        for n, co in enumerate(swept):
+            common = dict(input=in_id, output=out_id, out_channel=co)
+            start = 0
+            if n == 0 and full > 0:
+                for p in range(full):
+                    od, oh, ow = (int(v) for v in np.unravel_index(p, spatial))
+                    clock.add(
+                        "caption", "caption", 0.0,
+                        at=clock.now + pacing.full_step * 0.35,
+                        text=self.equation3d(op, co, od, oh, ow),
+                    )  # fmt: skip
+                    clock.then(
+                        "sweep", kernel.id, pacing.full_step,
+                        first=p, count=1, visits=1, detail=True, **common,
+                    )  # fmt: skip
+                clock.add("caption", "caption", 0.0, text="")
+                start = full
+            rest = positions - start
+            if rest > 0:
+                budget = pacing.fast_max * 1.5 if n == 0 else pacing.other_group_max
+                duration = min(rest * pacing.fast_step * 1.5, budget)
+                visits = max(1, min(rest, int(round(duration / (pacing.fast_step * 1.5)))))
+                clock.then(
+                    "sweep", kernel.id, duration,
+                    first=start, count=rest, visits=visits, detail=False, **common,
+                )  # fmt: skip
+        remaining = [c for c in range(out_c) if c not in swept]
+        if remaining:
+            clock.then("fill", out_id, pacing.fill, channels=remaining)
+        clock.then("hide", kernel.id, pacing.kernel_show)
