@@ -1,4 +1,4 @@
-"""Drawing a conv3d kernel: a kd×kh×kw box in every input volume it reads, beams, the output cube."""
+"""Drawing a conv3d kernel: a 3-D box in every input volume it reads, beams, the output cube."""
 
 from __future__ import annotations
 

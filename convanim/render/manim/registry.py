@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from convanim.render.manim.draw_block import BlockDrawer
+from convanim.render.manim.draw_deform import DeformDrawer
 from convanim.render.manim.draw_holes import HolesDrawer
 from convanim.render.manim.draw_kernel import KernelDrawer
 from convanim.render.manim.draw_kernel3d import Kernel3DDrawer
@@ -21,4 +22,5 @@ DRAWERS: dict[str, type[Drawer]] = {
     "scatter": ScatterDrawer,
     "holes": HolesDrawer,
     "kernel3d": Kernel3DDrawer,
+    "deform": DeformDrawer,
 }

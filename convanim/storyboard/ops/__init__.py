@@ -1,6 +1,7 @@
 """Per-op visuals, registered by op type; ops without their own use :class:`OpVisual`."""
 
 from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.ops.deform import DeformVisual
 from convanim.storyboard.ops.shuffle import ShuffleVisual
 from convanim.storyboard.ops.squeeze import SqueezeExcitationVisual
 from convanim.storyboard.ops.transpose import TransposeVisual
@@ -15,6 +16,7 @@ VISUALS: dict[str, OpVisual] = {
     "squeeze_excitation": SqueezeExcitationVisual(),
     "conv_transpose2d": TransposeVisual(),
     "conv3d": Conv3dVisual(),
+    "deform_conv2d": DeformVisual(),
 }
 """Op type -> its visual. Adding an op's animation means adding one entry here."""
 

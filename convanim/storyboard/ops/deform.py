@@ -1,0 +1,141 @@
+"""deform_conv2d: a regular grid, learned offsets, bilinear sampling, then the weighted sum.
+
+For the first output positions the story plays in four beats (one ``deform`` event each, phases
+by share of its duration, see :data:`PHASES`): the regular kh×kw grid of sampling points on the
+input, the learned offsets as arrows moving each point to its fractional place, the four bilinear
+neighbours of every point lit by their weights, and (a one-position ``sweep``) the weighted sum
+revealing the output cell. The rest of the positions fast-forward with their sampling points.
+Everything comes from the engine's :class:`~convanim.engine.trace.DeformTrace` (offset group 0,
+batch 0): the event data carries the grid, the points, the corners and their weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from convanim.storyboard import palette
+from convanim.storyboard.common import chw, fmt_value
+from convanim.storyboard.ops.base import BuildContext
+from convanim.storyboard.ops.windowed import WindowedVisual
+
+if TYPE_CHECKING:
+    from convanim.engine import OpResult
+
+PHASES = (("grid", 0.0), ("offsets", 0.28), ("bilinear", 0.6))
+"""Beat of a ``deform`` event and the share of its duration at which it starts."""
+STEP_SECONDS = 3.6
+"""Duration of the grid/offsets/bilinear beats of one fully played position."""
+FULL_POSITIONS = 2
+"""Positions played beat by beat (unless the spec sets ``animation.full_positions``)."""
+
+
+@dataclass(frozen=True)
+class DeformActor:
+    """Sampling points of op ``op`` drawn on block ``block``, summed into block ``output``."""
+
+    id: str
+    block: str
+    output: str
+    op: int
+    kernel: tuple[int, int]
+    hue: str
+    kind: str = field(default="deform", init=False)
+
+
+def _r(v: float) -> float:
+    return round(float(v), 4)
+
+
+class DeformVisual(WindowedVisual):
+    """Sampling points, offsets and bilinear neighbours, position by position."""
+
+    def padding(self, op: OpResult) -> tuple[int, int, int, int]:
+        """The padding of the regular windows (top, bottom, left, right)."""
+        t, b, left, right = (int(p) for p in op.trace.window.padding)  # type: ignore[union-attr]
+        return (t, b, left, right)
+
+    def caption(self, op: OpResult) -> str:
+        """``deformable conv 3×3``."""
+        kh, kw = op.spec.kernel_size  # type: ignore[union-attr]
+        return f"deformable conv {kh}×{kw}"
+
+    def step_data(self, op: OpResult, co: int, oh: int, ow: int) -> dict[str, object]:
+        """The engine's grid, sampling points, corners and weights of one output position."""
+        trace = op.trace
+        corners, weights = trace.corners()  # type: ignore[union-attr]
+        h, w = chw(op.input)[1:]
+        data: dict[str, object] = {
+            "cell": [oh, ow],
+            "out_channel": co,
+            "grid": [[_r(y), _r(x)] for y, x in trace.base[oh, ow]],  # type: ignore[union-attr]
+            "points": [[_r(y), _r(x)] for y, x in trace.points[0, 0, oh, ow]],  # type: ignore[union-attr]
+            "corners": [[[int(y), int(x)] for y, x in tap] for tap in corners[0, 0, oh, ow]],
+            "weights": [[_r(v) for v in tap] for tap in weights[0, 0, oh, ow]],
+            "inside": [
+                [bool(0 <= y < h and 0 <= x < w) for y, x in tap] for tap in corners[0, 0, oh, ow]
+            ],
+        }
+        mask = trace.mask  # type: ignore[union-attr]
+        if mask is not None:
+            data["mask"] = [_r(v) for v in mask[0, 0, oh, ow]]
+        return data
+
+    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+        """The weighted sum of one position, with the real output value."""
+        value = fmt_value(float(op.output[0, co, oh, ow]))
+        bias = " + b" if op.bias is not None else ""
+        m = "·m_k" if op.trace.mask is not None else ""  # type: ignore[union-attr]
+        return f"out[{co},{oh},{ow}] = Σ_k w_k{m}·x(p_k + Δp_k){bias} = {value}"
+
+    def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
+        """Beats of the first positions, then a fast sweep; other channels fill at once."""
+        clock, pacing = ctx.clock, ctx.pacing
+        kh, kw = (int(v) for v in op.trace.window.kernel)  # type: ignore[union-attr]
+        actor = DeformActor(
+            f"deform{op.index}", in_id, out_id, op.index, (kh, kw), palette.KERNEL_HUE
+        )
+        ctx.add_actor(actor)  # type: ignore[arg-type]
+        clock.then("show", actor.id, pacing.kernel_show)
+        out_c, out_h, out_w = chw(op.output)
+        positions = out_h * out_w
+        explicit = "full_positions" in ctx.animation.model_fields_set
+        full = pacing.full_positions if explicit else min(FULL_POSITIONS, pacing.full_positions)
+        full = max(0, min(full, positions))
+        swept = self.swept_channels(ctx, op)
+        for n, co in enumerate(swept):
+            common = dict(input=in_id, output=out_id, out_channel=co)
+            start = 0
+            if n == 0 and full > 0:
+                for p in range(full):
+                    oh, ow = divmod(p, out_w)
+                    step = STEP_SECONDS * (1.0 if p == 0 else 0.7)
+                    texts = (
+                        f"regular {kh}×{kw} grid of out[{co},{oh},{ow}]",
+                        "+ learned offsets Δp_k (fractional)",
+                        "bilinear: each point mixes its 4 neighbours",
+                    )
+                    for (_, share), text in zip(PHASES, texts, strict=True):
+                        clock.add("caption", "caption", 0.0, at=clock.now + step * share, text=text)
+                    clock.then("deform", actor.id, step, **self.step_data(op, co, oh, ow))
+                    clock.add("caption", "caption", 0.0, text=self.equation(op, co, oh, ow))
+                    clock.then(
+                        "sweep", actor.id, pacing.full_step * 1.2,
+                        first=p, count=1, visits=1, detail=True, **common,
+                    )  # fmt: skip
+                clock.add("caption", "caption", 0.0, text="")
+                start = full
+            rest = positions - start
+            if rest > 0:
+                budget = pacing.fast_max if n == 0 else pacing.other_group_max
+                slow = pacing.fast_step * 2.5
+                duration = min(rest * slow, budget)
+                visits = max(1, min(rest, int(round(duration / slow))))
+                clock.then(
+                    "sweep", actor.id, duration,
+                    first=start, count=rest, visits=visits, detail=False, **common,
+                )  # fmt: skip
+        remaining = [c for c in range(out_c) if c not in swept]
+        if remaining:
+            clock.then("fill", out_id, pacing.fill, channels=remaining)
+        clock.then("hide", actor.id, pacing.kernel_show)
