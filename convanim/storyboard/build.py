@@ -16,6 +16,7 @@ import numpy as np
 from convanim.storyboard.common import Clock, block_shape, chw, dims
 from convanim.storyboard.ops import BuildContext, visual_for
 from convanim.storyboard.pacing import Pacing
+from convanim.storyboard.receptive import play_receptive
 from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         if spec.animation.op_duration:
             _rescale(clock, first_event, op_start, float(spec.animation.op_duration))
 
+    play_receptive(ctx)
     events = tuple(sorted(clock.events, key=lambda e: e.start))
     return Timeline(
         title=spec.title,

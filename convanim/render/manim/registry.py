@@ -8,6 +8,7 @@ from convanim.render.manim.draw_holes import HolesDrawer
 from convanim.render.manim.draw_kernel import KernelDrawer
 from convanim.render.manim.draw_kernel3d import Kernel3DDrawer
 from convanim.render.manim.draw_overlay import OverlayDrawer
+from convanim.render.manim.draw_receptive import ReceptiveDrawer
 from convanim.render.manim.draw_scatter import ScatterDrawer
 from convanim.render.manim.draw_se import SEChartDrawer
 from convanim.render.manim.draw_shuffle import ShuffleDrawer
@@ -23,4 +24,5 @@ DRAWERS: dict[str, type[Drawer]] = {
     "holes": HolesDrawer,
     "kernel3d": Kernel3DDrawer,
     "deform": DeformDrawer,
+    "receptive": ReceptiveDrawer,
 }
