@@ -9,12 +9,12 @@ from convanim.render import geometry as geo
 from convanim.render.layout import Viewport
 from convanim.render.manim.mobjects import lines_mobject, polygons_mobject
 from convanim.render.manim.stage import Drawer
-from convanim.render.volumes import volume_row
+from convanim.render.volumes import VolumeRow, volume_row
 from convanim.storyboard.ops.volume import Kernel3DActor
 from convanim.storyboard.timeline import BlockActor
 
 
-def _row(block: BlockActor):  # type: ignore[no-untyped-def]
+def _row(block: BlockActor) -> VolumeRow:
     s = block.shape
     return volume_row((s[0], s[1], s[2], s[3]))
 

@@ -53,6 +53,6 @@ class ReceptiveDrawer(Drawer):
                 usage=(actor.id, str(e.data["block"])),
             )
             label.move_to(np.array([bottom[0], bottom[1] + 0.2, 0.0]))
-            set_opacity(label, u * opacity)  # type: ignore[arg-type]
+            set_opacity(label, u * opacity)
             mobs.append(label)
         return mobs

@@ -12,7 +12,7 @@ batch 0): the event data carries the grid, the points, the corners and their wei
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value
@@ -21,6 +21,7 @@ from convanim.storyboard.ops.windowed import WindowedVisual
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
+    from convanim.engine.trace import DeformTrace
 
 PHASES = (("grid", 0.0), ("offsets", 0.28), ("bilinear", 0.6))
 """Beat of a ``deform`` event and the share of its duration at which it starts."""
@@ -52,31 +53,31 @@ class DeformVisual(WindowedVisual):
 
     def padding(self, op: OpResult) -> tuple[int, int, int, int]:
         """The padding of the regular windows (top, bottom, left, right)."""
-        t, b, left, right = (int(p) for p in op.trace.window.padding)  # type: ignore[union-attr]
+        t, b, left, right = (int(p) for p in cast("DeformTrace", op.trace).window.padding)
         return (t, b, left, right)
 
     def caption(self, op: OpResult) -> str:
         """``deformable conv 3×3``."""
-        kh, kw = op.spec.kernel_size  # type: ignore[union-attr]
+        kh, kw = cast("DeformTrace", op.trace).window.kernel
         return f"deformable conv {kh}×{kw}"
 
     def step_data(self, op: OpResult, co: int, oh: int, ow: int) -> dict[str, object]:
         """The engine's grid, sampling points, corners and weights of one output position."""
-        trace = op.trace
-        corners, weights = trace.corners()  # type: ignore[union-attr]
+        trace = cast("DeformTrace", op.trace)
+        corners, weights = trace.corners()
         h, w = chw(op.input)[1:]
         data: dict[str, object] = {
             "cell": [oh, ow],
             "out_channel": co,
-            "grid": [[_r(y), _r(x)] for y, x in trace.base[oh, ow]],  # type: ignore[union-attr]
-            "points": [[_r(y), _r(x)] for y, x in trace.points[0, 0, oh, ow]],  # type: ignore[union-attr]
+            "grid": [[_r(y), _r(x)] for y, x in trace.base[oh, ow]],
+            "points": [[_r(y), _r(x)] for y, x in trace.points[0, 0, oh, ow]],
             "corners": [[[int(y), int(x)] for y, x in tap] for tap in corners[0, 0, oh, ow]],
             "weights": [[_r(v) for v in tap] for tap in weights[0, 0, oh, ow]],
             "inside": [
                 [bool(0 <= y < h and 0 <= x < w) for y, x in tap] for tap in corners[0, 0, oh, ow]
             ],
         }
-        mask = trace.mask  # type: ignore[union-attr]
+        mask = trace.mask
         if mask is not None:
             data["mask"] = [_r(v) for v in mask[0, 0, oh, ow]]
         return data
@@ -85,13 +86,13 @@ class DeformVisual(WindowedVisual):
         """The weighted sum of one position, with the real output value."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
         bias = " + b" if op.bias is not None else ""
-        m = "·m_k" if op.trace.mask is not None else ""  # type: ignore[union-attr]
+        m = "·m_k" if cast("DeformTrace", op.trace).mask is not None else ""
         return f"out[{co},{oh},{ow}] = Σ_k w_k{m}·x(p_k + Δp_k){bias} = {value}"
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Beats of the first positions, then a fast sweep; other channels fill at once."""
         clock, pacing = ctx.clock, ctx.pacing
-        kh, kw = (int(v) for v in op.trace.window.kernel)  # type: ignore[union-attr]
+        kh, kw = (int(v) for v in cast("DeformTrace", op.trace).window.kernel)
         actor = DeformActor(
             f"deform{op.index}", in_id, out_id, op.index, (kh, kw), palette.KERNEL_HUE
         )

@@ -10,7 +10,7 @@ first few in full with the step's equation, the rest fast-forwarded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from convanim.storyboard.ops.windowed import WindowedVisual
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
+    from convanim.engine.trace import Volume3DTrace
 
 
 @dataclass(frozen=True)
@@ -57,26 +58,26 @@ class Conv3dVisual(WindowedVisual):
 
     def caption(self, op: OpResult) -> str:
         """``conv3d 3×3×3`` (with the group count when grouped)."""
-        kd, kh, kw = _triple(op.trace.kernel)
+        kd, kh, kw = _triple(cast("Volume3DTrace", op.trace).kernel)
         groups = self.groups(op)
         name = "conv3d" if groups == 1 else f"group conv3d (g={groups})"
         return f"{name} {kd}×{kh}×{kw}"
 
     def equation3d(self, op: OpResult, co: int, od: int, oh: int, ow: int) -> str:
         """The caption of one fully played step, with the real output value."""
-        trace = op.trace
+        trace = cast("Volume3DTrace", op.trace)
         kd, kh, kw = _triple(trace.kernel)
-        cin = int(trace.in_per_group)  # type: ignore[union-attr]
+        cin = int(trace.in_per_group)
         value = fmt_value(float(op.output[0, co, od, oh, ow]))
         bias = " + b" if op.bias is not None else ""
         return f"out[{co},{od},{oh},{ow}] = Σ {cin}×{kd}×{kh}×{kw} window × kernel{bias} = {value}"
 
     def kernel3d_actor(self, op: OpResult, kernel_id: str, in_id: str) -> Kernel3DActor:
         """The kernel: taps, stride, dilation, padding, the volumes of each group, hues."""
-        trace = op.trace
+        trace = cast("Volume3DTrace", op.trace)
         groups = self.groups(op)
-        in_per = int(trace.in_per_group)  # type: ignore[union-attr]
-        pad = tuple(int(v) for v in trace.padding)  # type: ignore[union-attr]
+        in_per = int(trace.in_per_group)
+        pad = tuple(int(v) for v in trace.padding)
         return Kernel3DActor(
             id=kernel_id,
             block=in_id,
@@ -85,7 +86,7 @@ class Conv3dVisual(WindowedVisual):
             dilation=_triple(trace.dilation),
             padding=(pad[0], pad[1], pad[2], pad[3], pad[4], pad[5]),
             channel_ranges=tuple((g * in_per, (g + 1) * in_per) for g in range(groups)),
-            out_per_group=int(trace.out_per_group),  # type: ignore[union-attr]
+            out_per_group=int(trace.out_per_group),
             group_hues=(
                 tuple(palette.group_hue(g, groups) for g in range(groups))
                 if groups > 1
