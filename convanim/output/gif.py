@@ -261,6 +261,7 @@ class GifEncoder:
         self.store = store
         self.fps = fps
         self._histograms: dict[float, ColorHistogram] = {}
+        self._palettes: dict[tuple[float, int], np.ndarray] = {}
         if colors is not None:
             self._histograms[1.0] = colors
 
@@ -281,12 +282,15 @@ class GifEncoder:
 
     def palette(self, setting: GifSetting) -> np.ndarray:
         """The global palette for ``setting`` (one entry left for transparency)."""
-        size = setting.size(self.store.width, self.store.height)
-        hist = self._histograms.get(setting.scale)
-        if hist is None:
-            hist = histogram(self._samples(size))
-            self._histograms[setting.scale] = hist
-        return build_palette(hist, setting.colors - 1)
+        key = (setting.scale, setting.colors)
+        if key not in self._palettes:
+            hist = self._histograms.get(setting.scale)
+            if hist is None:
+                size = setting.size(self.store.width, self.store.height)
+                hist = histogram(self._samples(size))
+                self._histograms[setting.scale] = hist
+            self._palettes[key] = build_palette(hist, setting.colors - 1)
+        return self._palettes[key]
 
     def encode(self, setting: GifSetting, fp: BinaryIO, limit: int | None = None) -> PassResult:
         """Write a whole GIF to ``fp``; give up as soon as it exceeds ``limit`` bytes.

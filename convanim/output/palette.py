@@ -28,6 +28,9 @@ WEIGHTS = np.array([3.0, 4.0, 2.0])
 #: A colour at least this share of the sampled pixels is kept exactly.
 FREQUENT_SHARE = 0.002
 
+#: Above this many distinct colours the median cut works on 5-bit bins (speed, memory).
+MEDIAN_CUT_LIMIT = 1 << 15
+
 _UNKNOWN = np.uint16(0xFFFF)
 
 
@@ -87,17 +90,22 @@ class ColorCounter:
     that changed from one frame to the next.
 
     Every colour that is ever shown is seen (thin lines and one-frame flashes included), while
-    a static background counts once rather than once per frame.
+    a static background counts once rather than once per frame. Memory stays bounded: once
+    :data:`EXACT_LIMIT` distinct colours have been seen (noise, photos), new pixels are counted
+    at 5 bits per channel, which a 256-colour palette cannot resolve anyway.
     """
 
     #: Consolidate the pending per-frame counts when they hold this many entries.
-    CONSOLIDATE = 1 << 20
+    CONSOLIDATE = 1 << 18
+    #: Distinct colours counted exactly before switching to 5-bit bins.
+    EXACT_LIMIT = 1 << 18
 
     def __init__(self) -> None:
         self._colors: list[np.ndarray] = []
         self._counts: list[np.ndarray] = []
         self._pending = 0
         self._previous: np.ndarray | None = None
+        self._coarse = False
 
     def add(self, rgb: np.ndarray) -> None:
         """Count the new pixels of a frame, (H, W, 3) uint8."""
@@ -107,6 +115,8 @@ class ColorCounter:
         self._previous = packed
         if pixels.size == 0:
             return
+        if self._coarse:
+            pixels = (pixels & np.uint32(0xF8F8F8)) | np.uint32(0x040404)
         colors, counts = np.unique(pixels, return_counts=True)
         self._colors.append(colors)
         self._counts.append(counts)
@@ -115,6 +125,7 @@ class ColorCounter:
             merged = _merge(self._colors, self._counts)
             self._colors, self._counts = [merged.colors], [merged.counts]
             self._pending = len(merged.colors)
+            self._coarse = self._coarse or self._pending > self.EXACT_LIMIT
 
     def histogram(self) -> ColorHistogram:
         """The colours counted so far."""
@@ -143,14 +154,27 @@ def build_palette(hist: ColorHistogram, max_colors: int) -> np.ndarray:
     frequent = order[: max_colors // 2]
     frequent = frequent[hist.counts[frequent] >= FREQUENT_SHARE * total]
     rest = np.setdiff1d(np.arange(len(hist.colors)), frequent, assume_unique=True)
-    cut = _median_cut(
-        unpack_rgb(hist.colors[rest]).astype(np.float64),
-        hist.counts[rest].astype(np.float64),
-        max_colors - len(frequent),
-    )
+    colors = unpack_rgb(hist.colors[rest]).astype(np.float64)
+    weights = hist.counts[rest].astype(np.float64)
+    if len(rest) > MEDIAN_CUT_LIMIT:
+        colors, weights = _coarsen(colors, weights)
+    cut = _median_cut(colors, weights, max_colors - len(frequent))
     palette = np.concatenate([unpack_rgb(hist.colors[frequent]), cut])
     _, first = np.unique(pack_rgb(palette), return_index=True)
     return palette[np.sort(first)]
+
+
+def _coarsen(colors: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge colours into 5-bit-per-channel bins (weighted means), at most 32768 of them."""
+    bins = colors.astype(np.int64) >> 3
+    key = (bins[:, 0] << 10) | (bins[:, 1] << 5) | bins[:, 2]
+    total = np.bincount(key, weights=weights, minlength=1 << 15)
+    sums = np.stack(
+        [np.bincount(key, weights=weights * colors[:, c], minlength=1 << 15) for c in range(3)],
+        axis=1,
+    )
+    used = total > 0
+    return sums[used] / total[used, None], total[used]
 
 
 def _box_error(colors: np.ndarray, weights: np.ndarray) -> float:
@@ -204,6 +228,7 @@ class PaletteMapper:
             raise ValueError(f"a palette holds 1 to 256 colours, got {len(palette)}")
         self.palette = np.asarray(palette, dtype=np.uint8)
         self._weighted = self.palette.astype(np.float64) * WEIGHTS
+        self._norms = (self._weighted**2).sum(axis=1)
         self._lut = np.full(1 << 24, _UNKNOWN, dtype=np.uint16)
 
     def map(self, rgb: np.ndarray) -> np.ndarray:
@@ -218,10 +243,11 @@ class PaletteMapper:
         return index.astype(np.uint8)
 
     def _nearest(self, colors: np.ndarray) -> np.ndarray:
+        # |c - p|^2 = |c|^2 - 2 c.p + |p|^2; exact in float64 for these integer coordinates.
         out = np.empty(len(colors), dtype=np.uint16)
-        step = 4096
+        step = 8192
         for start in range(0, len(colors), step):
             chunk = colors[start : start + step].astype(np.float64) * WEIGHTS
-            d = ((chunk[:, None, :] - self._weighted[None, :, :]) ** 2).sum(axis=2)
+            d = self._norms[None, :] - 2.0 * (chunk @ self._weighted.T)
             out[start : start + step] = np.argmin(d, axis=1)
         return out
