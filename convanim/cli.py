@@ -17,31 +17,15 @@ import json
 import os
 import sys
 import traceback
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import click
 
 from convanim.errors import ConvanimError
+from convanim.version import version
 
-__all__ = ["ConvanimGroup", "inspect_command", "main", "version"]
-
-
-def version() -> str:
-    """The version of convanim: the installed distribution's, else the source tree's pyproject."""
-    try:
-        return metadata.version("convanim")
-    except metadata.PackageNotFoundError:
-        pass
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-    try:
-        import tomllib
-
-        with pyproject.open("rb") as fh:
-            return str(tomllib.load(fh)["project"]["version"])
-    except (ImportError, OSError, KeyError, ValueError):
-        return "unknown"
+__all__ = ["ConvanimGroup", "inspect_command", "main", "schema_command", "version"]
 
 
 def _debug() -> bool:
@@ -103,10 +87,24 @@ def inspect_command(spec_path: Path, as_json: bool, values: bool) -> None:
     click.echo(format_plan(the_plan))
 
 
+@main.command("schema", short_help="Print the JSON Schema of a spec.")
+def schema_command() -> None:
+    """Print the JSON Schema of a spec (for editors with the YAML language server).
+
+    The scenes point at the copy in the repository with the modeline
+    "# yaml-language-server: $schema=../convanim-schema.json".
+    """
+    from convanim.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
 def _register_commands() -> None:
+    from convanim.gallery_command import gallery_command
     from convanim.render_command import render_command
 
     main.add_command(render_command)
+    main.add_command(gallery_command)
 
 
 _register_commands()

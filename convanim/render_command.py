@@ -1,93 +1,99 @@
-"""``convanim render SPEC...``: render specs to MP4, GIF, WebM or PNG.
+"""``convanim render SPEC...``: render specs to MP4, GIF, WebM, PNG or a PNG sequence.
 
 Kept apart from :mod:`convanim.cli` so that ``inspect`` never imports the renderer; manim is
-imported only when a render starts.
+imported only when a render starts. One spec renders in this process with a progress bar (on a
+terminal); several specs go through :mod:`convanim.batch` (``-j N`` worker processes), skip
+outputs that are up to date, and end with a summary table.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import click
 
-from convanim.errors import ConvanimError, UsageError
+from convanim.batch import (
+    RenderOptions,
+    RenderTask,
+    TaskResult,
+    batch_exit_code,
+    execute,
+    format_summary,
+    plan_tasks,
+    run_batch,
+)
 
-FORMATS = ("mp4", "gif", "webm", "png")
+__all__ = [
+    "FORMAT_CHOICES",
+    "render_command",
+    "render_options",
+    "report_result",
+    "run_tasks",
+]
 
-
-def default_output(spec_path: Path, fmt: str) -> Path:
-    """``media/<spec stem>.<ext>`` (relative to the current folder)."""
-    return Path("media") / f"{spec_path.stem}.{fmt}"
-
-
-def _human_bytes(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000  # type: ignore[assignment]
-    return f"{size} B"
-
-
-def _outputs(specs: tuple[Path, ...], fmt: str, output: Path | None) -> list[Path]:
-    if output is None:
-        return [default_output(s, fmt) for s in specs]
-    if len(specs) == 1 and not (output.exists() and output.is_dir()):
-        return [output]
-    # Several specs and -o: -o is a folder.
-    return [output / f"{s.stem}.{fmt}" for s in specs]
+#: ``--format`` values: the formats of DESIGN.md §3.3 and ``png-seq`` (a folder of frames).
+FORMAT_CHOICES = ("mp4", "gif", "webm", "png", "png-seq")
 
 
-def render_one(
-    spec_path: Path,
-    out_path: Path,
-    fmt: str,
-    quality_key: str,
-    max_size: str | None,
-    transparent: bool,
-    show_progress: bool,
-) -> str:
-    """Render one spec and return the one-line summary of what was written."""
-    from convanim.engine import plan
-    from convanim.output import QUALITIES, parse_size
-    from convanim.render import RenderJob, render_plan
-    from convanim.spec import load
+def render_options(
+    fmt: str, quality: str, max_size: str | None, transparent: bool
+) -> RenderOptions:
+    """Check the options together (raising :class:`~convanim.errors.UsageError`) and bundle them."""
+    from convanim.output.formats import check_format, parse_size
 
-    spec = load(spec_path)
-    the_plan = plan(spec)
-    job = RenderJob(
-        spec=spec,
-        output=out_path,
-        format=fmt,
-        quality=QUALITIES[quality_key],
-        max_bytes=parse_size(max_size) if max_size else None,
-        transparent=transparent,
-    )
-    started = time.perf_counter()
-    if show_progress:
-        with click.progressbar(
-            length=1, label=f"{spec_path.name} -> {out_path}", file=sys.stderr, width=30
-        ) as bar:
-            done = [0]
+    max_bytes = parse_size(max_size) if max_size is not None else None
+    check_format(fmt, transparent=transparent, max_bytes=max_bytes)
+    return RenderOptions(fmt, quality, max_bytes, transparent)
 
-            def progress(n: int, total: int) -> None:
-                bar.length = total
-                bar.update(n - done[0])
-                done[0] = n
 
-            report = render_plan(the_plan, job, progress)
+def _render_single(task: RenderTask) -> TaskResult:
+    """One spec in this process, with a progress bar on a terminal; errors propagate."""
+    if not sys.stderr.isatty():
+        return execute(task)
+    with click.progressbar(
+        length=1, label=f"{task.spec.name} -> {task.output}", file=sys.stderr, width=30
+    ) as bar:
+        done = [0]
+
+        def progress(n: int, total: int) -> None:
+            bar.length = total
+            bar.update(n - done[0])
+            done[0] = n
+
+        return execute(task, progress)
+
+
+def report_result(result: TaskResult, done: int, total: int) -> None:
+    """One line on stderr as each spec of a batch finishes (errors as ``convanim: error: ...``)."""
+    if result.status == "failed":
+        prefix = "" if result.message.startswith("internal error") else "error: "
+        click.echo(f"convanim: {prefix}{result.message}", err=True)
     else:
-        report = render_plan(the_plan, job)
-    seconds = time.perf_counter() - started
-    extra = f", {report.note}" if getattr(report, "note", "") else ""
-    return (
-        f"wrote {report.path} ({_human_bytes(report.bytes)}, {report.frames} frames, "
-        f"{report.width}×{report.height}@{report.fps:g}{extra}) in {seconds:.1f} s"
-    )
+        click.echo(f"[{done}/{total}] {result.message}", err=True)
 
 
-@click.command("render")
+def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
+    """Render a batch, one line per finished spec on stderr, and print the summary on stdout.
+
+    Parameters
+    ----------
+    tasks : list of RenderTask
+        What to render.
+    jobs : int
+        Worker processes.
+
+    Returns
+    -------
+    list of TaskResult
+        In task order.
+    """
+    results = run_batch(tasks, jobs=jobs, on_result=report_result)
+    click.echo(format_summary(results))
+    return results
+
+
+@click.command("render", short_help="Render specs to MP4, GIF, WebM or PNG.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-q",
@@ -98,8 +104,8 @@ def render_one(
     help="l 854×480@15, m 1280×720@30, h 1920×1080@60, k 3840×2160@60.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="mp4", show_default=True,
-    help="Output format; png is a poster frame.",
+    "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="mp4", show_default=True,
+    help="Output format; png is a poster frame, png-seq a folder of frames.",
 )  # fmt: skip
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), default=None,
@@ -111,7 +117,15 @@ def render_one(
 )  # fmt: skip
 @click.option(
     "--transparent", is_flag=True, default=False,
-    help="Transparent background (webm and png).",
+    help="Transparent background (webm, png and png-seq).",
+)  # fmt: skip
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Worker processes: several specs render side by side.",
+)  # fmt: skip
+@click.option(
+    "--force", is_flag=True, default=False,
+    help="Render even the specs whose outputs are up to date.",
 )  # fmt: skip
 def render_command(
     specs: tuple[Path, ...],
@@ -120,29 +134,25 @@ def render_command(
     output: Path | None,
     max_size: str | None,
     transparent: bool,
+    jobs: int,
+    force: bool,
 ) -> None:
-    """Render each SPEC to a video or image (default media/<spec stem>.<ext>)."""
-    if max_size and fmt != "gif":
-        raise UsageError("--max-size applies to --format gif only")
-    if transparent and fmt not in ("webm", "png"):
-        raise UsageError("--transparent needs --format webm or png (MP4 and GIF have no alpha)")
+    """Render each SPEC to a video or image (default media/<spec stem>.<ext>).
+
+    An output is skipped when it is up to date: same spec and .npy files, same convanim version,
+    same options (a sidecar in .convanim-cache/ beside it records them). Several specs end with a
+    summary table; the exit code is 2 if bad specs failed, 1 if anything else failed.
+    """
     from convanim.output import install_signal_cleanup
 
+    options = render_options(fmt, quality, max_size, transparent)
     install_signal_cleanup()
-    outputs = _outputs(specs, fmt, output)
-    show_progress = sys.stderr.isatty()
-    failures: list[tuple[Path, ConvanimError]] = []
-    for spec_path, out_path in zip(specs, outputs, strict=True):
-        try:
-            click.echo(
-                render_one(spec_path, out_path, fmt, quality, max_size, transparent, show_progress)
-            )
-        except ConvanimError as err:
-            if len(specs) == 1:
-                raise
-            click.echo(f"convanim: error: {err}", err=True)
-            failures.append((spec_path, err))
-    if failures:
-        code = max(err.exit_code for _, err in failures)
-        click.echo(f"{len(failures)} of {len(specs)} specs failed", err=True)
-        raise SystemExit(code)
+    tasks = plan_tasks(list(specs), options, output, force=force, segment_jobs=jobs)
+    if len(tasks) == 1:
+        click.echo(_render_single(tasks[0]).message)
+        return
+    results = run_tasks(tasks, jobs)
+    failed = sum(r.status == "failed" for r in results)
+    if failed:
+        click.echo(f"{failed} of {len(results)} specs failed", err=True)
+        click.get_current_context().exit(batch_exit_code(results))

@@ -1,0 +1,201 @@
+"""What a batch renders: options shared by every spec, one task per spec, one result per task.
+
+Everything here is a small frozen dataclass of paths, strings and numbers, so tasks and results
+cross process boundaries (spawn or forkserver) by pickling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from convanim.errors import UsageError
+
+__all__ = [
+    "RenderOptions",
+    "RenderTask",
+    "Status",
+    "TaskResult",
+    "default_output",
+    "output_paths",
+    "plan_tasks",
+]
+
+Status = Literal["rendered", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Settings that apply to every spec of a batch (and are part of the cache key).
+
+    Attributes
+    ----------
+    format : str
+        One of :data:`convanim.output.ALL_FORMATS`.
+    quality : str
+        A key of :data:`convanim.output.QUALITIES` (``"l"``, ``"m"``, ``"h"``, ``"k"``).
+    max_bytes : int or None
+        GIF size budget in bytes.
+    transparent : bool
+        Transparent background (WebM, PNG, PNG sequence).
+    """
+
+    format: str = "mp4"
+    quality: str = "l"
+    max_bytes: int | None = None
+    transparent: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """The options as they enter the cache key."""
+        return {
+            "format": self.format,
+            "quality": self.quality,
+            "max_bytes": self.max_bytes,
+            "transparent": self.transparent,
+        }
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """One spec to render.
+
+    Attributes
+    ----------
+    spec : Path
+        The YAML spec.
+    output : Path
+        Where the output goes.
+    options : RenderOptions
+        Format, quality, size budget, transparency.
+    force : bool
+        Render even if the output is up to date.
+    segment_jobs : int
+        Processes that render segments of this one scene (1: in this process).
+    """
+
+    spec: Path
+    output: Path
+    options: RenderOptions
+    force: bool = False
+    segment_jobs: int = 1
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What happened to one task.
+
+    Attributes
+    ----------
+    spec, output : Path
+        As in the task.
+    status : {"rendered", "skipped", "failed"}
+        ``skipped`` means the output was already up to date.
+    bytes : int or None
+        Size of the output on disk (None when failed).
+    seconds : float
+        Wall time spent on the task.
+    message : str
+        The one-line summary of what was written, or the error message.
+    exit_code : int
+        0 unless failed; then 2 for bad input (spec or arguments), 1 for anything else.
+    """
+
+    spec: Path
+    output: Path
+    status: Status
+    bytes: int | None
+    seconds: float
+    message: str = ""
+    exit_code: int = 0
+
+
+def default_output(spec_path: Path, fmt: str) -> Path:
+    """``media/<spec stem>.<ext>`` (relative to the current folder); a PNG sequence is a folder
+    ``media/<spec stem>/``."""
+    if fmt == "png-seq":
+        return Path("media") / spec_path.stem
+    return Path("media") / f"{spec_path.stem}.{fmt}"
+
+
+def output_paths(specs: Sequence[Path], fmt: str, output: Path | None) -> list[Path]:
+    """Where each spec's output goes.
+
+    Parameters
+    ----------
+    specs : sequence of Path
+        The specs, in order.
+    fmt : str
+        Output format.
+    output : Path or None
+        ``-o``: a file for one spec (unless it is an existing folder), a folder for several.
+
+    Returns
+    -------
+    list of Path
+        One output per spec.
+
+    Raises
+    ------
+    UsageError
+        If two specs would write the same output (specs of the same name in different folders).
+    """
+    if output is None:
+        paths = [default_output(spec, fmt) for spec in specs]
+    elif len(specs) == 1 and not output.is_dir():
+        paths = [output]
+    else:
+        paths = [output / default_output(spec, fmt).name for spec in specs]
+    seen: dict[Path, Path] = {}
+    for spec, path in zip(specs, paths, strict=True):
+        key = path.resolve()
+        if key in seen:
+            raise UsageError(
+                f"{seen[key]} and {spec} would both write {path}; rename one of them or render "
+                "them separately with -o"
+            )
+        seen[key] = spec
+    return paths
+
+
+def plan_tasks(
+    specs: Sequence[Path],
+    options: RenderOptions,
+    output: Path | None = None,
+    *,
+    force: bool = False,
+    segment_jobs: int = 1,
+) -> list[RenderTask]:
+    """One task per spec, in order; a spec named twice is rendered once.
+
+    Parameters
+    ----------
+    specs : sequence of Path
+        The YAML specs.
+    options : RenderOptions
+        Shared settings.
+    output : Path or None
+        ``-o`` as in :func:`output_paths`.
+    force : bool
+        Render even when up to date.
+    segment_jobs : int
+        Processes per scene, used when there is a single spec (several specs render one per
+        worker process instead).
+
+    Returns
+    -------
+    list of RenderTask
+    """
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for spec in specs:
+        if spec.resolve() not in seen:
+            seen.add(spec.resolve())
+            unique.append(spec)
+    outputs = output_paths(unique, options.format, output)
+    per_scene = segment_jobs if len(unique) == 1 else 1
+    return [
+        RenderTask(spec, out, options, force=force, segment_jobs=per_scene)
+        for spec, out in zip(unique, outputs, strict=True)
+    ]

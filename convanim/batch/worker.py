@@ -1,0 +1,185 @@
+"""Render one task: load the spec, skip it if its output is up to date, else render and record.
+
+:func:`render_task` is the process-pool worker: a top-level function of picklable arguments that
+never raises for a bad spec or a failed render (it returns a failed :class:`TaskResult`), so one
+bad spec does not stop a batch. :func:`execute` is the same work for a single spec, raising
+:class:`~convanim.errors.ConvanimError` so the command line reports it with its usual message.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from convanim.batch.cache import cache_inputs, cache_key, is_up_to_date, write_sidecar
+from convanim.batch.task import RenderTask, TaskResult
+from convanim.errors import ConvanimError
+from convanim.version import version
+
+if TYPE_CHECKING:
+    from convanim.engine import Plan
+    from convanim.output import OutputReport
+    from convanim.render import ProgressCallback, RenderJob
+
+__all__ = ["describe_report", "execute", "render_job", "render_task", "worker_init"]
+
+
+def describe_report(report: OutputReport, seconds: float) -> str:
+    """``wrote media/x.gif (1.21 MB, 232 frames, 854×480@15, GIF ...) in 14.3 s``."""
+    from convanim.output import human_size
+
+    extra = f", {report.note}" if report.note else ""
+    return (
+        f"wrote {report.path} ({human_size(report.bytes)}, {report.frames} frames, "
+        f"{report.width}×{report.height}@{report.fps:g}{extra}) in {seconds:.1f} s"
+    )
+
+
+def render_job(
+    plan: Plan,
+    job: RenderJob,
+    progress: ProgressCallback | None = None,
+    segment_jobs: int = 1,
+) -> OutputReport:
+    """Render one computed plan, in ``segment_jobs`` processes when the renderer supports it.
+
+    Parameters
+    ----------
+    plan : Plan
+        The computed spec.
+    job : RenderJob
+        Output path, format, quality, size budget, transparency.
+    progress : callable or None
+        ``progress(frames_done, frames_total)``.
+    segment_jobs : int
+        Processes for segments of this one scene. The hook for segmented rendering: until
+        :mod:`convanim.render` offers it, every scene renders in this process.
+
+    Returns
+    -------
+    OutputReport
+    """
+    from convanim.render import render_plan
+
+    return render_plan(plan, job, progress)
+
+
+def execute(task: RenderTask, progress: ProgressCallback | None = None) -> TaskResult:
+    """Render ``task`` unless its output is up to date (or ``task.force``); raise on failure.
+
+    Parameters
+    ----------
+    task : RenderTask
+        The spec, output and options.
+    progress : callable or None
+        ``progress(frames_done, frames_total)`` while rendering.
+
+    Returns
+    -------
+    TaskResult
+        Status ``rendered`` or ``skipped``.
+
+    Raises
+    ------
+    ConvanimError
+        Bad spec (exit code 2), unwritable output, and other failures the renderer reports.
+    """
+    from convanim.engine import plan
+    from convanim.output import QUALITIES
+    from convanim.render import RenderJob
+    from convanim.spec import load
+
+    started = time.perf_counter()
+    options = task.options
+    spec = load(task.spec)
+    inputs = cache_inputs(task.spec, spec, options, version())
+    key = cache_key(inputs)
+    if not task.force and is_up_to_date(task.output, key):
+        size = _size(task)
+        return TaskResult(
+            task.spec,
+            task.output,
+            "skipped",
+            size,
+            time.perf_counter() - started,
+            f"skipped {task.spec}: {task.output} is up to date (--force renders it again)",
+        )
+    job = RenderJob(
+        spec=spec,
+        output=task.output,
+        format=options.format,
+        quality=QUALITIES[options.quality],
+        max_bytes=options.max_bytes,
+        transparent=options.transparent,
+    )
+    report = render_job(plan(spec), job, progress, task.segment_jobs)
+    write_sidecar(task.output, key, inputs)
+    seconds = time.perf_counter() - started
+    return TaskResult(
+        task.spec,
+        task.output,
+        "rendered",
+        report.bytes,
+        seconds,
+        describe_report(report, seconds),
+    )
+
+
+def _size(task: RenderTask) -> int | None:
+    from convanim.batch.cache import output_digest
+
+    digest = output_digest(task.output)
+    return digest[0] if digest else None
+
+
+def render_task(task: RenderTask) -> TaskResult:
+    """Process-pool worker: :func:`execute` with every failure turned into a failed result.
+
+    Parameters
+    ----------
+    task : RenderTask
+        The spec, output and options.
+
+    Returns
+    -------
+    TaskResult
+        ``failed`` results carry the message the command line prints after ``convanim: error:``
+        (``internal error: ...`` for bugs) and the exit code (2 bad input, 1 anything else).
+    """
+    started = time.perf_counter()
+    try:
+        return execute(task)
+    except ConvanimError as err:
+        message, code = str(err), err.exit_code
+    except Exception as exc:  # a worker must report, not die: the batch goes on
+        message = "internal error: " + " ".join(f"{type(exc).__name__}: {exc}".split())
+        code = 1
+    return TaskResult(
+        task.spec, task.output, "failed", None, time.perf_counter() - started, message, code
+    )
+
+
+def worker_init() -> None:
+    """Pool initializer: remove temporary outputs on SIGTERM/SIGINT; a text cache of its own.
+
+    Manim parses each text's SVG by writing ``<hash>_.svg`` beside the cached ``<hash>.svg`` and
+    deleting it afterwards, so two processes drawing the same text at once race on that file
+    (``FileNotFoundError``). Each worker therefore points manim's text folder at a private
+    temporary folder, removed when the worker exits.
+    """
+    import multiprocessing.util
+    import shutil
+    import tempfile
+
+    from convanim.output import install_signal_cleanup
+
+    install_signal_cleanup()
+    from manim import config as manim_config  # worker processes render: manim is needed anyway
+
+    import convanim.render.manim  # noqa: F401  (sets manim's text folder; we override it below)
+
+    private = tempfile.mkdtemp(prefix="convanim-texts-")
+    manim_config.text_dir = private
+    multiprocessing.util.Finalize(
+        None, shutil.rmtree, args=(private,), kwargs={"ignore_errors": True}, exitpriority=1
+    )
