@@ -101,7 +101,7 @@ def _reason(err: OSError) -> str:
         return "read-only file system"
     if err.errno == errno.ENOSPC:
         return "no space left on the device"
-    if err.errno == errno.ENOTDIR:
+    if err.errno in (errno.ENOTDIR, errno.EEXIST):
         return "a file is in the way where a folder should be"
     return err.strerror or str(err)
 
