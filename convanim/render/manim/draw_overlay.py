@@ -18,6 +18,24 @@ from convanim.storyboard.common import fmt_value
 from convanim.storyboard.timeline import OverlayActor
 
 
+def wrap_line(line: str, width: int) -> list[str]:
+    """Split a long formula line at spaces (continuation lines indented), so it stays legible
+    instead of being scaled down to fit."""
+    if len(line) <= width:
+        return [line]
+    out: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) > width and current:
+            out.append(current)
+            current = "  " + word
+        else:
+            current = candidate
+    out.append(current)
+    return out
+
+
 class OverlayDrawer(Drawer):
     """Draws :class:`OverlayActor` s."""
 
@@ -69,7 +87,8 @@ class OverlayDrawer(Drawer):
             group.move_to([-fw / 2 + 0.3 + group.width / 2, -2.95, 0])
             return group
         if overlay.role == "formula":
-            lines = [text_mobject(line, 0.26, theme.text, font=MONO) for line in overlay.lines]
+            wrapped = [part for line in overlay.lines for part in wrap_line(line, 46)]
+            lines = [text_mobject(line, 0.26, theme.text, font=MONO) for line in wrapped]
             group = VGroup(*lines).arrange(
                 direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.1
             )
