@@ -6,6 +6,7 @@ The Python API mirrors the command line::
     spec = convanim.load_spec("scenes/standard_conv.yaml")
     data = convanim.inspect(spec)                 # the same data as `convanim inspect --json`
     path = convanim.render(spec, format="gif")    # media/standard_conv.gif
+    convanim.show("scenes/standard_conv.yaml")    # in Jupyter: the GIF and the shape table
 
 Heavy modules (the engine's ops, manim, PyAV) load on first use.
 """
@@ -15,9 +16,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The subpackage convanim.render shares its name with the function render() below. Importing
+# a submodule binds it as an attribute of this package the first time it loads, so it is loaded
+# here, before the function is defined, and later imports cannot replace the function. (The
+# subpackage's __init__ is light: manim loads only when a render starts.)
+import convanim.render as _render_package  # noqa: F401
 from convanim.errors import ConvanimError, ShapeError, SpecError, UsageError
 
 if TYPE_CHECKING:
+    from convanim.display import Rendered
     from convanim.engine import Plan
     from convanim.spec import SceneSpec
 
@@ -30,9 +37,10 @@ __all__ = [
     "load_spec",
     "plan",
     "render",
+    "show",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the release; convanim.version.version() reads the installed metadata
 
 
 def load_spec(path: str | Path) -> SceneSpec:
@@ -70,17 +78,95 @@ def render(
     output: str | Path | None = None,
     max_size: str | int | None = None,
     transparent: bool = False,
+    jobs: int = 1,
+    force: bool = False,
 ) -> Path:
-    """Render a spec and return the path of the written file (default ``media/<stem>.<ext>``)."""
-    from convanim.output import QUALITIES, parse_size
-    from convanim.render import RenderJob, render_plan
+    """Render a spec and return the path of the written file.
 
+    Parameters
+    ----------
+    spec_or_path : SceneSpec, str or Path
+        A spec file, or a loaded spec.
+    format : {"mp4", "gif", "webm", "png", "png-seq"}
+        Output format; ``png`` is a poster frame, ``png-seq`` a folder of frames.
+    quality : {"l", "m", "h", "k"}
+        854×480@15, 1280×720@30, 1920×1080@60, 3840×2160@60.
+    output : str, Path or None
+        Where to write; default ``media/<spec stem>.<ext>`` (``media/scene.<ext>`` for a spec
+        that was not loaded from a file).
+    max_size : str, int or None
+        GIF only: largest file size (``"5MB"`` or bytes).
+    transparent : bool
+        Transparent background (WebM, PNG, PNG sequence).
+    jobs : int
+        Processes rendering segments of this scene (used when the renderer supports it).
+    force : bool
+        For a spec file: render even if the output is up to date (same spec, ``.npy`` files,
+        version and options as recorded by the last render). A loaded spec always renders.
+
+    Returns
+    -------
+    Path
+        The output file (or folder).
+
+    Raises
+    ------
+    SpecError
+        The spec is invalid.
+    UsageError
+        Unknown format or quality, options that do not go together, an unwritable output.
+    """
+    from convanim.batch import RenderOptions, RenderTask, default_output, execute, render_job
+
+    options = RenderOptions.checked(format, quality, max_size, transparent)
+    if isinstance(spec_or_path, str | Path):
+        spec_path = Path(spec_or_path)
+        target = Path(output) if output is not None else default_output(spec_path, format)
+        task = RenderTask(spec_path, target, options, force=force, segment_jobs=jobs)
+        return execute(task).output
+
+    from convanim.output import QUALITIES
+    from convanim.render import RenderJob
+
+    spec = spec_or_path
+    stem = Path(spec.source.file).stem if spec.source.file else "scene"
+    target = Path(output) if output is not None else default_output(Path(stem), format)
+    job = RenderJob(spec, target, format, QUALITIES[quality], options.max_bytes, transparent)
+    return Path(render_job(plan(spec), job, segment_jobs=jobs).path)
+
+
+def show(
+    spec_or_path: SceneSpec | str | Path,
+    *,
+    format: str = "gif",
+    quality: str = "l",
+    output: str | Path | None = None,
+    max_size: str | int | None = None,
+    jobs: int = 1,
+    force: bool = False,
+) -> Rendered:
+    """Render a spec and return an object that Jupyter displays inline.
+
+    The result shows the animation (embedded as base64: GIF or PNG in an image, MP4 or WebM in
+    a video player) and the spec's shape tables and counts. Arguments are those of
+    :func:`render` (``format`` one of gif, png, mp4, webm).
+
+    Returns
+    -------
+    Rendered
+        ``.path`` is the written file, ``.data`` what :func:`inspect` returns.
+    """
+    from convanim.display import MIME_TYPES, Rendered
+    from convanim.output import QUALITIES
+
+    if format not in MIME_TYPES:
+        raise UsageError(
+            f"show() embeds {', '.join(MIME_TYPES)}, not {format!r}; use render() for other formats"
+        )
     spec = _as_spec(spec_or_path)
-    if output is None:
-        stem = Path(spec.source.file).stem if spec.source.file else "scene"
-        output = Path("media") / f"{stem}.{format}"
-    if quality not in QUALITIES:
-        raise UsageError(f"unknown quality {quality!r} (allowed: {', '.join(QUALITIES)})")
-    max_bytes = parse_size(max_size) if isinstance(max_size, str) else max_size
-    job = RenderJob(spec, Path(output), format, QUALITIES[quality], max_bytes, transparent)
-    return Path(render_plan(plan(spec), job).path)
+    source = spec_or_path if isinstance(spec_or_path, str | Path) else spec
+    path = render(
+        source, format=format, quality=quality, output=output, max_size=max_size, jobs=jobs,
+        force=force,
+    )  # fmt: skip
+    return Rendered(path, format, inspect(spec), QUALITIES[quality].width)

@@ -40,11 +40,7 @@ def render_options(
     fmt: str, quality: str, max_size: str | None, transparent: bool
 ) -> RenderOptions:
     """Check the options together (raising :class:`~convanim.errors.UsageError`) and bundle them."""
-    from convanim.output.formats import check_format, parse_size
-
-    max_bytes = parse_size(max_size) if max_size is not None else None
-    check_format(fmt, transparent=transparent, max_bytes=max_bytes)
-    return RenderOptions(fmt, quality, max_bytes, transparent)
+    return RenderOptions.checked(fmt, quality, max_size, transparent)
 
 
 def _render_single(task: RenderTask) -> TaskResult:

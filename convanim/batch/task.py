@@ -47,6 +47,41 @@ class RenderOptions:
     max_bytes: int | None = None
     transparent: bool = False
 
+    @classmethod
+    def checked(
+        cls,
+        format: str = "mp4",
+        quality: str = "l",
+        max_size: str | int | None = None,
+        transparent: bool = False,
+    ) -> RenderOptions:
+        """Options from user input, checked together.
+
+        Parameters
+        ----------
+        format : str
+            One of :data:`convanim.output.ALL_FORMATS`.
+        quality : str
+            ``"l"``, ``"m"``, ``"h"`` or ``"k"``.
+        max_size : str, int or None
+            GIF budget: ``"5MB"``, ``"800KiB"`` or a number of bytes.
+        transparent : bool
+            Transparent background.
+
+        Raises
+        ------
+        UsageError
+            Unknown format or quality, unreadable size, or options that do not go together.
+        """
+        from convanim.output import QUALITIES
+        from convanim.output.formats import check_format, parse_size
+
+        if quality not in QUALITIES:
+            raise UsageError(f"unknown quality {quality!r}; allowed: {', '.join(QUALITIES)}")
+        max_bytes = parse_size(max_size) if isinstance(max_size, str) else max_size
+        check_format(format, transparent=transparent, max_bytes=max_bytes)
+        return cls(format, quality, max_bytes, transparent)
+
     def as_dict(self) -> dict[str, object]:
         """The options as they enter the cache key."""
         return {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["STYLE", "SceneEntry", "render_page"]
+__all__ = ["STYLE", "SceneEntry", "facts_html", "render_page"]
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,20 @@ def _counts(values: Mapping[str, Any], css: str = "counts", lead: str = "") -> s
     return f'<p class="{css}">{_e(lead)}' + " · ".join(parts) + "</p>"
 
 
-def _facts(data: Mapping[str, Any] | None) -> str:
+def facts_html(data: Mapping[str, Any] | None) -> str:
+    """Shape tables, formulas and counts of ``inspect --json`` data, as an HTML ``<div>``.
+
+    Parameters
+    ----------
+    data : mapping or None
+        What :func:`convanim.inspect` returns; None gives an empty ``<div class="facts">``.
+
+    Returns
+    -------
+    str
+        One table per op (rows Input / Kernel / Output), its output-size formulas and its
+        params / MACs / FLOPs, then the totals for a chain.
+    """
     if not data:
         return '<div class="facts"></div>'
     parts: list[str] = []
@@ -169,7 +182,7 @@ def _scene(entry: SceneEntry) -> str:
         f'<section class="{classes}" id="{_e(entry.name)}">',
         f"<h2>{_e(entry.title)}<small>{_e(entry.spec_file)}</small></h2>",
         _media(entry),
-        _facts(entry.data),
+        facts_html(entry.data),
     ]
     if entry.error:
         parts.append(f'<pre class="error">{_e(entry.error)}</pre>')
