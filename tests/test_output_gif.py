@@ -88,6 +88,12 @@ def test_search_order_is_best_looking_first() -> None:
     assert all(s.fps >= 12 and s.size(854, 480)[0] >= 640 for s in preferred)
     assert preferred[-1].size(854, 480) == (640, 360)
     assert all(s.fps < 12 or s.size(854, 480)[0] < 640 for s in fallback)
+    assert [(s.fps, s.size(854, 480), s.colors) for s in fallback[:4]] == [
+        (10, (640, 360), 64),
+        (10, (640, 360), 32),
+        (10, (512, 288), 64),
+        (10, (512, 288), 32),
+    ]
     # A 60 fps source starts at 30 fps; a small one never scales up or below itself first.
     assert search_settings(1920, 60)[0][0].fps == 30
     assert {s.scale for s in search_settings(320, 15)[0]} == {1.0}
@@ -224,7 +230,7 @@ def test_max_bytes_is_honoured_and_reported(tmp_path: Path) -> None:
     assert choice is not None
     first = choice.attempts[0]
     assert (first.fps, first.scale, first.colors) == (15.0, 1.0, 256)
-    assert not first.complete and first.bytes > budget
+    assert first.bytes > budget
     last = choice.attempts[-1]
     assert last.complete and last.bytes == report.bytes
     assert (choice.fps, choice.scale, choice.colors) == (last.fps, last.scale, last.colors)
@@ -232,6 +238,21 @@ def test_max_bytes_is_honoured_and_reported(tmp_path: Path) -> None:
     assert probe(report.path).width == choice.width
     assert "chosen after" in report.note
     assert temp_leftovers(tmp_path) == []
+
+
+def test_hopeless_groups_are_skipped(tmp_path: Path) -> None:
+    """A 256-colour pass far over budget skips the smaller palettes of its rate and scale."""
+    frames = list(gradient_frames(12, 854, 480))
+    full = _write(tmp_path / "full.gif", frames)
+    budget = int(full.bytes * 0.2)
+    report = _write(tmp_path / "fit.gif", frames, max_bytes=budget)
+    assert report.bytes <= budget
+    assert report.gif is not None
+    attempts = report.gif.attempts
+    assert (attempts[0].fps, attempts[0].scale, attempts[0].colors) == (15.0, 1.0, 256)
+    assert not attempts[0].complete
+    assert (attempts[1].fps, attempts[1].scale, attempts[1].colors) == (12.0, 1.0, 256)
+    assert all(a.bytes > budget for a in attempts[:-1])
 
 
 def test_max_bytes_that_fits_at_once_changes_nothing(tmp_path: Path) -> None:
@@ -245,9 +266,9 @@ def test_impossible_budget_is_an_error_and_keeps_the_old_file(tmp_path: Path) ->
     target = tmp_path / "a.gif"
     target.write_bytes(b"old gif")
     with pytest.raises(ConvanimError) as info:
-        _write(target, list(noisy_frames(4, 320, 180)), max_bytes=3000)
+        _write(target, list(noisy_frames(4, 320, 180)), max_bytes=600)
     message = str(info.value)
-    assert message.startswith(f"cannot fit the GIF {target} in 3 KB: the smallest try (")
+    assert message.startswith(f"cannot fit the GIF {target} in 600 B: the smallest try (")
     assert "allow a larger size, shorten the scene or use mp4/webm" in message
     assert target.read_bytes() == b"old gif"
     assert temp_leftovers(tmp_path) == []

@@ -163,3 +163,11 @@ def test_closing_without_frames_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConvanimError, match="no frames were written"):
         writer.close()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "webm", "gif", "png"])
+def test_same_frames_give_the_same_bytes(tmp_path: Path, fmt: str) -> None:
+    frames = list(moving_boxes(20))
+    first = _write(tmp_path / f"a.{fmt}", fmt, frames)
+    second = _write(tmp_path / f"b.{fmt}", fmt, frames)
+    assert first.path.read_bytes() == second.path.read_bytes()

@@ -168,8 +168,8 @@ class GifAttempt:
     colors : int
         Palette size (transparent entry included).
     bytes : int
-        Size of the file; when ``complete`` is false, an estimate extrapolated from the part
-        written before the pass gave up.
+        Size of the file; when ``complete`` is false, the size reached when the pass gave up
+        (the full file would be bigger).
     complete : bool
         True if the pass ran to the end.
     """

@@ -60,7 +60,7 @@ MIN_WIDTH = 640
 #: Palette sizes tried at each frame rate and size (transparent entry included).
 PALETTE_SIZES = (256, 128, 64)
 #: Fewer colours save at most about this factor (64 vs 256 colours on the standard conv scene:
-#: 0.70); a pass bigger than budget / COLOR_SAVING skips the smaller palettes of its group.
+#: 0.70); a 256-colour pass bigger than budget / COLOR_SAVING skips the smaller palettes.
 COLOR_SAVING = 0.6
 #: Frames sampled for the palette of a scaled-down GIF.
 PALETTE_SAMPLES = 16
@@ -125,7 +125,8 @@ def search_settings(width: int, fps: float) -> tuple[list[GifSetting], list[GifS
         Frame rate at least 12 fps and width at least 640 px (when the source has them): per
         scale (1, 0.85, down to 640 px), per rate (full, 12), per palette (256, 128, 64).
     fallback : list of GifSetting
-        Lower rates, then smaller sizes and palettes, tried only if nothing preferred fits.
+        Tried only if nothing preferred fits: rate and size lowered in turns (10 fps, then
+        80 % of the smallest preferred size, 8 fps, ...), 64 then 32 colours each.
     """
     base = gif_fps(fps)
     scales = [1.0]
@@ -136,13 +137,14 @@ def search_settings(width: int, fps: float) -> tuple[list[GifSetting], list[GifS
         scales.append(floor_scale)
     rates = [base] if base <= MIN_FPS else [base, float(MIN_FPS)]
     preferred = [GifSetting(f, s, c) for s in scales for f in rates for c in PALETTE_SIZES]
-    low = min(rates)
-    smallest = scales[-1]
-    fallback = [GifSetting(float(f), smallest, 64) for f in (10, 8, 6) if f < low]
-    slow = min(low, 6.0)
-    for factor, colors in ((0.8, 64), (0.64, 32), (0.5, 32), (0.4, 16), (0.3, 16)):
-        fallback.append(GifSetting(slow, smallest * factor, colors))
-    return preferred, fallback
+    low, smallest = min(rates), scales[-1]
+    fallback = []
+    steps = ((10, 1.0), (10, 0.8), (8, 0.8), (8, 0.64), (6, 0.64), (6, 0.5), (5, 0.4), (4, 0.3))
+    for rate, factor in steps:
+        for colors in (64, 32):
+            fallback.append(GifSetting(min(float(rate), low), smallest * factor, colors))
+    unique = list(dict.fromkeys(fallback))
+    return preferred, [s for s in unique if s not in preferred]
 
 
 # -- the GIF byte stream ---------------------------------------------------------------------
@@ -295,8 +297,7 @@ class GifEncoder:
     def encode(self, setting: GifSetting, fp: BinaryIO, limit: int | None = None) -> PassResult:
         """Write a whole GIF to ``fp``; give up as soon as it exceeds ``limit`` bytes.
 
-        When the pass gives up, ``bytes`` is an estimate of the full size extrapolated from the
-        part written.
+        When the pass gives up, ``bytes`` is what was written by then: a lower bound.
         """
         width, height = setting.size(self.store.width, self.store.height)
         palette = self.palette(setting)
@@ -306,7 +307,6 @@ class GifEncoder:
         sources, times = frame_schedule(len(self.store), self.fps, setting.fps)
         canvas: np.ndarray | None = None
         last_unique = -1
-        first_bytes = 0
         for j, source in enumerate(sources):
             delay = times[j + 1] - times[j]
             unique = self.store.unique_index(source)
@@ -329,16 +329,10 @@ class GifEncoder:
                 ).astype(np.uint8)
                 gif.add(patch, left, top, delay, uses_transparency=True)
             canvas = indices
-            if j == 0:
-                first_bytes = gif.bytes
-            if limit is not None and gif.bytes > limit and j + 1 < len(sources):
-                done = j + 1
-                rest = (gif.bytes - first_bytes) * (len(sources) - 1) / max(done - 1, 1)
-                estimate = int(first_bytes + rest) if done > 1 else gif.bytes * len(sources)
+            if limit is not None and gif.bytes > limit:
                 return PassResult(
-                    max(estimate, gif.bytes), False, gif.images, len(sources), width, height,
-                    setting.colors,
-                )  # fmt: skip
+                    gif.bytes, False, gif.images, len(sources), width, height, setting.colors
+                )
         gif.finish()
         return PassResult(gif.bytes, True, gif.images, len(sources), width, height, setting.colors)
 
@@ -414,18 +408,35 @@ class GifWriter(FrameWriter):
     def _fit(
         self, encoder: GifEncoder, budget: int
     ) -> tuple[GifSetting, PassResult, list[GifAttempt]]:
+        """Encode with the best-looking setting that fits ``budget`` bytes.
+
+        Each pass stops as soon as it overflows. The first palette of a (scale, rate) group may
+        run on to budget / :data:`COLOR_SAVING`: if it overflows even that, smaller palettes
+        cannot save enough and the rest of the group is skipped. The last candidate always runs
+        to the end, so a failure can report the smallest size reached.
+        """
         preferred, fallback = search_settings(self.width, self.fps)
         candidates = preferred + fallback
         attempts: list[GifAttempt] = []
         smallest: tuple[int, GifSetting] | None = None
         skip_group: tuple[float, float] | None = None
+        previous_group: tuple[float, float] | None = None
         for i, setting in enumerate(candidates):
             group = (setting.scale, setting.fps)
             final = i == len(candidates) - 1
             if group == skip_group and not final:
                 continue
+            opens_group = group != previous_group
+            previous_group = group
+            more_in_group = not final and (candidates[i + 1].scale, candidates[i + 1].fps) == group
+            if final:
+                limit = None
+            elif opens_group and more_in_group:
+                limit = int(budget / COLOR_SAVING)
+            else:
+                limit = budget
             with open(self._temp, "wb") as fp:
-                result = encoder.encode(setting, fp, None if final else budget)
+                result = encoder.encode(setting, fp, limit)
             attempts.append(
                 GifAttempt(
                     setting.fps, setting.scale, setting.colors, result.bytes, result.complete
@@ -435,7 +446,7 @@ class GifWriter(FrameWriter):
                 return setting, result, attempts
             if result.complete and (smallest is None or result.bytes < smallest[0]):
                 smallest = (result.bytes, setting)
-            if result.bytes * COLOR_SAVING > budget:
+            if not result.complete and opens_group:
                 skip_group = group
         assert smallest is not None
         size, setting = smallest

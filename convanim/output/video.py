@@ -34,18 +34,20 @@ class VideoCodec:
 
 
 #: Encoder settings per format. crf 18 with x264's animation tuning keeps flat colours and thin
-#: edges clean; VP9 in constant-quality mode (b=0) with row multithreading.
+#: edges clean; VP9 in constant-quality mode (b=0) with row multithreading. ``bitexact`` drops
+#: random ids (Matroska's track and segment UIDs) so the same frames give the same bytes.
 CODECS: dict[str, VideoCodec] = {
     "mp4": VideoCodec(
         "mp4",
         "libx264",
         (("crf", "18"), ("preset", "medium"), ("tune", "animation")),
-        (("movflags", "+faststart"),),
+        (("movflags", "+faststart"), ("fflags", "+bitexact")),
     ),
     "webm": VideoCodec(
         "webm",
         "libvpx-vp9",
         (("crf", "30"), ("b", "0"), ("deadline", "good"), ("cpu-used", "4"), ("row-mt", "1")),
+        (("fflags", "+bitexact"),),
     ),
 }
 
