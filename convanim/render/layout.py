@@ -82,7 +82,9 @@ class Layout:
     """
 
     LABEL_BAND = 0.5
-    """Frame units kept free above and below blocks for their caption and shape label."""
+    """Frame units kept free above blocks for their caption."""
+    LABEL_BAND_BELOW = 0.75
+    """Frame units kept free below blocks for the shape label and a level-of-detail note."""
 
     def __init__(
         self,
@@ -148,7 +150,8 @@ class Layout:
         y0 = min(self.anchors[s][1] + self.local_boxes[s][2] for s in present)
         y1 = max(self.anchors[s][1] + self.local_boxes[s][3] for s in present)
         region = self.world
-        avail_h = region.height - 2 * self.LABEL_BAND
+        avail_h = region.height - self.LABEL_BAND - self.LABEL_BAND_BELOW
         scale = min(region.width / max(x1 - x0, 1e-6), avail_h / max(y1 - y0, 1e-6))
         scale = min(scale, 0.9) * self.zoom
-        return Viewport(((x0 + x1) / 2, (y0 + y1) / 2), scale, region.center)
+        target = (region.center[0], region.y0 + self.LABEL_BAND_BELOW + avail_h / 2)
+        return Viewport(((x0 + x1) / 2, (y0 + y1) / 2), scale, target)

@@ -77,8 +77,13 @@ class OverlayDrawer(Drawer):
         fw = self.fmt.frame_width
         theme = self.theme
         if overlay.role == "title":
-            title = text_mobject(overlay.lines[0], 0.5, theme.text, weight="BOLD", max_width=fw - 7)
-            title.move_to([0, FRAME_HEIGHT / 2 - 0.5, 0])
+            # Centred in the band left of the legend (top right), as wide as that band allows.
+            left, right = -fw / 2 + 0.4, fw / 2 - 3.3
+            title = text_mobject(
+                overlay.lines[0], 0.5, theme.text, weight="BOLD", max_width=right - left
+            )
+            centre = 0.0 if title.width / 2 <= right else (left + right) / 2
+            title.move_to([centre, FRAME_HEIGHT / 2 - 0.5, 0])
             return VGroup(title)
         if overlay.role == "table":
             group = self._table(overlay.lines)
@@ -87,7 +92,7 @@ class OverlayDrawer(Drawer):
             group.move_to([-fw / 2 + 0.3 + group.width / 2, -2.95, 0])
             return group
         if overlay.role == "formula":
-            wrapped = [part for line in overlay.lines for part in wrap_line(line, 46)]
+            wrapped = [part for line in overlay.lines for part in wrap_line(line, 56)]
             lines = [text_mobject(line, 0.26, theme.text, font=MONO) for line in wrapped]
             group = VGroup(*lines).arrange(
                 direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.1

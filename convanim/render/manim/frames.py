@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 from manim import Camera, ManimColor, Mobject
 
 from convanim.render.layout import FRAME_HEIGHT, Layout, Viewport, blend
+from convanim.render.lod import display_of
 from convanim.render.manim.registry import DRAWERS
 from convanim.render.manim.stage import Drawer, FrameFormat, Stage, source_array
 from convanim.render.projection import Projector
@@ -60,6 +62,16 @@ class FrameRenderer:
         self.zoom = zoom if zoom is not None else (float(camera.zoom) if camera else 1.0)
         if projector is None:
             projector = Projector.from_camera(camera.phi, camera.theta) if camera else Projector()
+            # Keep the perspective gentle for big blocks: the camera backs off with their size.
+            largest = max(
+                (
+                    max(getattr(display_of(a.shape), "lod", display_of(a.shape)).display_shape)
+                    for a in timeline.actors
+                    if isinstance(a, BlockActor)
+                ),
+                default=0,
+            )
+            projector = replace(projector, distance=max(projector.distance, 2.6 * largest))
         self.base_projector = projector
         self.state = TimelineState(timeline)
         self.actors = {a.id: a for a in timeline.actors}
