@@ -48,7 +48,9 @@ class TempRegistry:
 
     def __init__(self) -> None:
         self._entries: dict[Path, Path | None] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: the signal handler runs cleanup() in the main thread, possibly while that
+        # thread is inside add() or forget().
+        self._lock = threading.RLock()
 
     def add(self, path: Path, restore_to: Path | None = None) -> None:
         """Remember ``path`` (to delete, or to move back to ``restore_to``)."""
