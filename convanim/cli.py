@@ -91,8 +91,8 @@ def inspect_command(spec_path: Path, as_json: bool, values: bool) -> None:
 def schema_command() -> None:
     """Print the JSON Schema of a spec (for editors with the YAML language server).
 
-    The scenes point at the copy in the repository with the modeline
-    "# yaml-language-server: $schema=../convanim-schema.json".
+    The scenes point their editors at the committed copy, convanim-schema.json, with a
+    yaml-language-server modeline on their first line.
     """
     from convanim.schema import schema_text
 

@@ -225,6 +225,7 @@ def write_sidecar(output: Path, key: str, inputs: dict[str, Any]) -> bool:
         ) as fh:  # fmt: skip
             tmp_name = fh.name
             json.dump(record, fh, indent=1, sort_keys=True)
+            os.chmod(tmp_name, 0o644)  # readable like any output, not 0600
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, target)

@@ -127,6 +127,7 @@ def _write_atomic(path: Path, text: str) -> None:
         ) as fh:  # fmt: skip
             tmp_name = fh.name
             fh.write(text)
+            os.chmod(tmp_name, 0o644)  # readable like any output, not 0600
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, path)
