@@ -156,7 +156,7 @@ def facts_html(data: Mapping[str, Any] | None) -> str:
     Parameters
     ----------
     data : mapping or None
-        What :func:`convanim.inspect` returns; None gives an empty ``<div class="facts">``.
+        What :func:`convanim.inspect` returns; None (or empty) gives an empty string.
 
     Returns
     -------
@@ -165,7 +165,7 @@ def facts_html(data: Mapping[str, Any] | None) -> str:
         params / MACs / FLOPs, then the totals for a chain.
     """
     if not data:
-        return '<div class="facts"></div>'
+        return ""
     parts: list[str] = []
     for op in data.get("ops", []):
         parts.append(_shape_table(op))
