@@ -315,3 +315,27 @@ def test_changed_options_or_npy_render_again(tmp_path: Path) -> None:
                            "--transparent")  # fmt: skip
     assert code == 0 and stdout.startswith("wrote")
     assert os.path.getsize(target) > 0
+
+
+def test_render_job_passes_segment_jobs_to_a_renderer_that_takes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import convanim.render
+    from convanim.batch import render_job
+
+    calls: list[tuple[object, ...]] = []
+
+    def segmented(plan: object, job: object, progress: object = None, jobs: int = 1) -> str:
+        calls.append(("segmented", jobs))
+        return "report"
+
+    def whole(plan: object, job: object, progress: object = None) -> str:
+        calls.append(("whole",))
+        return "report"
+
+    monkeypatch.setattr(convanim.render, "render_plan", segmented)
+    assert render_job("plan", "job", None, segment_jobs=3) == "report"  # type: ignore[arg-type]
+    render_job("plan", "job", None)  # type: ignore[arg-type]
+    monkeypatch.setattr(convanim.render, "render_plan", whole)
+    render_job("plan", "job", None, segment_jobs=3)  # type: ignore[arg-type]
+    assert calls == [("segmented", 3), ("segmented", 1), ("whole",)]

@@ -52,15 +52,20 @@ def render_job(
     progress : callable or None
         ``progress(frames_done, frames_total)``.
     segment_jobs : int
-        Processes for segments of this one scene. The hook for segmented rendering: until
-        :mod:`convanim.render` offers it, every scene renders in this process.
+        Processes for segments of this one scene: passed on as ``render_plan(..., jobs=N)``
+        when the renderer accepts ``jobs`` (segmented rendering); a renderer without it renders
+        the whole scene in this process.
 
     Returns
     -------
     OutputReport
     """
+    import inspect
+
     from convanim.render import render_plan
 
+    if segment_jobs > 1 and "jobs" in inspect.signature(render_plan).parameters:
+        return render_plan(plan, job, progress, jobs=segment_jobs)  # type: ignore[call-arg,unused-ignore]
     return render_plan(plan, job, progress)
 
 
