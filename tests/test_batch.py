@@ -320,8 +320,11 @@ def test_changed_options_or_npy_render_again(tmp_path: Path) -> None:
 def test_render_job_passes_segment_jobs_to_a_renderer_that_takes_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import convanim.render
+    import importlib
+
     from convanim.batch import render_job
+
+    package = importlib.import_module("convanim.render")  # the package, not convanim.render()
 
     calls: list[tuple[object, ...]] = []
 
@@ -333,9 +336,9 @@ def test_render_job_passes_segment_jobs_to_a_renderer_that_takes_them(
         calls.append(("whole",))
         return "report"
 
-    monkeypatch.setattr(convanim.render, "render_plan", segmented)
+    monkeypatch.setattr(package, "render_plan", segmented)
     assert render_job("plan", "job", None, segment_jobs=3) == "report"  # type: ignore[arg-type]
     render_job("plan", "job", None)  # type: ignore[arg-type]
-    monkeypatch.setattr(convanim.render, "render_plan", whole)
+    monkeypatch.setattr(package, "render_plan", whole)
     render_job("plan", "job", None, segment_jobs=3)  # type: ignore[arg-type]
     assert calls == [("segmented", 3), ("segmented", 1), ("whole",)]
