@@ -165,26 +165,13 @@ def render_task(task: RenderTask) -> TaskResult:
 
 
 def worker_init() -> None:
-    """Pool initializer: remove temporary outputs on SIGTERM/SIGINT; a text cache of its own.
+    """Pool initializer: remove temporary outputs on SIGTERM/SIGINT.
 
-    Manim parses each text's SVG by writing ``<hash>_.svg`` beside the cached ``<hash>.svg`` and
-    deleting it afterwards, so two processes drawing the same text at once race on that file
-    (``FileNotFoundError``). Each worker therefore points manim's text folder at a private
-    temporary folder, removed when the worker exits.
+    Importing :mod:`convanim.render.manim` gives each process a private text folder of its own
+    (manim writes and deletes a modified copy of each text's SVG, so processes sharing one folder
+    race on those files).
     """
-    import multiprocessing.util
-    import shutil
-    import tempfile
-
     from convanim.output import install_signal_cleanup
 
     install_signal_cleanup()
-    from manim import config as manim_config  # worker processes render: manim is needed anyway
-
-    import convanim.render.manim  # noqa: F401  (sets manim's text folder; we override it below)
-
-    private = tempfile.mkdtemp(prefix="convanim-texts-")
-    manim_config.text_dir = private
-    multiprocessing.util.Finalize(
-        None, shutil.rmtree, args=(private,), kwargs={"ignore_errors": True}, exitpriority=1
-    )
+    import convanim.render.manim  # noqa: F401  (private text folder for this worker)

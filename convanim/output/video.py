@@ -40,7 +40,7 @@ CODECS: dict[str, VideoCodec] = {
     "mp4": VideoCodec(
         "mp4",
         "libx264",
-        (("crf", "18"), ("preset", "medium"), ("tune", "animation")),
+        (("crf", "18"), ("preset", "faster"), ("tune", "animation")),
         (("movflags", "+faststart"), ("fflags", "+bitexact")),
     ),
     "webm": VideoCodec(

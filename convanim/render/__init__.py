@@ -6,10 +6,14 @@ render starts), so ``convanim inspect`` and the engine never pay for it.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 if TYPE_CHECKING:
     from convanim.engine import Plan
@@ -55,14 +59,23 @@ def render_plan(
     job: RenderJob,
     progress: ProgressCallback | None = None,
     timeline: Timeline | None = None,
+    jobs: int = 1,
 ) -> OutputReport:
-    """Render a computed plan to ``job.output`` in ``job.format`` and return the output report."""
+    """Render a computed plan to ``job.output`` in ``job.format`` and return the output report.
+
+    With ``jobs > 1`` the frames are rendered by that many processes (see
+    :mod:`convanim.render.segments`); MP4 and WebM segments are joined without re-encoding.
+    """
     from convanim.output import open_writer
     from convanim.render.manim.frames import FrameFormat, FrameRenderer
     from convanim.storyboard import build
 
     timeline = timeline or build(plan)
     quality = job.quality
+    if jobs > 1 and job.format != "png":
+        from convanim.render.segments import render_segmented
+
+        return render_segmented(plan, job, timeline, jobs, progress)
     renderer = FrameRenderer(
         timeline, plan, FrameFormat(quality.width, quality.height, quality.fps, job.transparent)
     )
@@ -82,9 +95,47 @@ def render_plan(
                 progress(1, 1)
         else:
             total = renderer.frame_count
-            for index, frame in enumerate(renderer.frames()):
-                writer.write(frame)
-                if progress:
-                    progress(index + 1, total)
+            with _Encoder(writer) as encode:
+                for index, frame in enumerate(renderer.frames()):
+                    encode(frame)
+                    if progress:
+                        progress(index + 1, total)
         report = writer.close()
     return report
+
+
+class _Encoder:
+    """Feeds frames to a writer from a second thread, so encoding overlaps drawing.
+
+    The encoders (x264, libvpx, zlib) release the GIL, so on two cores the frame after next is
+    drawn while this one is encoded. Errors in the writer thread are re-raised in the caller.
+    """
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="convanim-encoder", daemon=True)
+
+    def _run(self) -> None:
+        while (frame := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.writer.write(frame)
+                except BaseException as err:  # re-raised in the rendering thread
+                    self.error = err
+
+    def __enter__(self) -> Callable[[np.ndarray], None]:
+        self.thread.start()
+        return self._put
+
+    def _put(self, frame: np.ndarray) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(frame)
+
+    def __exit__(self, *exc: object) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error

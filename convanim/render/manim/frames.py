@@ -131,10 +131,15 @@ class FrameRenderer:
                 return float(e.data.get("degrees", 40.0)) * math.sin(math.pi * u)
         return 0.0
 
+    @staticmethod
+    def count_frames(timeline: Timeline, fps: int) -> int:
+        """Number of frames of a timeline's video at ``fps``."""
+        return max(1, int(math.ceil(timeline.duration * fps)))
+
     @property
     def frame_count(self) -> int:
         """Number of frames of the whole video."""
-        return max(1, int(math.ceil(self.timeline.duration * self.fmt.fps)))
+        return self.count_frames(self.timeline, self.fmt.fps)
 
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
         """Yield RGBA uint8 frames (H, W, 4) for frame indices [start, stop)."""

@@ -71,9 +71,10 @@ def _font_for(text: str, font: str) -> str:
     return font
 
 
-@lru_cache(maxsize=4096)
-def _base_text(text: str, font: str, color: str, weight: str) -> Text:
-    return Text(text, font=_font_for(text, font), color=color, font_size=48, weight=weight)
+@lru_cache(maxsize=64)
+def _line_height(font: str, weight: str) -> float:
+    """Height of "Hg" at font size 48 (text height is proportional to the font size)."""
+    return float(Text("Hg", font=font, font_size=48, weight=weight).height)
 
 
 _PLACED: dict[tuple[object, ...], Text] = {}
@@ -88,21 +89,21 @@ def text_mobject(
     max_width: float | None = None,
     usage: object = None,
 ) -> Text:
-    """Text scaled so that a line is ``height`` frame units tall (and at most ``max_width`` wide).
+    """Text sized so that a line is ``height`` frame units tall (and at most ``max_width`` wide).
 
-    With ``usage`` (any hashable naming the place the text is drawn), the same instance is returned
-    every time for that place and text: the caller moves it into position, which is far cheaper than
-    copying a text mobject every frame. Without it, a fresh copy is returned.
+    The text is built at the font size that gives that height (no copy, no rescale: copying a
+    text mobject deep-copies every glyph and costs more than building it). With ``usage`` (any
+    hashable naming the place the text is drawn), the same instance is returned every time for
+    that place and text, and the caller moves it into position.
     """
     key = (usage, text, round(height, 4), color, font, weight, max_width)
     if usage is not None:
         cached = _PLACED.get(key)
         if cached is not None:
             return cached
-    base = _base_text(text, font, color, weight)
-    mob = base.copy()
-    ref = _base_text("Hg", font, color, weight).height
-    mob.scale(height / ref)
+    face = _font_for(text, font)
+    size = 48.0 * height / _line_height(face, weight)
+    mob = Text(text, font=face, color=color, font_size=size, weight=weight)
     if max_width is not None and mob.width > max_width:
         mob.scale(max_width / mob.width)
     if usage is not None:

@@ -1,0 +1,193 @@
+"""Render one scene in N processes and join the pieces without re-encoding.
+
+The frame range is cut into N contiguous segments. Each worker process builds its own renderer
+(frames are a pure function of time, so any segment can be rendered on its own) and encodes its
+segment to a file of the target codec; every segment starts on a key frame. The parent then copies
+the compressed packets of the segments, in order and with shifted timestamps, into the final
+container: no frame is decoded or encoded again, so the joined video decodes to exactly the frames
+the segments hold, with none duplicated or missing at the seams.
+
+Formats that are not packet streams (GIF, PNG sequence) are rendered in parallel to raw frame
+files, then fed in order to the format's single writer.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from convanim.errors import ConvanimError
+
+if TYPE_CHECKING:
+    from convanim.engine import Plan
+    from convanim.output import OutputReport
+    from convanim.render import RenderJob
+    from convanim.storyboard.timeline import Timeline
+
+JOINABLE = ("mp4", "webm")
+"""Formats whose segments are joined by copying packets."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Frames [start, stop) of the video, written to ``path``."""
+
+    index: int
+    start: int
+    stop: int
+    path: Path
+
+
+def split(frame_count: int, parts: int) -> list[tuple[int, int]]:
+    """Cut [0, frame_count) into at most ``parts`` contiguous, non-empty, near-equal ranges."""
+    parts = max(1, min(parts, frame_count))
+    bounds = [round(i * frame_count / parts) for i in range(parts + 1)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+# The plan and timeline reach forked workers through this module-level slot (fork shares memory;
+# nothing is pickled). It is set only for the duration of one segmented render.
+_SHARED: dict[str, object] = {}
+
+
+def _render_segment(segment: Segment) -> int:
+    """Worker: render frames [start, stop) and encode them to ``segment.path``."""
+    from convanim.output import open_writer
+    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+
+    plan = _SHARED["plan"]
+    timeline = _SHARED["timeline"]
+    job = _SHARED["job"]
+    quality = job.quality  # type: ignore[attr-defined]
+    renderer = FrameRenderer(
+        timeline,  # type: ignore[arg-type]
+        plan,  # type: ignore[arg-type]
+        FrameFormat(quality.width, quality.height, quality.fps, job.transparent),  # type: ignore[attr-defined]
+    )
+    fmt = job.format  # type: ignore[attr-defined]
+    if fmt in JOINABLE:
+        with open_writer(
+            segment.path, fmt, quality.width, quality.height, quality.fps,
+            transparent=job.transparent,  # type: ignore[attr-defined]
+        ) as writer:  # fmt: skip
+            for frame in renderer.frames(segment.start, segment.stop):
+                writer.write(frame)
+            writer.close()
+    else:
+        shape = (segment.stop - segment.start, quality.height, quality.width, 4)
+        store = np.lib.format.open_memmap(segment.path, mode="w+", dtype=np.uint8, shape=shape)
+        for i, frame in enumerate(renderer.frames(segment.start, segment.stop)):
+            store[i] = frame
+        store.flush()
+        del store
+    return segment.stop - segment.start
+
+
+def join_packets(parts: list[Path], target: Path, fmt: str) -> None:
+    """Copy the packets of ``parts`` (same codec and settings) into ``target``, back to back."""
+    import av
+
+    options = {"movflags": "+faststart"} if fmt == "mp4" else {}
+    with av.open(str(target), "w", format=fmt, options=options) as out:
+        out_stream = None
+        offset = 0
+        for part in parts:
+            with av.open(str(part)) as src:
+                stream = src.streams.video[0]
+                if out_stream is None:
+                    out_stream = out.add_stream_from_template(stream)
+                    first_extradata = stream.codec_context.extradata
+                elif stream.codec_context.extradata != first_extradata:
+                    raise ConvanimError(
+                        f"segment {part.name} was encoded with other codec parameters; "
+                        "cannot join it without re-encoding"
+                    )
+                last_end = offset
+                for packet in src.demux(stream):
+                    if packet.dts is None and packet.pts is None:
+                        continue  # the demuxer's end-of-stream flush packet
+                    duration = packet.duration or 0
+                    if packet.pts is not None:
+                        packet.pts += offset
+                        last_end = max(last_end, packet.pts + duration)
+                    if packet.dts is not None:
+                        packet.dts += offset
+                    packet.stream = out_stream
+                    out.mux(packet)
+                offset = last_end
+
+
+def render_segmented(
+    plan: Plan,
+    job: RenderJob,
+    timeline: Timeline,
+    jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> OutputReport:
+    """Render ``job`` with ``jobs`` worker processes; see the module docstring."""
+    from convanim.output import open_writer, probe
+    from convanim.output.formats import OutputReport
+    from convanim.render.manim.frames import FrameRenderer
+
+    quality = job.quality
+    total = FrameRenderer.count_frames(timeline, quality.fps)
+    ranges = split(total, jobs)
+    fmt = job.format
+    target = Path(job.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    from convanim.output.atomic import TEMP_PATHS
+
+    with tempfile.TemporaryDirectory(prefix=".convanim-seg-", dir=target.parent) as tmp:
+        TEMP_PATHS.add(Path(tmp))  # removed on SIGTERM/SIGINT like any temporary output
+        suffix = f".{fmt}" if fmt in JOINABLE else ".npy"
+        segments = [
+            Segment(i, a, b, Path(tmp) / f"segment{i:03d}{suffix}")
+            for i, (a, b) in enumerate(ranges)
+        ]
+        _SHARED.update(plan=plan, timeline=timeline, job=job)
+        try:
+            context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            if context is None:  # pragma: no cover - platforms without fork
+                raise ConvanimError("parallel rendering needs the 'fork' start method")
+            done = 0
+            with context.Pool(len(segments)) as pool:
+                for frames in pool.imap_unordered(_render_segment, segments):
+                    done += frames
+                    if progress:
+                        progress(done, total)
+        finally:
+            _SHARED.clear()
+        if fmt in JOINABLE:
+            from convanim.output.atomic import commit, discard, prepare_folder, temp_path
+
+            prepare_folder(target)
+            temp = temp_path(target)
+            try:
+                join_packets([s.path for s in segments], temp, fmt)
+                commit(temp, target)
+            except BaseException:
+                discard(temp)
+                raise
+            info = probe(target)
+            return OutputReport(
+                path=target, format=fmt, bytes=target.stat().st_size, frames=info.frames,
+                fps=quality.fps, width=quality.width, height=quality.height,
+            )  # fmt: skip
+        writer = open_writer(
+            target, fmt, quality.width, quality.height, quality.fps,
+            max_bytes=job.max_bytes, transparent=job.transparent,
+        )  # fmt: skip
+        with writer:
+            for segment in segments:
+                for frame in np.load(segment.path, mmap_mode="r"):
+                    writer.write(np.asarray(frame))
+            return writer.close()
+
+
+__all__ = ["JOINABLE", "Segment", "join_packets", "render_segmented", "split"]
