@@ -62,6 +62,11 @@ class TempRegistry:
         with self._lock:
             self._entries.pop(path, None)
 
+    def clear(self) -> None:
+        """Forget every path without touching it (a forked child owns none of its parent's)."""
+        with self._lock:
+            self._entries.clear()
+
     def paths(self) -> list[Path]:
         """The paths tracked now, oldest first."""
         with self._lock:

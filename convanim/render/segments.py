@@ -56,6 +56,21 @@ def split(frame_count: int, parts: int) -> list[tuple[int, int]]:
 _SHARED: dict[str, object] = {}
 
 
+def _worker_init() -> None:
+    """A forked worker owns none of the parent's temporary outputs, and dies quietly on SIGTERM.
+
+    Without this, the worker would inherit the parent's signal handler and its registry of
+    temporary paths, and a SIGTERM to the worker would delete the parent's segment folder.
+    """
+    import signal
+
+    from convanim.output.atomic import TEMP_PATHS
+
+    TEMP_PATHS.clear()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+
+
 def _render_segment(segment: Segment) -> int:
     """Worker: render frames [start, stop) and encode them to ``segment.path``."""
     from convanim.output import open_writer
@@ -156,11 +171,18 @@ def render_segmented(
             if context is None:  # pragma: no cover - platforms without fork
                 raise ConvanimError("parallel rendering needs the 'fork' start method")
             done = 0
-            with context.Pool(len(segments)) as pool:
+            pool = context.Pool(len(segments), initializer=_worker_init)
+            try:
                 for frames in pool.imap_unordered(_render_segment, segments):
                     done += frames
                     if progress:
                         progress(done, total)
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
         finally:
             _SHARED.clear()
         if fmt in JOINABLE:
