@@ -100,7 +100,7 @@ class Layout:
         gaps = gaps or {}
         self.frame_width = frame_width
         half_w = frame_width / 2
-        top = FRAME_HEIGHT / 2 - (0.95 if has_title else 0.35)
+        top = FRAME_HEIGHT / 2 - (1.05 if has_title else 0.75)
         self.world = Region(-half_w + 0.45, half_w - 0.45, -1.55, top)
         self.slots: dict[int, BlockActor] = {b.slot: b for b in blocks}
         self.local_boxes: dict[int, tuple[float, float, float, float]] = {}

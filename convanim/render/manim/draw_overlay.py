@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Mobject, VGroup
+from manim import LEFT, RIGHT, UP, Mobject, VGroup, VMobject
 
 from convanim.render.layout import FRAME_HEIGHT, Viewport
 from convanim.render.manim.mobjects import (
@@ -15,7 +17,7 @@ from convanim.render.manim.mobjects import (
 from convanim.render.manim.stage import Drawer, Stage, to_hex
 from convanim.storyboard import palette
 from convanim.storyboard.common import fmt_value
-from convanim.storyboard.timeline import OverlayActor
+from convanim.storyboard.timeline import Coloring, OverlayActor
 
 
 def wrap_line(line: str, width: int) -> list[str]:
@@ -36,7 +38,7 @@ def wrap_line(line: str, width: int) -> list[str]:
     return out
 
 
-class OverlayDrawer(Drawer):
+class OverlayDrawer(Drawer[OverlayActor]):
     """Draws :class:`OverlayActor` s."""
 
     layer = 2
@@ -45,7 +47,7 @@ class OverlayDrawer(Drawer):
         super().__init__(stage)
         self._overlay_cache: dict[tuple[str, str], VGroup] = {}
 
-    def draw(self, overlay: OverlayActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, overlay: OverlayActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Title, shape table, formula, counts, legend or caption, fixed in the frame."""
         if overlay.role == "caption":
             text = self.state.caption(t)
@@ -65,7 +67,7 @@ class OverlayDrawer(Drawer):
         set_opacity(group, opacity)
         return [group]
 
-    def _cached_overlay(self, actor_id: str, key: str, make) -> VGroup:  # type: ignore[no-untyped-def]
+    def _cached_overlay(self, actor_id: str, key: str, make: Callable[[], VGroup]) -> VGroup:
         cache_key = (actor_id, key)
         group = self._overlay_cache.get(cache_key)
         if group is None:
@@ -78,18 +80,18 @@ class OverlayDrawer(Drawer):
         theme = self.theme
         if overlay.role == "title":
             # Centred in the band left of the legend (top right), as wide as that band allows.
-            left, right = -fw / 2 + 0.4, fw / 2 - 3.3
+            left, right = -fw / 2 + 0.4, fw / 2 - 3.75
             title = text_mobject(
                 overlay.lines[0], 0.5, theme.text, weight="BOLD", max_width=right - left
             )
             centre = 0.0 if title.width / 2 <= right else (left + right) / 2
-            title.move_to([centre, FRAME_HEIGHT / 2 - 0.5, 0])
+            title.move_to(np.array([centre, FRAME_HEIGHT / 2 - 0.5, 0.0]))
             return VGroup(title)
         if overlay.role == "table":
             group = self._table(overlay.lines)
             if group.width > fw * 0.5:
                 group.scale(fw * 0.5 / group.width)
-            group.move_to([-fw / 2 + 0.3 + group.width / 2, -2.95, 0])
+            group.move_to(np.array([-fw / 2 + 0.3 + group.width / 2, -2.95, 0.0]))
             return group
         if overlay.role == "formula":
             wrapped = [part for line in overlay.lines for part in wrap_line(line, 56)]
@@ -99,12 +101,12 @@ class OverlayDrawer(Drawer):
             )
             if group.width > fw * 0.44:
                 group.scale(fw * 0.44 / group.width)
-            group.move_to([fw / 2 - 0.3 - group.width / 2, -2.55, 0])
+            group.move_to(np.array([fw / 2 - 0.3 - group.width / 2, -2.55, 0.0]))
             return group
         if overlay.role == "counts":
             text = "   ".join(overlay.lines)
             mob = text_mobject(text, 0.28, theme.text, font=MONO, max_width=fw * 0.44)
-            mob.move_to([fw / 2 - 0.3 - mob.width / 2, -3.55, 0])
+            mob.move_to(np.array([fw / 2 - 0.3 - mob.width / 2, -3.55, 0.0]))
             return VGroup(mob)
         return VGroup()
 
@@ -117,7 +119,7 @@ class OverlayDrawer(Drawer):
         rows = [line.split("\t") for line in lines]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         size = 0.27
-        mobs: list[Mobject] = []
+        mobs: list[VMobject] = []
         for n, row in enumerate(rows):
             cells = [row[0].ljust(widths[0])] + [
                 c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
@@ -133,19 +135,20 @@ class OverlayDrawer(Drawer):
         mob = text_mobject(
             text, 0.3, self.theme.text, font=MONO, max_width=self.fmt.frame_width - 1
         )
-        mob.move_to([0, -1.72, 0])
+        mob.move_to(np.array([0.0, -1.72, 0.0]))
         return VGroup(mob)
 
-    def _legend_group(self, coloring) -> VGroup:  # type: ignore[no-untyped-def]
+    def _legend_group(self, coloring: Coloring) -> VGroup:
         """Colour bars (one per group hue) from the lowest to the highest output value."""
         if coloring.mode != "values" or coloring.value_range is None:
             return VGroup()
         hues = list(dict.fromkeys(coloring.hues))[:4]
         levels = palette.VALUE_LEVELS
-        width, height = 2.4, 0.14
-        mobs: list[Mobject] = []
+        width = 1.7
+        height = 0.14 if len(hues) == 1 else 0.3 / len(hues)
+        mobs: list[VMobject] = []
         for n, hue in enumerate(hues):
-            y0 = -n * (height + 0.04)
+            y0 = -n * (height + 0.02)
             quads = np.array(
                 [
                     [
@@ -161,20 +164,24 @@ class OverlayDrawer(Drawer):
                 mobs.append(
                     polygons_mobject(quads[i : i + 1], to_hex(palette.level_rgb(hue, i)), 1.0)
                 )
-        bottom = -(len(hues) - 1) * (height + 0.04)
+        # Compact: the range's ends left and right of the bars, the name above.
+        bottom = -(len(hues) - 1) * (height + 0.02)
+        middle = (bottom + height) / 2
         lo, hi = coloring.value_range
         low = text_mobject(fmt_value(lo), 0.22, self.theme.muted_text, font=MONO)
         high = text_mobject(fmt_value(hi), 0.22, self.theme.muted_text, font=MONO)
-        low.next_to(np.array([0, bottom, 0]), DOWN, buff=0.08, aligned_edge=LEFT)
-        high.next_to(np.array([width, bottom, 0]), DOWN, buff=0.08, aligned_edge=RIGHT)
+        low.next_to(np.array([0, middle, 0]), LEFT, buff=0.08)
+        high.next_to(np.array([width, middle, 0]), RIGHT, buff=0.08)
         name = text_mobject("output value", 0.22, self.theme.muted_text)
-        name.next_to(np.array([0, height, 0]), UP, buff=0.08, aligned_edge=LEFT)
+        name.next_to(np.array([width / 2, height, 0]), UP, buff=0.06)
         group = VGroup(*mobs, low, high, name)
         group.move_to(
-            [
-                self.fmt.frame_width / 2 - 0.3 - group.width / 2,
-                FRAME_HEIGHT / 2 - 0.3 - group.height / 2,
-                0,
-            ]
+            np.array(
+                [
+                    self.fmt.frame_width / 2 - 0.3 - group.width / 2,
+                    FRAME_HEIGHT / 2 - 0.3 - group.height / 2,
+                    0.0,
+                ]
+            )
         )
         return group
