@@ -37,6 +37,28 @@ class ShellQuads:
     corners: np.ndarray
 
 
+def block_dims(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """The (C, H, W) of a block's shape, typed as a 3-tuple.
+
+    Parameters
+    ----------
+    shape : tuple[int, ...]
+        A block actor's shape; drawn cube blocks have exactly three dimensions.
+
+    Returns
+    -------
+    tuple[int, int, int]
+        ``(C, H, W)``.
+
+    Raises
+    ------
+    ValueError
+        If ``shape`` does not have three dimensions (a (C, D, H, W) volume row).
+    """
+    c, h, w = shape
+    return (c, h, w)
+
+
 def block_center(shape: tuple[float, float, float]) -> np.ndarray:
     """World centre of a block of shape (C, H, W) placed at the origin."""
     c, h, w = shape
@@ -55,8 +77,7 @@ def block_shell(shape: tuple[int, int, int], gap: float = GAP) -> ShellQuads:
     faces: list[np.ndarray] = []
     cells: list[np.ndarray] = []
 
-    hh, ww = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
-    hh, ww = hh.ravel(), ww.ravel()
+    hh, ww = (grid.ravel() for grid in np.meshgrid(np.arange(h), np.arange(w), indexing="ij"))
     x0, x1 = _span(ww.astype(float), g)
     ytop, ybot = -hh - g, -hh - 1.0 + g
     zero = np.zeros_like(x0)
@@ -74,8 +95,7 @@ def block_shell(shape: tuple[int, int, int], gap: float = GAP) -> ShellQuads:
     faces.append(np.full(hh.size, FRONT))
     cells.append(np.stack([np.zeros_like(hh), hh, ww], -1))
 
-    cc, ww = np.meshgrid(np.arange(c), np.arange(w), indexing="ij")
-    cc, ww = cc.ravel(), ww.ravel()
+    cc, ww = (grid.ravel() for grid in np.meshgrid(np.arange(c), np.arange(w), indexing="ij"))
     x0, x1 = _span(ww.astype(float), g)
     zf, zb = -cc - g, -cc - 1.0 + g
     zero = np.zeros_like(x0)
@@ -93,8 +113,7 @@ def block_shell(shape: tuple[int, int, int], gap: float = GAP) -> ShellQuads:
     faces.append(np.full(cc.size, TOP))
     cells.append(np.stack([cc, np.zeros_like(cc), ww], -1))
 
-    cc, hh = np.meshgrid(np.arange(c), np.arange(h), indexing="ij")
-    cc, hh = cc.ravel(), hh.ravel()
+    cc, hh = (grid.ravel() for grid in np.meshgrid(np.arange(c), np.arange(h), indexing="ij"))
     ytop, ybot = -hh - g, -hh - 1.0 + g
     zf, zb = -cc - g, -cc - 1.0 + g
     xr = np.full(ytop.shape, float(w))

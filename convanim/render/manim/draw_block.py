@@ -21,7 +21,7 @@ from convanim.storyboard.common import dims, fmt_value
 from convanim.storyboard.timeline import BlockActor
 
 
-class BlockDrawer(Drawer):
+class BlockDrawer(Drawer[BlockActor]):
     """Draws :class:`BlockActor` s."""
 
     layer = 0
@@ -39,7 +39,11 @@ class BlockDrawer(Drawer):
         cached = self._shells.get(key)
         if cached is None:
             lod = block_lod(block.shape)
-            shell = geo.block_shell(block.shape, gap) if lod.detailed else lod_shell(lod, gap)
+            shell = (
+                geo.block_shell(geo.block_dims(block.shape), gap)
+                if lod.detailed
+                else lod_shell(lod, gap)
+            )
             scene = self.layout.scene_points(block, shell.corners.reshape(-1, 3)).reshape(-1, 4, 2)
             cached = (shell, scene)
             self._shells[key] = cached
@@ -84,7 +88,7 @@ class BlockDrawer(Drawer):
             return out
         return hues[channel]
 
-    def draw(self, block: BlockActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, block: BlockActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The block's cubes, gaps, shadow, padding ring, labels and numbers at time t."""
         if len(block.shape) == 4:
             return self._volumes.draw(block, t, vp, opacity)
@@ -174,7 +178,7 @@ class BlockDrawer(Drawer):
         lod = block_lod(block.shape)
         c, h, w = block.shape
         if lod.channels.head is None:
-            return geo.block_outer_faces(block.shape)
+            return geo.block_outer_faces(geo.block_dims(block.shape))
         head = float(lod.channels.head)
         front = geo.box_faces(0.0, float(w), -float(h), 0.0, -head, 0.0)
         last = geo.box_faces(0.0, float(w), -float(h), 0.0, -float(c), 1.0 - c)
@@ -260,7 +264,7 @@ class BlockDrawer(Drawer):
         vp: Viewport,
         opacity: float,
         padding: tuple[int, int, int, int],
-    ) -> list[Mobject]:
+    ) -> list[VMobject]:
         c, h, w = block.shape
         pt, pb, pl, pr = padding
         outline = geo.box_faces(-pl, w + pr, -h - pb, pt, -c, 0.0).reshape(-1, 3)
@@ -271,8 +275,8 @@ class BlockDrawer(Drawer):
         label = text_mobject(
             dims(block.shape), 0.34, self.theme.text, max_width=max_w, usage=(block.id, "label")
         )
-        label.move_to([(x0 + x1) / 2, y0 - 0.28, 0])
-        mobs: list[Mobject] = [label]
+        label.move_to(np.array([(x0 + x1) / 2, y0 - 0.28, 0.0]))
+        mobs: list[VMobject] = [label]
         note = display_of(block.shape).note()
         if note:
             small = text_mobject(
@@ -282,12 +286,12 @@ class BlockDrawer(Drawer):
                 max_width=max(x1 - x0 + 0.4, 2.4),
                 usage=(block.id, "note"),
             )
-            small.move_to([(x0 + x1) / 2, y0 - 0.62, 0])
+            small.move_to(np.array([(x0 + x1) / 2, y0 - 0.62, 0.0]))
             mobs.append(small)
         caption = text_mobject(
             block.caption, 0.3, self.theme.muted_text, max_width=max_w, usage=(block.id, "caption")
         )
-        caption.move_to([(x0 + x1) / 2, y1 + 0.26, 0])
+        caption.move_to(np.array([(x0 + x1) / 2, y1 + 0.26, 0.0]))
         mobs.append(caption)
         for mob in mobs:
             set_opacity(mob, opacity)
@@ -316,7 +320,7 @@ class BlockDrawer(Drawer):
                 mob = text_mobject(
                     text, cell * 0.3, "#FFFFFF", max_width=cell * 0.78, usage=(block.id, r, col)
                 )
-                mob.move_to([centre[0], centre[1], 0])
+                mob.move_to(np.array([centre[0], centre[1], 0.0]))
                 set_opacity(mob, opacity)
                 out.append(mob)
         return out

@@ -22,7 +22,7 @@ def _share(name: str) -> float:
     return dict(PHASES)[name]
 
 
-class DeformDrawer(Drawer):
+class DeformDrawer(Drawer[DeformActor]):
     """Draws :class:`DeformActor` s during their ``deform`` beats and sweeps."""
 
     layer = 1
@@ -49,7 +49,7 @@ class DeformDrawer(Drawer):
             "inside": inside,
         }
 
-    def draw(self, actor: DeformActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, actor: DeformActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The current beat (grid, offsets, neighbours) or the sweep's weighted sum."""
         beat = self.state.latest(actor.id, "deform", t)
         if beat is not None and t < beat.end:

@@ -16,18 +16,18 @@ from convanim.render.manim.stage import Drawer
 from convanim.storyboard.ops.transpose import HolesActor
 
 
-class HolesDrawer(Drawer):
+class HolesDrawer(Drawer[HolesActor]):
     """Draws :class:`HolesActor` s on top of their block."""
 
     layer = 0
 
-    def draw(self, actor: HolesActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, actor: HolesActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Empty slots over the inserted zeros, with a ``0`` on the front ones."""
         block = self.blocks[actor.block]
         opacity *= self.state.opacity(block.id, t)
         if opacity <= 0.001:
             return []
-        shell = geo.block_shell(block.shape)
+        shell = geo.block_shell(geo.block_dims(block.shape))
         sh, sw = actor.stride
         rows, cols = shell.cells[:, 1], shell.cells[:, 2]
         hole = (rows % sh != 0) | (cols % sw != 0)

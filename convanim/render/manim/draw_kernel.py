@@ -16,12 +16,12 @@ from convanim.render.state import SweepState
 from convanim.storyboard.timeline import BlockActor, KernelActor
 
 
-class KernelDrawer(Drawer):
+class KernelDrawer(Drawer[KernelActor]):
     """Draws :class:`KernelActor` s during their sweeps."""
 
     layer = 1
 
-    def draw(self, kernel: KernelActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, kernel: KernelActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The kernel's taps, the lit window, beams and the output cell being computed."""
         sweep = self.state.sweep(kernel.id, t)
         if sweep is None:
@@ -49,7 +49,9 @@ class KernelDrawer(Drawer):
                 if j == kw - 1:
                     faces.append(box[2])
         world = np.array(faces)
-        depth = self.projector.depth(world.mean(axis=1), geo.block_center(block.shape))
+        depth = self.projector.depth(
+            world.mean(axis=1), geo.block_center(geo.block_dims(block.shape))
+        )
         order = np.argsort(-depth)
         frame = self._to_frame(block, world[order], vp)
         mobs: list[Mobject] = [

@@ -19,12 +19,12 @@ def _row(block: BlockActor) -> VolumeRow:
     return volume_row((s[0], s[1], s[2], s[3]))
 
 
-class Kernel3DDrawer(Drawer):
+class Kernel3DDrawer(Drawer[Kernel3DActor]):
     """Draws :class:`Kernel3DActor` s during their sweeps."""
 
     layer = 1
 
-    def draw(self, kernel: Kernel3DActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, kernel: Kernel3DActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The kernel's taps in each input volume of its group, beams and the output cube."""
         sweep = self.state.sweep(kernel.id, t)
         if sweep is None:

@@ -13,12 +13,12 @@ from convanim.render.state import smooth
 from convanim.storyboard.receptive import ReceptiveActor
 
 
-class ReceptiveDrawer(Drawer):
+class ReceptiveDrawer(Drawer[ReceptiveActor]):
     """Draws :class:`ReceptiveActor` s: one translucent box per lit region and channel range."""
 
     layer = 1
 
-    def draw(self, actor: ReceptiveActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, actor: ReceptiveActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Every region lit by time t, fading in over its ``light`` event."""
         mobs: list[Mobject] = []
         for e in self.state.events:

@@ -34,7 +34,7 @@ def _visit_index(first: int, count: int, visits: int, v: int) -> int:
     return first + int(round((v + 1) * count / visits)) - 1
 
 
-class ScatterDrawer(Drawer):
+class ScatterDrawer(Drawer[ScatterActor]):
     """Draws :class:`ScatterActor` s."""
 
     layer = 1
@@ -100,7 +100,7 @@ class ScatterDrawer(Drawer):
                 current = target
         return done, current, min(u, 1.0)
 
-    def draw(self, actor: ScatterActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, actor: ScatterActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Running sums, the current element and its flying stamp at time t."""
         op = self.stage.plan.ops[actor.op]
         trace = transpose_trace_of(op)

@@ -50,7 +50,7 @@ def _square(x: tuple[float, float], y: float) -> np.ndarray:
     return np.array([[x[0], y + half], [x[1], y + half], [x[1], y - half], [x[0], y - half]])
 
 
-class SEChartDrawer(Drawer):
+class SEChartDrawer(Drawer[SEChartActor]):
     """Draws :class:`SEChartActor` s."""
 
     layer = 1
@@ -62,7 +62,7 @@ class SEChartDrawer(Drawer):
             if e.kind == "se":
                 self._events.setdefault(e.target, []).append(e)
 
-    def draw(self, actor: SEChartActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, actor: SEChartActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The chart as far as the SE phases have got at time t."""
         ps = phase_state(self._events.get(actor.id, []), t)
         trace = self.stage.plan.ops[actor.op].trace
@@ -148,7 +148,9 @@ class SEChartDrawer(Drawer):
             return []
         v = staggered(u, np.arange(c), c)
         block = self.blocks[actor.input]
-        world = np.array([slab_faces(block.shape, ch)[geo.FRONT] for ch in range(c)])
+        world = np.array(
+            [slab_faces(geo.block_dims(block.shape), ch)[geo.FRONT] for ch in range(c)]
+        )
         start = self._to_frame(block, world, vp)
         end = np.array([to_frame(_square(S_X, rows[ch])) for ch in range(c)])
         lo, hi = float(s.min()), float(s.max())

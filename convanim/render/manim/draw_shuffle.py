@@ -23,7 +23,7 @@ from convanim.storyboard.ops.shuffle import ShuffleActor
 from convanim.storyboard.timeline import BlockActor, Event
 
 
-class ShuffleDrawer(Drawer):
+class ShuffleDrawer(Drawer[ShuffleActor]):
     """Draws :class:`ShuffleActor` s: one slab (front, top, right faces) per channel."""
 
     layer = 1
@@ -41,13 +41,13 @@ class ShuffleDrawer(Drawer):
         key = f"{block.id}:{order}"
         cached = self._slabs.get(key)
         if cached is None:
-            world = np.array([slab_faces(block.shape, c) for c in order])
+            world = np.array([slab_faces(geo.block_dims(block.shape), c) for c in order])
             pts = self.layout.scene_points(block, world.reshape(-1, 3))
             cached = pts.reshape(len(order), 3, 4, 2)
             self._slabs[key] = cached
         return cached
 
-    def draw(self, actor: ShuffleActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, actor: ShuffleActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The slabs where the shuffle has them at time t, with channel numbers in the matrix."""
         ps = phase_state(self._events.get(actor.id, []), t)
         in_block, out_block = self.blocks[actor.input], self.blocks[actor.output]

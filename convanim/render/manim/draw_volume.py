@@ -17,7 +17,7 @@ from convanim.storyboard.common import dims
 from convanim.storyboard.timeline import BlockActor, Coloring
 
 
-class VolumeRowDrawer(Drawer):
+class VolumeRowDrawer(Drawer[BlockActor]):
     """Draws a 4-D :class:`BlockActor` (shape (C, D, H, W)); used by the block drawer."""
 
     layer = 0
@@ -50,7 +50,7 @@ class VolumeRowDrawer(Drawer):
             return np.asarray(palette.level_rgb(hue, levels))
         return np.tile(palette.hex_to_rgb(hue), (len(values), 1))
 
-    def draw(self, block: BlockActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:  # type: ignore[override]
+    def draw(self, block: BlockActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Every shown volume's cubes (by colour), gaps, ghosts, tags, label and ellipsis."""
         row = volume_row((block.shape[0], block.shape[1], block.shape[2], block.shape[3]))
         revealed = self.state.revealed(block, t)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from convanim.render.manim.draw_block import BlockDrawer
 from convanim.render.manim.draw_deform import DeformDrawer
 from convanim.render.manim.draw_holes import HolesDrawer
@@ -14,7 +16,7 @@ from convanim.render.manim.draw_se import SEChartDrawer
 from convanim.render.manim.draw_shuffle import ShuffleDrawer
 from convanim.render.manim.stage import Drawer
 
-DRAWERS: dict[str, type[Drawer]] = {
+DRAWERS: dict[str, type[Drawer[Any]]] = {
     "block": BlockDrawer,
     "kernel": KernelDrawer,
     "overlay": OverlayDrawer,

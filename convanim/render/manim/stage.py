@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
@@ -15,7 +15,12 @@ from convanim.storyboard import palette
 from convanim.storyboard.timeline import BlockActor, Timeline
 
 if TYPE_CHECKING:
+    from manim import Mobject
+
     from convanim.engine import Plan
+
+ActorT = TypeVar("ActorT")
+"""The actor type a drawer draws."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,12 @@ class Stage:
     ground: bool
 
 
-class Drawer:
-    """Base of the per-actor-kind drawers: turns one actor at time t into mobjects."""
+class Drawer(Generic[ActorT]):
+    """Base of the per-actor-kind drawers: turns one actor at time t into mobjects.
+
+    Generic in the actor type it draws (``BlockDrawer(Drawer[BlockActor])``); the registry maps
+    an actor's ``kind`` to its drawer, so each drawer only ever receives its own actor type.
+    """
 
     layer = 0
     """Drawing order: lower layers first (blocks 0, kernels 1, overlays 2)."""
@@ -98,6 +107,6 @@ class Drawer:
         pts = self.layout.scene_points(block, world.reshape(-1, 3))
         return vp.apply(pts).reshape(*shape, 2)
 
-    def draw(self, actor: object, t: float, vp: Viewport, opacity: float) -> list:  # type: ignore[type-arg]
+    def draw(self, actor: ActorT, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Mobjects of ``actor`` at time t."""
         raise NotImplementedError
