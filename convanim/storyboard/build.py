@@ -36,7 +36,7 @@ def show_numbers(setting: object, *tensors: np.ndarray) -> bool | str:
         return False
     if not all(max(chw(t)[1:]) <= SMALL_FOR_NUMBERS for t in tensors):
         return False
-    return setting  # type: ignore[return-value]
+    return setting
 
 
 def op_overlays(op: OpResult) -> list[OverlayActor]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value
@@ -11,6 +11,8 @@ from convanim.storyboard.timeline import KernelActor
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
+    from convanim.engine.trace import WindowTrace
+    from convanim.spec.models import AvgPool2dSpec, Conv2dSpec, MaxPool2dSpec
 
 
 class WindowedVisual(OpVisual):
@@ -22,15 +24,17 @@ class WindowedVisual(OpVisual):
 
     def padding(self, op: OpResult) -> tuple[int, int, int, int]:
         """The op's real padding, as the trace records it (asymmetric for ``same``)."""
-        return tuple(int(p) for p in op.trace.padding)  # type: ignore[attr-defined, return-value]
+        top, bottom, left, right = (int(p) for p in cast("WindowTrace", op.trace).padding)
+        return (top, bottom, left, right)
 
     def caption(self, op: OpResult) -> str:
         """``depthwise conv 3×3``, ``pointwise conv 1×1``, ``group conv (g=2) 3×3``..."""
-        spec = op.spec
-        kh, kw = spec.kernel_size  # type: ignore[union-attr]
+        spec = cast("Conv2dSpec | MaxPool2dSpec | AvgPool2dSpec", op.spec)
+        kh, kw = spec.kernel_size
         if op.type != "conv2d":
             return f"{op.type} {kh}×{kw}"
-        groups = spec.groups  # type: ignore[union-attr]
+        conv = cast("Conv2dSpec", spec)
+        groups = conv.groups
         cin = chw(op.input)[0]
         if groups == cin and groups > 1:
             name = "depthwise conv"
@@ -41,7 +45,7 @@ class WindowedVisual(OpVisual):
         else:
             name = "conv2d"
         text = f"{name} {kh}×{kw}"
-        dh, dw = tuple(spec.dilation)  # type: ignore[union-attr]
+        dh, dw = tuple(conv.dilation)
         if (dh, dw) != (1, 1):
             text += f", dilation {dh}" if dh == dw else f", dilation {dh}×{dw}"
         return text
@@ -55,16 +59,16 @@ class WindowedVisual(OpVisual):
 
     def kernel_actor(self, op: OpResult, kernel_id: str, in_id: str) -> KernelActor:
         """The kernel: taps, stride, dilation, the input channels of each group, group hues."""
-        trace = op.trace
+        trace = cast("WindowTrace", op.trace)
         groups = self.groups(op)
         in_c = chw(op.input)[0]
         in_per = in_c // groups
         return KernelActor(
             id=kernel_id,
             block=in_id,
-            kernel=tuple(int(v) for v in trace.kernel),  # type: ignore[attr-defined, arg-type]
-            stride=tuple(int(v) for v in trace.stride),  # type: ignore[attr-defined, arg-type]
-            dilation=tuple(int(v) for v in trace.dilation),  # type: ignore[attr-defined, arg-type]
+            kernel=(int(trace.kernel[0]), int(trace.kernel[1])),
+            stride=(int(trace.stride[0]), int(trace.stride[1])),
+            dilation=(int(trace.dilation[0]), int(trace.dilation[1])),
             padding=self.padding(op),
             channel_ranges=tuple((g * in_per, (g + 1) * in_per) for g in range(groups)),
             out_per_group=chw(op.output)[0] // groups,
