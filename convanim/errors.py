@@ -20,7 +20,8 @@ class ConvanimError(Exception):
 class SpecError(ConvanimError):
     """A problem with the spec a user wrote (exit code 2).
 
-    ``str(err)`` is ``"{file}:{line}:{col}: {path}: {message}"``; parts that are unknown are left out.
+    ``str(err)`` is ``"{file}:{line}:{col}: {path}: {message}"``; parts that are unknown are left
+    out.
     """
 
     exit_code = 2
@@ -73,7 +74,10 @@ class SpecError(ConvanimError):
 
 
 class ShapeError(SpecError):
-    """Shapes that do not work out (a kernel larger than the padded input, groups that do not divide)."""
+    """Shapes that do not work out.
+
+    For example a kernel larger than the padded input, or groups that do not divide the channels.
+    """
 
 
 class UsageError(ConvanimError):

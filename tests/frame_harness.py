@@ -23,7 +23,7 @@ GOLDEN_SIZE = (320, 180)
 TOLERANCE = 1
 """Largest per-channel difference that counts as equal."""
 MAX_MISMATCH_FRACTION = 0.002
-"""Share of pixels allowed beyond the tolerance (font hinting differences between library builds)."""
+"""Share of pixels allowed beyond the tolerance (font hinting differs between library builds)."""
 
 
 def render_scene_frames(scene: Path, fractions: tuple[float, ...]) -> np.ndarray:
@@ -51,7 +51,9 @@ def compare_with_golden(name: str, frames: np.ndarray, update: bool) -> None:
     if not path.exists():
         raise AssertionError(f"no frame golden {path.name}: run pytest --update-goldens")
     expected = np.load(path)["frames"]
-    assert expected.shape == frames.shape, f"{name}: shape {frames.shape} != golden {expected.shape}"
+    assert expected.shape == frames.shape, (
+        f"{name}: shape {frames.shape} != golden {expected.shape}"
+    )
     diff = np.abs(expected.astype(np.int16) - frames.astype(np.int16)).max(axis=-1)
     for index in range(len(frames)):
         bad = float((diff[index] > TOLERANCE).mean())

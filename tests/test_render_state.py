@@ -17,7 +17,8 @@ def _timeline() -> Timeline:
         "t0", 0, (2, 4, 4), "input", "2×4×4", "input", Coloring("channels", ("#000000",) * 2)
     )
     out = BlockActor(
-        "t1", 1, (3, 2, 2), "ops[0].output", "3×2×2", "conv", Coloring("values", ("#00FF00",) * 3, (0.0, 1.0)),
+        "t1", 1, (3, 2, 2), "ops[0].output", "3×2×2", "conv",
+        Coloring("values", ("#00FF00",) * 3, (0.0, 1.0)),
         initially="empty",
     )  # fmt: skip
     kernel = KernelActor(
