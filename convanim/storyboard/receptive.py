@@ -121,7 +121,7 @@ def play_receptive(ctx: BuildContext) -> None:
         return
     clock = ctx.clock
     actor = ReceptiveActor("receptive", HUE)
-    ctx.add_actor(actor)  # type: ignore[arg-type]
+    ctx.add_actor(actor)
     last = len(plan.ops)
     clock.then("camera", "view", 1.2, slots=list(range(last + 1)))
     regions = receptive_regions(plan.ops)

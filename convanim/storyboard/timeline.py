@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 TIMELINE_VERSION = 1
 
@@ -99,7 +99,23 @@ class OverlayActor:
     kind: str = field(default="overlay", init=False)
 
 
-Actor = BlockActor | KernelActor | OverlayActor
+class Actor(Protocol):
+    """What every actor is: a frozen dataclass with a unique ``id`` and a ``kind``.
+
+    :class:`BlockActor`, :class:`KernelActor` and :class:`OverlayActor` are the common kinds; op
+    visuals add dataclasses of their own kinds (``"shuffle"``, ``"deform"``...), each drawn by the
+    drawer the renderer registers for that kind.
+    """
+
+    @property
+    def id(self) -> str:
+        """Unique name of the actor within its timeline."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """Which drawer draws it (``"block"``, ``"kernel"``, ``"overlay"``, or an op's own)."""
+        ...
 
 
 @dataclass(frozen=True)

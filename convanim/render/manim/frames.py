@@ -98,9 +98,9 @@ class FrameRenderer:
             blocks = [a for a in timeline.actors if isinstance(a, BlockActor)]
             # Actors that draw between two blocks reserve room there: ``gap_slot`` and ``gap``.
             gaps = {
-                int(a.gap_slot): float(a.gap)  # type: ignore[union-attr]
+                int(a.gap_slot): float(a.gap)
                 for a in timeline.actors
-                if hasattr(a, "gap_slot")
+                if hasattr(a, "gap_slot") and hasattr(a, "gap")
             }
             layout = Layout(
                 blocks, projector, self.fmt.frame_width, bool(timeline.title), gaps, self.zoom

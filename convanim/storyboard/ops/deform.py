@@ -96,7 +96,7 @@ class DeformVisual(WindowedVisual):
         actor = DeformActor(
             f"deform{op.index}", in_id, out_id, op.index, (kh, kw), palette.KERNEL_HUE
         )
-        ctx.add_actor(actor)  # type: ignore[arg-type]
+        ctx.add_actor(actor)
         clock.then("show", actor.id, pacing.kernel_show)
         out_c, out_h, out_w = chw(op.output)
         positions = out_h * out_w

@@ -93,7 +93,7 @@ class ShuffleVisual(OpVisual):
             gap_slot=op.index + 1,
             gap=shuffle_gap(shape),
         )
-        ctx.add_actor(actor)  # type: ignore[arg-type]
+        ctx.add_actor(actor)
         texts = {
             "reshape": f"reshape: {channels} channels -> ({groups} groups, {per})",
             "transpose": f"transpose: ({groups}, {per}) -> ({per}, {groups})",

@@ -88,7 +88,7 @@ class SqueezeExcitationVisual(OpVisual):
             gap_slot=op.index + 1,
             gap=chart_gap(shape),
         )
-        ctx.add_actor(actor)  # type: ignore[arg-type]
+        ctx.add_actor(actor)
         h, w = shape[1], shape[2]
         texts = {
             "squeeze": f"squeeze: s[c] = mean of the {h}×{w} cells of channel c",

@@ -126,7 +126,7 @@ class TransposeVisual(WindowedVisual):
         clock, pacing = ctx.clock, ctx.pacing
         trace = transpose_trace_of(op)
         actor = ScatterActor(f"scatter{op.index}", op.index, in_id, out_id, 0, palette.KERNEL_HUE)
-        ctx.add_actor(actor)  # type: ignore[arg-type]
+        ctx.add_actor(actor)
         hin, win = trace.input_size
         count = hin * win
         full = max(0, min(int(ctx.animation.full_positions), count))
@@ -197,7 +197,7 @@ class TransposeVisual(WindowedVisual):
         )
         holes = HolesActor(f"holes{op.index}", dilated.id, (int(sh), int(sw)))
         ctx.add_actor(dilated)
-        ctx.add_actor(holes)  # type: ignore[arg-type]
+        ctx.add_actor(holes)
         hin, win = trace.input_size
         zeros = f"{sh - 1}" if sh == sw else f"({sh - 1}, {sw - 1})"
         clock.add(

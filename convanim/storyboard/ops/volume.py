@@ -98,7 +98,7 @@ class Conv3dVisual(WindowedVisual):
         """Show the kernel, sweep the chosen output volumes, fill the others, hide the kernel."""
         clock, pacing = ctx.clock, ctx.pacing
         kernel = self.kernel3d_actor(op, f"k{op.index}", in_id)
-        ctx.add_actor(kernel)  # type: ignore[arg-type]
+        ctx.add_actor(kernel)
         clock.then("show", kernel.id, pacing.kernel_show)
         out_c, *spatial = (int(v) for v in op.output.shape[1:])
         positions = int(np.prod(spatial))
