@@ -14,7 +14,7 @@ tensors (``indices``, ``scale``, ``offset``, ``mask`` ...) appear only when valu
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from convanim.engine import shapes
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult, Plan
+    from convanim.engine.trace import SETrace, ShuffleTrace
 
 __all__ = ["CONVENTION", "WIDTH", "format_plan", "op_to_dict", "plan_to_dict"]
 
@@ -91,9 +92,9 @@ def op_to_dict(op: OpResult, *, values: bool = False) -> dict[str, Any]:
     out["shape_table"] = op.shape_table.as_dict()
     trace = op.trace
     if op.type == "channel_shuffle":
-        out["perm"] = trace.perm.tolist()  # type: ignore[union-attr]
+        out["perm"] = cast("ShuffleTrace", trace).perm.tolist()
     if op.type == "squeeze_excitation":
-        out["hidden_channels"] = int(trace.hidden.shape[1])  # type: ignore[union-attr]
+        out["hidden_channels"] = int(cast("SETrace", trace).hidden.shape[1])
     if values:
         out["weight"] = _array(op.weight)
         out["bias"] = _array(op.bias)
@@ -101,9 +102,10 @@ def op_to_dict(op: OpResult, *, values: bool = False) -> dict[str, Any]:
         for name, tensor in op.params.items():
             out[name] = _array(tensor)
         if op.type == "squeeze_excitation":
-            out["squeezed"] = trace.squeezed.tolist()  # type: ignore[union-attr]
-            out["hidden"] = trace.hidden.tolist()  # type: ignore[union-attr]
-            out["scale"] = trace.scale.tolist()  # type: ignore[union-attr]
+            se = cast("SETrace", trace)
+            out["squeezed"] = se.squeezed.tolist()
+            out["hidden"] = se.hidden.tolist()
+            out["scale"] = se.scale.tolist()
     return out
 
 

@@ -129,7 +129,8 @@ class TimelineState:
         e = self.latest(block.id, "pad", t)
         if e is None:
             return block.padding
-        return tuple(int(v) for v in e.data["padding"])  # type: ignore[return-value]
+        top, bottom, left, right = (int(v) for v in e.data["padding"])
+        return (top, bottom, left, right)
 
     def legend_block(self, t: float) -> str | None:
         """Id of the block whose value colours the legend explains at time t."""

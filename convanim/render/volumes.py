@@ -112,4 +112,5 @@ class VolumeRow:
 @lru_cache(maxsize=64)
 def volume_row(shape: tuple[int, int, int, int]) -> VolumeRow:
     """The :class:`VolumeRow` of a (C, D, H, W) tensor."""
-    return VolumeRow(tuple(int(v) for v in shape))  # type: ignore[arg-type]
+    c, d, h, w = (int(v) for v in shape)
+    return VolumeRow((c, d, h, w))

@@ -10,7 +10,7 @@ caption gives the receptive field's size as ``convanim inspect`` reports it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from convanim.storyboard.common import chw
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
+    from convanim.engine.trace import DeformTrace, ShuffleTrace, TransposeTrace, WindowTrace
     from convanim.storyboard.ops.base import BuildContext
 
 HUE = "#F25F5C"
@@ -58,25 +59,30 @@ def back_region(op: OpResult, region: Region) -> Region:
     if op.type == "squeeze_excitation":
         return Region((0, h), (0, w), tuple(range(c_in)))
     if op.type == "channel_shuffle":
-        perm = trace.perm  # type: ignore[union-attr]
+        perm = cast("ShuffleTrace", trace).perm
         return Region(
             region.rows, region.cols, tuple(sorted(int(perm[c]) for c in region.channels))
         )
     if op.type == "conv_transpose2d":
-        out_rows, out_cols = trace.out_rows, trace.out_cols  # type: ignore[union-attr]
+        scatter = cast("TransposeTrace", trace)
+        out_rows, out_cols = scatter.out_rows, scatter.out_cols
         rows = np.nonzero(((out_rows >= r0) & (out_rows < r1)).any(axis=1))[0]
         cols = np.nonzero(((out_cols >= c0) & (out_cols < c1)).any(axis=1))[0]
-        out_per, in_per = trace.out_per_group, trace.in_per_group  # type: ignore[union-attr]
+        out_per, in_per = scatter.out_per_group, scatter.in_per_group
         groups = {c // out_per for c in region.channels}
         chans = tuple(c for g in sorted(groups) for c in range(g * in_per, (g + 1) * in_per))
         return Region(_span(rows, h), _span(cols, w), chans)
-    window = trace.window if op.type == "deform_conv2d" else trace  # type: ignore[union-attr]
-    rows = window.rows[r0:r1]  # type: ignore[union-attr]
-    cols = window.cols[c0:c1]  # type: ignore[union-attr]
+    window = (
+        cast("DeformTrace", trace).window
+        if op.type == "deform_conv2d"
+        else cast("WindowTrace", trace)
+    )
+    rows = window.rows[r0:r1]
+    cols = window.cols[c0:c1]
     if op.type in ("max_pool2d", "avg_pool2d"):
         chans = region.channels
     else:
-        out_per, in_per = window.out_per_group, window.in_per_group  # type: ignore[union-attr]
+        out_per, in_per = window.out_per_group, window.in_per_group
         groups = {c // out_per for c in region.channels}
         chans = tuple(c for g in sorted(groups) for c in range(g * in_per, (g + 1) * in_per))
     return Region(_span(rows, h), _span(cols, w), chans)

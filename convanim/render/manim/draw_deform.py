@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
 from manim import Mobject
 
@@ -11,6 +13,9 @@ from convanim.render.manim.mobjects import lines_mobject, polygons_mobject
 from convanim.render.manim.stage import Drawer, Stage
 from convanim.render.state import smooth
 from convanim.storyboard.ops.deform import PHASES, DeformActor
+
+if TYPE_CHECKING:
+    from convanim.engine.trace import DeformTrace
 
 ARROW = "#D1495B"
 """Offsets and the sampled points (red), against the gold regular grid."""
@@ -33,17 +38,17 @@ class DeformDrawer(Drawer[DeformActor]):
 
     def _trace_step(self, actor: DeformActor, oh: int, ow: int) -> dict[str, np.ndarray]:
         """Grid, points, corners, weights of one position, from the engine's trace."""
-        trace = self.stage.plan.ops[actor.op].trace
+        trace = cast("DeformTrace", self.stage.plan.ops[actor.op].trace)
         if actor.op not in self._corners:
-            corners, weights = trace.corners()  # type: ignore[union-attr]
+            corners, weights = trace.corners()
             self._corners[actor.op] = (corners[0, 0], weights[0, 0])
         corners, weights = self._corners[actor.op]
         h, w = self.blocks[actor.block].shape[1:]
         cs = corners[oh, ow]
         inside = (cs[..., 0] >= 0) & (cs[..., 0] < h) & (cs[..., 1] >= 0) & (cs[..., 1] < w)
         return {
-            "grid": np.asarray(trace.base[oh, ow], dtype=float),  # type: ignore[union-attr]
-            "points": np.asarray(trace.points[0, 0, oh, ow], dtype=float),  # type: ignore[union-attr]
+            "grid": np.asarray(trace.base[oh, ow], dtype=float),
+            "points": np.asarray(trace.points[0, 0, oh, ow], dtype=float),
             "corners": cs,
             "weights": weights[oh, ow],
             "inside": inside,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import Mobject
+from manim import Mobject, VMobject
 
 from convanim.render import geometry as geo
 from convanim.render.layout import Viewport
@@ -127,7 +127,7 @@ class VolumeRowDrawer(Drawer[BlockActor]):
 
     def _labels(
         self, block: BlockActor, row: VolumeRow, vp: Viewport, opacity: float
-    ) -> list[Mobject]:
+    ) -> list[VMobject]:
         """Shape label, caption, a channel tag under every volume, dots for elided volumes."""
         depth, height, width = row.display_shape
         outline = geo.box_faces(0.0, width, -height, 0.0, -depth, 0.0).reshape(-1, 3)
@@ -148,7 +148,7 @@ class VolumeRowDrawer(Drawer[BlockActor]):
             block.caption, 0.3, self.theme.muted_text, max_width=max_w, usage=(block.id, "caption")
         )
         caption.move_to(np.array([(x0 + x1) / 2, y1 + 0.26, 0.0]))
-        mobs: list[Mobject] = [label, caption]
+        mobs: list[VMobject] = [label, caption]
         note = row.note()
         if note:
             small = text_mobject(
@@ -169,7 +169,7 @@ class VolumeRowDrawer(Drawer[BlockActor]):
             tag.move_to(np.array([anchor[0], anchor[1] + 0.14, 0.0]))
             mobs.append(tag)
         for mob in mobs:
-            set_opacity(mob, opacity)  # type: ignore[arg-type]
+            set_opacity(mob, opacity)
         ex = row.ellipsis_x()
         if ex is not None:
             pts3 = np.array([[ex + dx, -height / 2, 0.0] for dx in (-0.6, 0.0, 0.6)])

@@ -9,6 +9,7 @@ first few in full with the step's equation, the rest fast-forwarded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -44,8 +45,8 @@ class Kernel3DActor:
     kind: str = field(default="kernel3d", init=False)
 
 
-def _triple(values: object) -> tuple[int, int, int]:
-    a, b, c = (int(v) for v in values)  # type: ignore[attr-defined]
+def _triple(values: Iterable[int]) -> tuple[int, int, int]:
+    a, b, c = (int(v) for v in values)
     return (a, b, c)
 
 
