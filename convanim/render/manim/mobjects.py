@@ -32,6 +32,57 @@ def polygons_to_points(polys: np.ndarray) -> np.ndarray:
     return out
 
 
+_TEMPLATE: dict[str, object] | None = None
+
+
+def _rgba(color: str, opacity: float) -> np.ndarray:
+    rgb = _hex_rgb(color)
+    return np.array([[rgb[0], rgb[1], rgb[2], opacity]])
+
+
+@lru_cache(maxsize=4096)
+def _hex_rgb(color: str) -> tuple[float, float, float]:
+    c = color.lstrip("#")
+    return (int(c[0:2], 16) / 255.0, int(c[2:4], 16) / 255.0, int(c[4:6], 16) / 255.0)
+
+
+def styled_vmobject(
+    points: np.ndarray,
+    fill: str,
+    fill_opacity: float,
+    stroke: str,
+    stroke_width: float,
+    stroke_opacity: float,
+) -> VMobject:
+    """A VMobject with the given points and style, built without manim's slow constructor.
+
+    ``VMobject(...)`` spends ~0.2 ms parsing colours and generating colour arrays; frames that
+    rebuild dozens of them pay for it on every frame. Here the attributes of one constructed
+    VMobject are copied (fresh containers, never shared) and only the colour arrays, stroke width
+    and points are set, which is what Cairo reads when it draws. The frame goldens pin the result
+    to what the constructor gives.
+    """
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        _TEMPLATE = dict(VMobject().__dict__)
+    mob = object.__new__(VMobject)
+    state: dict[str, object] = {}
+    for key, value in _TEMPLATE.items():
+        if isinstance(value, list):
+            value = []
+        elif isinstance(value, np.ndarray):
+            value = value.copy()
+        state[key] = value
+    mob.__dict__.update(state)
+    mob.fill_opacity = fill_opacity
+    mob.stroke_opacity = stroke_opacity
+    mob.stroke_width = stroke_width
+    mob.fill_rgbas = _rgba(fill, fill_opacity)
+    mob.stroke_rgbas = _rgba(stroke, stroke_opacity)
+    mob.points = points
+    return mob
+
+
 def polygons_mobject(
     polys: np.ndarray,
     fill: str,
@@ -41,16 +92,15 @@ def polygons_mobject(
     stroke_opacity: float = 1.0,
 ) -> VMobject:
     """One VMobject drawing every polygon of ``polys`` (P, K, 2) in the same style."""
-    mob = VMobject(
-        fill_color=fill,
-        fill_opacity=fill_opacity,
-        stroke_color=stroke or fill,
-        stroke_width=stroke_width,
-        stroke_opacity=stroke_opacity if stroke_width > 0 else 0.0,
+    points = polygons_to_points(polys) if len(polys) else np.zeros((0, 3))
+    return styled_vmobject(
+        points,
+        fill,
+        fill_opacity,
+        stroke or fill,
+        stroke_width,
+        stroke_opacity if stroke_width > 0 else 0.0,
     )
-    if len(polys):
-        mob.set_points(polygons_to_points(polys))
-    return mob
 
 
 def lines_mobject(segments: np.ndarray, color: str, width: float, opacity: float = 1.0) -> VMobject:
@@ -60,9 +110,7 @@ def lines_mobject(segments: np.ndarray, color: str, width: float, opacity: float
     curves = np.stack([start, start + (end - start) / 3, start + (end - start) * 2 / 3, end], 1)
     pts = np.zeros((curves.shape[0] * 4, 3))
     pts[:, :2] = curves.reshape(-1, 2)
-    mob = VMobject(stroke_color=color, stroke_width=width, stroke_opacity=opacity, fill_opacity=0)
-    mob.set_points(pts)
-    return mob
+    return styled_vmobject(pts, color, 0.0, color, width, opacity)
 
 
 def _font_for(text: str, font: str) -> str:
