@@ -275,7 +275,7 @@ class BlockDrawer(Drawer[BlockActor]):
         label = text_mobject(
             dims(block.shape), 0.34, self.theme.text, max_width=max_w, usage=(block.id, "label")
         )
-        label.move_to(np.array([(x0 + x1) / 2, y0 - 0.28, 0.0]))
+        label.move_to(np.array([self._inside((x0 + x1) / 2, label.width), y0 - 0.28, 0.0]))
         mobs: list[VMobject] = [label]
         note = display_of(block.shape).note()
         if note:
@@ -286,16 +286,26 @@ class BlockDrawer(Drawer[BlockActor]):
                 max_width=max(x1 - x0 + 0.4, 2.4),
                 usage=(block.id, "note"),
             )
-            small.move_to(np.array([(x0 + x1) / 2, y0 - 0.62, 0.0]))
+            small.move_to(np.array([self._inside((x0 + x1) / 2, small.width), y0 - 0.62, 0.0]))
             mobs.append(small)
         caption = text_mobject(
             block.caption, 0.3, self.theme.muted_text, max_width=max_w, usage=(block.id, "caption")
         )
-        caption.move_to(np.array([(x0 + x1) / 2, y1 + 0.26, 0.0]))
+        caption.move_to(np.array([self._inside((x0 + x1) / 2, caption.width), y1 + 0.26, 0.0]))
         mobs.append(caption)
         for mob in mobs:
             set_opacity(mob, opacity)
         return mobs
+
+    def _inside(self, x: float, width: float) -> float:
+        """Shift a label's centre x so the label stays in the frame (for blocks in view).
+
+        A block leaving the frame during a camera move takes its labels with it.
+        """
+        half = self.fmt.frame_width / 2 - 0.12
+        if abs(x) > half:
+            return x
+        return min(max(x, -half + width / 2), half - width / 2)
 
     def _cell_pixels(self, block: BlockActor, vp: Viewport) -> float:
         """Width of one cube face in pixels at this viewport (for ``show_values: auto``)."""
