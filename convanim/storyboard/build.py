@@ -69,6 +69,9 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     spec = plan.spec
     base = pacing or Pacing()
     explicit_full = "full_positions" in spec.animation.model_fields_set
+    if len(plan.ops) >= 3:
+        # Long chains: a briefer first op too, so the whole stays within about 30 s.
+        base = replace(base, full_positions=min(base.full_positions, 2), fast_max=3.0)
     if explicit_full:
         base = replace(base, full_positions=int(spec.animation.full_positions))
     ctx = BuildContext(plan=plan, pacing=base, animation=spec.animation)

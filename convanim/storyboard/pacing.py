@@ -30,8 +30,8 @@ class Pacing:
         """Brisker pacing for the second and later ops of a chain (keeps chains within ~30 s)."""
         return replace(
             self,
-            fast_max=3.0,
-            other_group_max=1.2,
+            fast_max=2.5,
+            other_group_max=1.0,
             max_swept_groups=2,
             hold=0.8,
             full_positions=min(self.full_positions, 1),
