@@ -11,6 +11,7 @@ outputs are never touched.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -78,7 +79,10 @@ def run_batch(
     context = multiprocessing.get_context(start_method)
     before = set(multiprocessing.active_children())
     executor = ProcessPoolExecutor(
-        max_workers=min(jobs, total), mp_context=context, initializer=worker_init
+        max_workers=min(jobs, total),
+        mp_context=context,
+        initializer=worker_init,
+        initargs=(os.getpid(),),
     )
     try:
         futures: dict[Future[TaskResult], int] = {

@@ -164,14 +164,25 @@ def render_task(task: RenderTask) -> TaskResult:
     )
 
 
-def worker_init() -> None:
-    """Pool initializer: remove temporary outputs on SIGTERM/SIGINT.
+def worker_init(parent_pid: int | None = None) -> None:
+    """Pool initializer: a worker stops with its parent and cleans up after itself.
+
+    SIGINT is left to the parent (Ctrl-C reaches the whole process group; the parent stops its
+    workers); SIGTERM removes the worker's temporary outputs and ends it at once; and the
+    worker gets SIGTERM when ``parent_pid`` dies, even by SIGKILL (see
+    :mod:`convanim.lifetime`), so no orphan goes on rendering.
 
     Importing :mod:`convanim.render.manim` gives each process a private text folder of its own
     (manim writes and deletes a modified copy of each text's SVG, so processes sharing one folder
     race on those files).
-    """
-    from convanim.output import install_signal_cleanup
 
-    install_signal_cleanup()
+    Parameters
+    ----------
+    parent_pid : int or None
+        The pid of the process that started the pool.
+    """
+    from convanim.lifetime import die_with_parent, stop_worker_on_signal
+
+    stop_worker_on_signal()
+    die_with_parent(parent_pid)
     import convanim.render.manim  # noqa: F401  (private text folder for this worker)

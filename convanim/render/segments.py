@@ -14,6 +14,7 @@ files, then fed in order to the format's single writer.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,19 +57,23 @@ def split(frame_count: int, parts: int) -> list[tuple[int, int]]:
 _SHARED: dict[str, object] = {}
 
 
-def _worker_init() -> None:
+def _worker_init(parent_pid: int | None = None) -> None:
     """A forked worker owns none of the parent's temporary outputs, and dies quietly on SIGTERM.
 
     Without this, the worker would inherit the parent's signal handler and its registry of
     temporary paths, and a SIGTERM to the worker would delete the parent's segment folder.
+    It also gets SIGTERM when ``parent_pid`` dies (even by SIGKILL), so no orphan goes on
+    rendering its segment.
     """
     import signal
 
+    from convanim.lifetime import die_with_parent
     from convanim.output.atomic import TEMP_PATHS
 
     TEMP_PATHS.clear()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    die_with_parent(parent_pid)
 
 
 def _render_segment(segment: Segment) -> int:
@@ -171,7 +176,7 @@ def render_segmented(
             if context is None:  # pragma: no cover - platforms without fork
                 raise ConvanimError("parallel rendering needs the 'fork' start method")
             done = 0
-            pool = context.Pool(len(segments), initializer=_worker_init)
+            pool = context.Pool(len(segments), initializer=_worker_init, initargs=(os.getpid(),))
             try:
                 for frames in pool.imap_unordered(_render_segment, segments):
                     done += frames
