@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -32,6 +33,13 @@ def _debug() -> bool:
     return os.environ.get("CONVANIM_DEBUG", "") not in ("", "0")
 
 
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
 class ConvanimGroup(click.Group):
     """A click group that turns exceptions into the exit codes and messages of DESIGN.md §3.3."""
 
@@ -47,6 +55,10 @@ class ConvanimGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("convanim: interrupted", err=True)
             ctx.exit(130)
+        except SystemExit as exc:  # raised by the SIGTERM handler as 128 + signal number
+            if isinstance(exc.code, int) and exc.code > 128:
+                click.echo(f"convanim: stopped by {_signal_name(exc.code - 128)}", err=True)
+            raise
         except Exception as exc:  # the one place that catches everything
             if _debug():
                 traceback.print_exc(file=sys.stderr)
