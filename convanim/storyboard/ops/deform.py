@@ -97,46 +97,34 @@ class DeformVisual(WindowedVisual):
             f"deform{op.index}", in_id, out_id, op.index, (kh, kw), palette.KERNEL_HUE
         )
         ctx.add_actor(actor)
-        clock.then("show", actor.id, pacing.kernel_show)
-        out_c, out_h, out_w = chw(op.output)
-        positions = out_h * out_w
+        out_w = chw(op.output)[2]
         explicit = "full_positions" in ctx.animation.model_fields_set
         full = pacing.full_positions if explicit else min(FULL_POSITIONS, pacing.full_positions)
-        full = max(0, min(full, positions))
-        swept = self.swept_channels(ctx, op)
-        for n, co in enumerate(swept):
-            common = dict(input=in_id, output=out_id, out_channel=co)
-            start = 0
-            if n == 0 and full > 0:
-                for p in range(full):
-                    oh, ow = divmod(p, out_w)
-                    step = STEP_SECONDS * (1.0 if p == 0 else 0.7)
-                    texts = (
-                        f"regular {kh}×{kw} grid of out[{co},{oh},{ow}]",
-                        "+ learned offsets Δp_k (fractional)",
-                        "bilinear: each point mixes its 4 neighbours",
-                    )
-                    for (_, share), text in zip(PHASES, texts, strict=True):
-                        clock.add("caption", "caption", 0.0, at=clock.now + step * share, text=text)
-                    clock.then("deform", actor.id, step, **self.step_data(op, co, oh, ow))
-                    clock.add("caption", "caption", 0.0, text=self.equation(op, co, oh, ow))
-                    clock.then(
-                        "sweep", actor.id, pacing.full_step * 1.2,
-                        first=p, count=1, visits=1, detail=True, **common,
-                    )  # fmt: skip
-                clock.add("caption", "caption", 0.0, text="")
-                start = full
-            rest = positions - start
-            if rest > 0:
-                budget = pacing.fast_max if n == 0 else pacing.other_group_max
-                slow = pacing.fast_step * 2.5
-                duration = min(rest * slow, budget)
-                visits = max(1, min(rest, int(round(duration / slow))))
-                clock.then(
-                    "sweep", actor.id, duration,
-                    first=start, count=rest, visits=visits, detail=False, **common,
-                )  # fmt: skip
-        remaining = [c for c in range(out_c) if c not in swept]
-        if remaining:
-            clock.then("fill", out_id, pacing.fill, channels=remaining)
-        clock.then("hide", actor.id, pacing.kernel_show)
+
+        def full_step(co: int, p: int, common: dict[str, object]) -> None:
+            oh, ow = divmod(p, out_w)
+            step = STEP_SECONDS * (1.0 if p == 0 else 0.7)
+            texts = (
+                f"regular {kh}×{kw} grid of out[{co},{oh},{ow}]",
+                "+ learned offsets Δp_k (fractional)",
+                "bilinear: each point mixes its 4 neighbours",
+            )
+            for (_, share), text in zip(PHASES, texts, strict=True):
+                clock.add("caption", "caption", 0.0, at=clock.now + step * share, text=text)
+            clock.then("deform", actor.id, step, **self.step_data(op, co, oh, ow))
+            clock.add("caption", "caption", 0.0, text=self.equation(op, co, oh, ow))
+            clock.then(
+                "sweep", actor.id, pacing.full_step * 1.2,
+                first=p, count=1, visits=1, detail=True, **common,
+            )  # fmt: skip
+
+        self.play_sweeps(
+            ctx,
+            op,
+            actor.id,
+            in_id,
+            out_id,
+            full=full,
+            full_step=full_step,
+            fast_step=pacing.fast_step * 2.5,
+        )

@@ -100,38 +100,28 @@ class Conv3dVisual(WindowedVisual):
         clock, pacing = ctx.clock, ctx.pacing
         kernel = self.kernel3d_actor(op, f"k{op.index}", in_id)
         ctx.add_actor(kernel)
-        clock.then("show", kernel.id, pacing.kernel_show)
-        out_c, *spatial = (int(v) for v in op.output.shape[1:])
-        positions = int(np.prod(spatial))
-        swept = self.swept_channels(ctx, op)
-        full = max(0, min(pacing.full_positions, positions))
-        for n, co in enumerate(swept):
-            common = dict(input=in_id, output=out_id, out_channel=co)
-            start = 0
-            if n == 0 and full > 0:
-                for p in range(full):
-                    od, oh, ow = (int(v) for v in np.unravel_index(p, spatial))
-                    clock.add(
-                        "caption", "caption", 0.0,
-                        at=clock.now + pacing.full_step * 0.35,
-                        text=self.equation3d(op, co, od, oh, ow),
-                    )  # fmt: skip
-                    clock.then(
-                        "sweep", kernel.id, pacing.full_step,
-                        first=p, count=1, visits=1, detail=True, **common,
-                    )  # fmt: skip
-                clock.add("caption", "caption", 0.0, text="")
-                start = full
-            rest = positions - start
-            if rest > 0:
-                budget = pacing.fast_max * 1.5 if n == 0 else pacing.other_group_max
-                duration = min(rest * pacing.fast_step * 1.5, budget)
-                visits = max(1, min(rest, int(round(duration / (pacing.fast_step * 1.5)))))
-                clock.then(
-                    "sweep", kernel.id, duration,
-                    first=start, count=rest, visits=visits, detail=False, **common,
-                )  # fmt: skip
-        remaining = [c for c in range(out_c) if c not in swept]
-        if remaining:
-            clock.then("fill", out_id, pacing.fill, channels=remaining)
-        clock.then("hide", kernel.id, pacing.kernel_show)
+        spatial = [int(v) for v in op.output.shape[2:]]
+
+        def full_step(co: int, p: int, common: dict[str, object]) -> None:
+            od, oh, ow = (int(v) for v in np.unravel_index(p, spatial))
+            clock.add(
+                "caption", "caption", 0.0,
+                at=clock.now + pacing.full_step * 0.35,
+                text=self.equation3d(op, co, od, oh, ow),
+            )  # fmt: skip
+            clock.then(
+                "sweep", kernel.id, pacing.full_step,
+                first=p, count=1, visits=1, detail=True, **common,
+            )  # fmt: skip
+
+        self.play_sweeps(
+            ctx,
+            op,
+            kernel.id,
+            in_id,
+            out_id,
+            full=pacing.full_positions,
+            full_step=full_step,
+            fast_step=pacing.fast_step,
+            pace=1.5,
+        )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
+
+import numpy as np
 
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value
@@ -13,6 +16,9 @@ if TYPE_CHECKING:
     from convanim.engine import OpResult
     from convanim.engine.trace import WindowTrace
     from convanim.spec.models import AvgPool2dSpec, Conv2dSpec, MaxPool2dSpec
+
+FullStep = Callable[[int, int, dict[str, object]], None]
+"""Schedules one fully played position: ``full_step(out_channel, position, sweep_common)``."""
 
 
 class WindowedVisual(OpVisual):
@@ -96,43 +102,95 @@ class WindowedVisual(OpVisual):
         clock, pacing = ctx.clock, ctx.pacing
         kernel = self.kernel_actor(op, f"k{op.index}", in_id)
         ctx.add_actor(kernel)
-        clock.then("show", kernel.id, pacing.kernel_show)
-        out_c, out_h, out_w = chw(op.output)
-        positions = out_h * out_w
+        out_w = chw(op.output)[2]
+
+        def full_step(co: int, p: int, common: dict[str, object]) -> None:
+            oh, ow = divmod(p, out_w)
+            clock.add(
+                "caption",
+                "caption",
+                0.0,
+                at=clock.now + pacing.full_step * 0.35,
+                text=self.equation(op, co, oh, ow),
+            )
+            clock.then(
+                "sweep", kernel.id, pacing.full_step,
+                first=p, count=1, visits=1, detail=True, **common,
+            )  # fmt: skip
+
+        self.play_sweeps(
+            ctx,
+            op,
+            kernel.id,
+            in_id,
+            out_id,
+            full=pacing.full_positions,
+            full_step=full_step,
+            fast_step=pacing.fast_step,
+        )
+
+    def play_sweeps(
+        self,
+        ctx: BuildContext,
+        op: OpResult,
+        actor_id: str,
+        in_id: str,
+        out_id: str,
+        *,
+        full: int,
+        full_step: FullStep,
+        fast_step: float,
+        pace: float = 1.0,
+    ) -> None:
+        """Show actor ``actor_id``, sweep the chosen output channels, fill the others, hide it.
+
+        The first swept channel plays its first ``full`` positions through ``full_step`` (clipped
+        to the number of output positions), then every swept channel fast-forwards the rest of
+        its positions within a time budget, visiting evenly spaced positions.
+
+        Parameters
+        ----------
+        ctx, op, in_id, out_id
+            The build context, the op, and the ids of its input and output blocks.
+        actor_id
+            The id of the kernel-like actor that sweeps (added to the timeline by the caller).
+        full
+            Positions of the first swept channel to play in full.
+        full_step
+            ``full_step(co, p, common)`` schedules fully played position ``p`` of output channel
+            ``co``; ``common`` holds the ``input``, ``output`` and ``out_channel`` of its sweep.
+        fast_step
+            Seconds per fast-forwarded position (before ``pace``).
+        pace
+            Multiplies the fast-forward step and the first channel's time budget.
+        """
+        clock, pacing = ctx.clock, ctx.pacing
+        clock.then("show", actor_id, pacing.kernel_show)
+        out_c, *spatial = (int(v) for v in op.output.shape[1:])
+        positions = int(np.prod(spatial))
         swept = self.swept_channels(ctx, op)
-        full = max(0, min(pacing.full_positions, positions))
+        full = max(0, min(full, positions))
         for n, co in enumerate(swept):
-            common = dict(input=in_id, output=out_id, out_channel=co)
+            common: dict[str, object] = dict(input=in_id, output=out_id, out_channel=co)
             start = 0
             if n == 0 and full > 0:
                 for p in range(full):
-                    oh, ow = divmod(p, out_w)
-                    clock.add(
-                        "caption",
-                        "caption",
-                        0.0,
-                        at=clock.now + pacing.full_step * 0.35,
-                        text=self.equation(op, co, oh, ow),
-                    )
-                    clock.then(
-                        "sweep", kernel.id, pacing.full_step,
-                        first=p, count=1, visits=1, detail=True, **common,
-                    )  # fmt: skip
+                    full_step(co, p, common)
                 clock.add("caption", "caption", 0.0, text="")
                 start = full
             rest = positions - start
             if rest > 0:
-                budget = pacing.fast_max if n == 0 else pacing.other_group_max
-                duration = min(rest * pacing.fast_step, budget)
-                visits = max(1, min(rest, int(round(duration / pacing.fast_step))))
+                budget = pacing.fast_max * pace if n == 0 else pacing.other_group_max
+                duration = min(rest * fast_step * pace, budget)
+                visits = max(1, min(rest, int(round(duration / (fast_step * pace)))))
                 clock.then(
-                    "sweep", kernel.id, duration,
+                    "sweep", actor_id, duration,
                     first=start, count=rest, visits=visits, detail=False, **common,
                 )  # fmt: skip
         remaining = [c for c in range(out_c) if c not in swept]
         if remaining:
             clock.then("fill", out_id, pacing.fill, channels=remaining)
-        clock.then("hide", kernel.id, pacing.kernel_show)
+        clock.then("hide", actor_id, pacing.kernel_show)
 
 
 class PoolVisual(WindowedVisual):
