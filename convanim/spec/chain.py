@@ -263,7 +263,8 @@ def validate_chain(spec: SceneSpec) -> tuple[tuple[int, ...], ...]:
     ShapeError
         When a shape does not work out (message names the YAML path that must change).
     SpecError
-        When a tensor or an op is over the limits of :mod:`convanim.limits`.
+        When a tensor or an op is over the limits of :mod:`convanim.limits` (sizes, work, and
+        ``animation.full_positions`` over the window positions that can play in full).
     """
     checker = _Checker(spec)
     current = checker.check_input()
@@ -271,4 +272,5 @@ def validate_chain(spec: SceneSpec) -> tuple[tuple[int, ...], ...]:
     for index, op in enumerate(spec.ops):
         current = checker.check_op(index, op, current)
         out.append(current)
+    limits.check_full_positions(spec, out)
     return tuple(out)
