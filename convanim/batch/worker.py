@@ -8,6 +8,7 @@ bad spec does not stop a batch. :func:`execute` is the same work for a single sp
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING
 
@@ -185,4 +186,7 @@ def worker_init(parent_pid: int | None = None) -> None:
 
     stop_worker_on_signal()
     die_with_parent(parent_pid)
-    import convanim.render.manim  # noqa: F401  (private text folder for this worker)
+    # Without the drawing libraries each task fails with render.environment's message instead
+    # of the initializer breaking the whole pool.
+    with contextlib.suppress(ImportError, OSError):
+        import convanim.render.manim  # noqa: F401  (private text folder for this worker)

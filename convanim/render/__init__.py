@@ -65,13 +65,22 @@ def render_plan(
 
     With ``jobs > 1`` the frames are rendered by that many processes (see
     :mod:`convanim.render.segments`); MP4 and WebM segments are joined without re-encoding.
+    A video too long or too slow to draw is refused before the first frame
+    (:func:`convanim.limits.check_video`, a SpecError naming the YAML path to change), and so
+    is a machine without the drawing libraries or fonts (:mod:`convanim.render.environment`).
     """
+    from convanim.limits import check_video
     from convanim.output import open_writer
-    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+    from convanim.render.environment import check_fonts, load_frames_module
     from convanim.storyboard import build
 
     timeline = timeline or build(plan)
     quality = job.quality
+    if job.format != "png":  # a poster frame draws one frame, whatever the video's length
+        check_video(plan.spec, timeline.duration, quality)
+    frames_module = load_frames_module()  # a clear error if Cairo or Pango do not load
+    check_fonts(plan.spec.title)
+    FrameFormat, FrameRenderer = frames_module.FrameFormat, frames_module.FrameRenderer
     if jobs > 1 and job.format != "png":
         from convanim.render.segments import render_segmented
 

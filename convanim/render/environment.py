@@ -1,0 +1,98 @@
+"""What rendering needs from the system, checked before the first frame.
+
+Manim draws with Cairo and lays out text with Pango; both are shared libraries of the system, and
+Pango finds fonts through fontconfig. Without the libraries the import of manim fails deep inside
+a stack of modules; without the fonts every text silently becomes a row of empty boxes. Both are
+turned into one clear :class:`~convanim.errors.ConvanimError` (exit code 1: the spec is fine, the
+machine is not) saying what is missing and which Debian packages provide it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from types import ModuleType
+
+from convanim.errors import ConvanimError
+
+__all__ = ["FONT_PACKAGES", "check_fonts", "load_frames_module", "missing_fonts"]
+
+#: The fonts convanim draws with, and the Debian package of each.
+FONT_PACKAGES = {
+    "DejaVu Sans": "fonts-dejavu-core",
+    "DejaVu Sans Mono": "fonts-dejavu-core",
+    "WenQuanYi Micro Hei": "fonts-wqy-microhei",
+}
+
+_LIBRARIES = "libcairo2 libpango-1.0-0 (Debian: apt-get install libcairo2-dev libpango1.0-dev)"
+
+
+def load_frames_module() -> ModuleType:
+    """Import the manim frame renderer, or say which system libraries are missing.
+
+    Returns
+    -------
+    module
+        :mod:`convanim.render.manim.frames`.
+
+    Raises
+    ------
+    ConvanimError
+        If manim, Cairo or Pango cannot be loaded (the message quotes the loader's reason).
+    """
+    try:
+        from convanim.render.manim import frames
+    except (ImportError, OSError) as err:
+        reason = " ".join(str(err).split()) or type(err).__name__
+        raise ConvanimError(
+            f"cannot render: the drawing libraries do not load ({reason}); rendering needs "
+            f"manim and the system libraries {_LIBRARIES}, or run `make install`"
+        ) from None
+    return frames
+
+
+@lru_cache(maxsize=1)
+def _installed_fonts() -> frozenset[str]:
+    import manimpango
+
+    return frozenset(manimpango.list_fonts())
+
+
+def missing_fonts(title: str | None = None) -> list[str]:
+    """The fonts a render needs that fontconfig cannot find.
+
+    Parameters
+    ----------
+    title : str or None
+        The scene's title: CJK characters in it need the CJK font.
+    """
+    needed = ["DejaVu Sans", "DejaVu Sans Mono"]
+    if title and any(ord(ch) > 0x2E80 for ch in title):
+        needed.append("WenQuanYi Micro Hei")
+    installed = _installed_fonts()
+    return [font for font in needed if font not in installed]
+
+
+def check_fonts(title: str | None = None) -> None:
+    """Refuse to render when a needed font is missing (texts would be drawn as empty boxes).
+
+    Parameters
+    ----------
+    title : str or None
+        The scene's title (see :func:`missing_fonts`).
+
+    Raises
+    ------
+    ConvanimError
+        Naming the missing fonts and the Debian packages that provide them.
+    """
+    missing = missing_fonts(title)
+    if not missing:
+        return
+    packages = " ".join(dict.fromkeys(FONT_PACKAGES[font] for font in missing))
+    names = ", ".join(missing)
+    raise ConvanimError(
+        f"cannot render: the font{'s' if len(missing) > 1 else ''} {names} "
+        f"{'are' if len(missing) > 1 else 'is'} not installed (fontconfig does not find "
+        f"{'them' if len(missing) > 1 else 'it'}), so texts would be drawn as empty boxes; "
+        f"install {packages} (Debian: apt-get install {packages}, or run `make install`)"
+    )
