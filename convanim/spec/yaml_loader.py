@@ -229,7 +229,10 @@ def load_yaml(text: str, file: str) -> LoadedYaml:
             "(put large tensors in a .npy file next to the spec)",
             file=file,
         )
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # checks that every character is printable
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
     try:
         node = _single_node(loader, file)
         if node is None:
@@ -245,6 +248,21 @@ def load_yaml(text: str, file: str) -> LoadedYaml:
     finally:
         loader.dispose()
     return LoadedYaml(data, builder.positions, builder.key_positions)
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> SpecError:
+    """A character YAML does not allow (a control character such as NUL), with its position."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    col = exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    return SpecError(
+        f"the character U+{code:04X} is not allowed in YAML (a control character or a "
+        "non-character); remove it",
+        file=file,
+        line=line,
+        col=col,
+    )
 
 
 def _single_node(loader: _Loader, file: str) -> Node | None:
