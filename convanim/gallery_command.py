@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from convanim.cli_options import force_option, jobs_option, max_size_option, quality_option
 from convanim.gallery import GALLERY_FORMATS
 
 __all__ = ["gallery_command"]
@@ -21,22 +22,10 @@ __all__ = ["gallery_command"]
     "--format", "fmt", type=click.Choice(GALLERY_FORMATS), default="gif", show_default=True,
     help="Media shown for each scene.",
 )  # fmt: skip
-@click.option(
-    "-q", "--quality", type=click.Choice(["l", "m", "h", "k"]), default="l", show_default=True,
-    help="l 854×480@15, m 1280×720@30, h 1920×1080@60, k 3840×2160@60.",
-)  # fmt: skip
-@click.option(
-    "--max-size", default=None, metavar="SIZE",
-    help="GIF only: largest file size per scene, e.g. 5MB.",
-)  # fmt: skip
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-    help="Worker processes: scenes render side by side.",
-)  # fmt: skip
-@click.option(
-    "--force", is_flag=True, default=False,
-    help="Render even the scenes whose media are up to date.",
-)  # fmt: skip
+@quality_option()
+@max_size_option("GIF only: largest file size per scene, e.g. 5MB.")
+@jobs_option("Worker processes: scenes render side by side.")
+@force_option("Render even the scenes whose media are up to date.")
 @click.option("--title", default="convanim gallery", show_default=True, help="Page heading.")
 def gallery_command(
     scenes: tuple[Path, ...],

@@ -23,6 +23,7 @@ from convanim.batch import (
     plan_tasks,
     run_batch,
 )
+from convanim.cli_options import force_option, jobs_option, max_size_option, quality_option
 
 __all__ = [
     "FORMAT_CHOICES",
@@ -91,14 +92,7 @@ def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
 
 @click.command("render", short_help="Render specs to MP4, GIF, WebM or PNG.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-q",
-    "--quality",
-    type=click.Choice(["l", "m", "h", "k"]),
-    default="l",
-    show_default=True,
-    help="l 854×480@15, m 1280×720@30, h 1920×1080@60, k 3840×2160@60.",
-)
+@quality_option()
 @click.option(
     "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="mp4", show_default=True,
     help="Output format; png is a poster frame, png-seq a folder of frames.",
@@ -107,22 +101,15 @@ def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
     "-o", "--output", type=click.Path(path_type=Path), default=None,
     help="Output file (one spec) or folder (several). Default: media/<spec stem>.<ext>.",
 )  # fmt: skip
-@click.option(
-    "--max-size", default=None, metavar="SIZE",
-    help="GIF only: largest file size, e.g. 5MB; frame rate, scale and palette are chosen to fit.",
-)  # fmt: skip
+@max_size_option(
+    "GIF only: largest file size, e.g. 5MB; frame rate, scale and palette are chosen to fit."
+)
 @click.option(
     "--transparent", is_flag=True, default=False,
     help="Transparent background (webm, png and png-seq).",
 )  # fmt: skip
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-    help="Worker processes: several specs render side by side.",
-)  # fmt: skip
-@click.option(
-    "--force", is_flag=True, default=False,
-    help="Render even the specs whose outputs are up to date.",
-)  # fmt: skip
+@jobs_option("Worker processes: several specs render side by side.")
+@force_option("Render even the specs whose outputs are up to date.")
 def render_command(
     specs: tuple[Path, ...],
     quality: str,

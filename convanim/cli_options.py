@@ -1,0 +1,62 @@
+"""Click options that ``convanim render`` and ``convanim gallery`` share, defined once.
+
+Each factory returns a decorator; the commands keep their own help wording where what the
+option acts on differs (specs or scenes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["force_option", "jobs_option", "max_size_option", "quality_option"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: ``-q`` values and what each renders at.
+QUALITY_CHOICES = ("l", "m", "h", "k")
+
+
+def quality_option() -> Callable[[F], F]:
+    """``-q/--quality``: the render quality, ``l`` (the default), ``m``, ``h`` or ``k``."""
+    return click.option(
+        "-q", "--quality", type=click.Choice(QUALITY_CHOICES), default="l", show_default=True,
+        help="l 854×480@15, m 1280×720@30, h 1920×1080@60, k 3840×2160@60.",
+    )  # fmt: skip
+
+
+def max_size_option(help_text: str) -> Callable[[F], F]:
+    """``--max-size SIZE``: the largest GIF file size (``None`` when not given).
+
+    Parameters
+    ----------
+    help_text : str
+        The option's help line.
+    """
+    return click.option("--max-size", default=None, metavar="SIZE", help=help_text)
+
+
+def jobs_option(help_text: str) -> Callable[[F], F]:
+    """``-j/--jobs N``: worker processes, at least 1 (default 1).
+
+    Parameters
+    ----------
+    help_text : str
+        The option's help line.
+    """
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help=help_text
+    )
+
+
+def force_option(help_text: str) -> Callable[[F], F]:
+    """``--force``: render even what is up to date.
+
+    Parameters
+    ----------
+    help_text : str
+        The option's help line.
+    """
+    return click.option("--force", is_flag=True, default=False, help=help_text)
