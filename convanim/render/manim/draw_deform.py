@@ -9,6 +9,7 @@ from manim import Mobject
 
 from convanim.render import geometry as geo
 from convanim.render.layout import Viewport
+from convanim.render.manim.kernel_marks import output_outline
 from convanim.render.manim.mobjects import lines_mobject, polygons_mobject
 from convanim.render.manim.stage import Drawer, Stage
 from convanim.render.state import smooth
@@ -79,16 +80,7 @@ class DeformDrawer(Drawer[DeformActor]):
             centre = target.mean(axis=0)
             segments = np.stack([src, np.repeat(centre[None], len(src), axis=0)], axis=1)
             mobs.append(lines_mobject(segments, ARROW, 1.3, 0.65 * opacity))
-        mobs.append(
-            polygons_mobject(
-                target[None],
-                ARROW,
-                0.0,
-                stroke="#FFFFFF" if sweep.arrived else ARROW,
-                stroke_width=2.5,
-                stroke_opacity=opacity,
-            )
-        )
+        mobs.append(output_outline(target[None], ARROW, arrived=sweep.arrived, opacity=opacity))
         return mobs
 
     def _beat(

@@ -7,10 +7,8 @@ from manim import Mobject
 
 from convanim.render import geometry as geo
 from convanim.render.layout import Viewport
-from convanim.render.manim.mobjects import (
-    lines_mobject,
-    polygons_mobject,
-)
+from convanim.render.manim.kernel_marks import group_channels, output_outline
+from convanim.render.manim.mobjects import lines_mobject, polygons_mobject
 from convanim.render.manim.stage import Drawer
 from convanim.render.state import SweepState
 from convanim.storyboard.timeline import BlockActor, KernelActor
@@ -28,9 +26,7 @@ class KernelDrawer(Drawer[KernelActor]):
             return []
         block = self.blocks[kernel.block]
         out_block = self.blocks[sweep.output]
-        group = sweep.out_channel // kernel.out_per_group
-        k0, k1 = kernel.channel_ranges[group]
-        hue = kernel.group_hues[group % len(kernel.group_hues)]
+        k0, k1, hue = group_channels(kernel, sweep.out_channel)
         kh, kw = kernel.kernel
         dh, dw = kernel.dilation
         sh, sw = kernel.stride
@@ -80,16 +76,7 @@ class KernelDrawer(Drawer[KernelActor]):
         target = self._output_cell(out_block, sweep, vp)
         if sweep.arrived or sweep.detail:
             mobs.extend(self._beams(block, taps, front_z, target, hue, opacity, vp))
-        mobs.append(
-            polygons_mobject(
-                target[None],
-                hue,
-                0.0,
-                stroke="#FFFFFF" if sweep.arrived else hue,
-                stroke_width=2.5,
-                stroke_opacity=opacity,
-            )
-        )
+        mobs.append(output_outline(target[None], hue, arrived=sweep.arrived, opacity=opacity))
         return mobs
 
     def _output_cell(self, out_block: BlockActor, sweep: SweepState, vp: Viewport) -> np.ndarray:

@@ -7,6 +7,7 @@ from manim import Mobject
 
 from convanim.render import geometry as geo
 from convanim.render.layout import Viewport
+from convanim.render.manim.kernel_marks import group_channels, output_outline
 from convanim.render.manim.mobjects import lines_mobject, polygons_mobject
 from convanim.render.manim.stage import Drawer
 from convanim.render.volumes import VolumeRow, volume_row
@@ -31,9 +32,7 @@ class Kernel3DDrawer(Drawer[Kernel3DActor]):
             return []
         block = self.blocks[kernel.block]
         out_block = self.blocks[sweep.output]
-        group = sweep.out_channel // kernel.out_per_group
-        k0, k1 = kernel.channel_ranges[group]
-        hue = kernel.group_hues[group % len(kernel.group_hues)]
+        k0, k1, hue = group_channels(kernel, sweep.out_channel)
         kd, kh, kw = kernel.kernel
         dd, dh, dw = kernel.dilation
         sd, sh, sw = kernel.stride
@@ -83,16 +82,7 @@ class Kernel3DDrawer(Drawer[Kernel3DActor]):
             dst = target[0]
             segments = np.concatenate([np.stack([s, dst], axis=1) for s in src])
             mobs.append(lines_mobject(segments, hue, 1.4, 0.7 * opacity))
-        mobs.append(
-            polygons_mobject(
-                target,
-                hue,
-                0.0,
-                stroke="#FFFFFF" if sweep.arrived else hue,
-                stroke_width=2.5,
-                stroke_opacity=opacity,
-            )
-        )
+        mobs.append(output_outline(target, hue, arrived=sweep.arrived, opacity=opacity))
         return mobs
 
     def _output_cube(
