@@ -46,7 +46,13 @@ class ReceptiveActor:
 
 
 def _span(coords: np.ndarray, size: int) -> tuple[int, int]:
-    """Bounding [lo, hi) of coordinates, clipped to the tensor (padding depends on nothing)."""
+    """Bounding [lo, hi) of coordinates, clipped to the tensor (padding depends on nothing).
+
+    No coordinates (an output cell that no input reaches, such as a transposed conv's
+    ``output_padding`` row, which holds only the bias) give the empty span (0, 0).
+    """
+    if coords.size == 0:
+        return (0, 0)
     lo, hi = int(coords.min()), int(coords.max()) + 1
     return (max(lo, 0), min(hi, size))
 
