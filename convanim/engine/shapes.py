@@ -14,8 +14,9 @@ for 2-D ops, ``(N, C, D, H, W)`` for ``conv3d``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -306,26 +307,59 @@ def output_shape(op: OpSpec, input_shape: Sequence[int]) -> tuple[int, ...]:
     n, c, spatial = shape[0], shape[1], shape[2:]
     if op.type in ("channel_shuffle", "squeeze_excitation"):
         return shape
-    kernel = op_kernel(op)
-    stride = op_stride(op)
-    dilation = op_dilation(op)
-    pads = op_padding(op)
-    assert kernel is not None and stride is not None and dilation is not None and pads is not None
-    out: list[int] = []
-    for i, size in enumerate(spatial):
-        k, s, d = kernel[i], stride[i], dilation[i]
-        before, after = pads[2 * i], pads[2 * i + 1]
-        if op.type == "conv_transpose2d":
-            out.append(conv_transpose_out_size(size, k, s, before, op.output_padding[i], d))
-        elif op.type in ("max_pool2d", "avg_pool2d"):
-            out.append(pool_out_size(size, k, s, before, d, op.ceil_mode))
-        else:
-            out.append(conv_out_size(size, k, s, before + after, d))
+    out = [
+        size_of(size)
+        for (size_of, _), size in zip(_axis_rules(op, len(spatial)), spatial, strict=True)
+    ]
     channels = op.out_channels if op.type in _KERNEL_OPS else c  # type: ignore[union-attr]
     return (n, channels, *out)
 
 
 _KERNEL_OPS = ("conv2d", "conv_transpose2d", "conv3d", "deform_conv2d")
+
+AxisRule = tuple[Callable[[int], int], Callable[[str, int], str]]
+"""A windowed op's spatial axis: input size -> output size, (axis, input size) -> formula."""
+
+
+def _axis_rules(op: OpSpec, n_axes: int) -> list[AxisRule]:
+    """The output-size rule and the formula of each of the first ``n_axes`` spatial axes of ``op``.
+
+    ``op`` has a window (not ``channel_shuffle`` or ``squeeze_excitation``): transposed
+    convolution, pooling and convolution each bind their kernel, stride, dilation and padding.
+    """
+    kernel = op_kernel(op)
+    stride = op_stride(op)
+    dilation = op_dilation(op)
+    pads = op_padding(op)
+    assert kernel is not None and stride is not None and dilation is not None and pads is not None
+    rules: list[AxisRule] = []
+    for i in range(n_axes):
+        k, s, d = kernel[i], stride[i], dilation[i]
+        before, after = pads[2 * i], pads[2 * i + 1]
+        if op.type == "conv_transpose2d":
+            extra = op.output_padding[i]
+            rules.append(
+                (
+                    partial(conv_transpose_out_size, k=k, s=s, p=before, output_padding=extra, d=d),
+                    partial(conv_transpose_formula, k=k, s=s, p=before, output_padding=extra, d=d),
+                )
+            )
+        elif op.type in ("max_pool2d", "avg_pool2d"):
+            ceil = op.ceil_mode
+            rules.append(
+                (
+                    partial(pool_out_size, k=k, s=s, p=before, d=d, ceil_mode=ceil),
+                    partial(pool_formula, k=k, s=s, p=before, d=d, ceil_mode=ceil),
+                )
+            )
+        else:
+            rules.append(
+                (
+                    partial(conv_out_size, k=k, s=s, p_total=before + after, d=d),
+                    partial(conv_formula, k=k, s=s, pad_before=before, pad_after=after, d=d),
+                )
+            )
+    return rules
 
 
 def formulas(op: OpSpec, input_shape: Sequence[int]) -> tuple[str, ...]:
@@ -345,24 +379,11 @@ def formulas(op: OpSpec, input_shape: Sequence[int]) -> tuple[str, ...]:
             hidden = max(1, shape[1] // op.reduction)
             why = f"each channel scaled by its weight; hidden size {hidden}"
         return (f"output shape = input shape: {dims} ({why})",)
-    kernel = op_kernel(op)
-    stride = op_stride(op)
-    dilation = op_dilation(op)
-    pads = op_padding(op)
-    assert kernel is not None and stride is not None and dilation is not None and pads is not None
-    lines: list[str] = []
-    for i, size in enumerate(spatial):
-        k, s, d = kernel[i], stride[i], dilation[i]
-        before, after = pads[2 * i], pads[2 * i + 1]
-        if op.type == "conv_transpose2d":
-            lines.append(
-                conv_transpose_formula(names[i], size, k, s, before, op.output_padding[i], d)
-            )
-        elif op.type in ("max_pool2d", "avg_pool2d"):
-            lines.append(pool_formula(names[i], size, k, s, before, d, op.ceil_mode))
-        else:
-            lines.append(conv_formula(names[i], size, k, s, before, after, d))
-    return tuple(lines)
+    rules = _axis_rules(op, len(spatial))
+    return tuple(
+        formula(names[i], size)
+        for i, ((_, formula), size) in enumerate(zip(rules, spatial, strict=True))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
