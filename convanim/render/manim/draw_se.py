@@ -182,6 +182,29 @@ class SEChartDrawer(Drawer[SEChartActor]):
                 mobs.append(mob)
         return mobs
 
+    def _links(
+        self,
+        source: tuple[float, np.ndarray],
+        target: tuple[float, np.ndarray],
+        to_frame,
+        u: float,
+        opacity: float,
+    ) -> Mobject:
+        """Lines from every source row to every target row of a fully connected layer.
+
+        ``source`` and ``target`` are ``(x, rows)`` in chart coordinates; the lines fade in over
+        the first half of the phase (``u`` its progress).
+        """
+        (x0, sources), (x1, targets) = source, target
+        segs = np.array(
+            [
+                [to_frame(np.array([x0, a])), to_frame(np.array([x1, b]))]
+                for a in sources
+                for b in targets
+            ]
+        )
+        return lines_mobject(segs, self.theme.muted_text, 0.8, 0.5 * opacity * min(u * 2, 1.0))
+
     def _fc1(
         self,
         actor: SEChartActor,
@@ -195,15 +218,8 @@ class SEChartDrawer(Drawer[SEChartActor]):
     ) -> list[Mobject]:
         """FC1 connections and the hidden column (after ReLU)."""
         u = ps.progress("fc1")
-        segs = np.array(
-            [
-                [to_frame(np.array([S_X[1] + 1.8, r])), to_frame(np.array([H_X[0], hr]))]
-                for r in rows
-                for hr in hrows
-            ]
-        )
         mobs: list[Mobject] = [
-            lines_mobject(segs, self.theme.muted_text, 0.8, 0.5 * opacity * min(u * 2, 1.0))
+            self._links((S_X[1] + 1.8, rows), (H_X[0], hrows), to_frame, u, opacity)
         ]
         if u >= 0.5:
             hi = float(h.max()) if h.max() > 0 else 1.0
@@ -239,15 +255,8 @@ class SEChartDrawer(Drawer[SEChartActor]):
     ) -> list[Mobject]:
         """FC2 connections and the bars of the sigmoid weights, growing to their values."""
         u = ps.progress("fc2")
-        segs = np.array(
-            [
-                [to_frame(np.array([H_X[1] + 1.8, hr])), to_frame(np.array([BAR_X0, r]))]
-                for hr in hrows
-                for r in rows
-            ]
-        )
         mobs: list[Mobject] = [
-            lines_mobject(segs, self.theme.muted_text, 0.8, 0.5 * opacity * min(u * 2, 1.0))
+            self._links((H_X[1] + 1.8, hrows), (BAR_X0, rows), to_frame, u, opacity)
         ]
         grow = min(max((u - 0.3) / 0.7, 0.0), 1.0)
         frame_bg = np.array(
