@@ -271,9 +271,8 @@ def _valid_op(draw: st.DrawFn, channels: int, volume: bool) -> tuple[dict[str, A
     if kind in ("conv2d", "conv_transpose2d", "deform_conv2d"):
         groups = _divisor(draw, channels)
         out = groups * draw(small)
-        op = {"type": kind, "out_channels": out, "groups": groups,
-                              "kernel_size": draw(st.one_of(small, st.lists(small, min_size=2,
-                                                                             max_size=2)))}  # fmt: skip
+        kernel = draw(st.one_of(small, st.lists(small, min_size=2, max_size=2)))
+        op = {"type": kind, "out_channels": out, "groups": groups, "kernel_size": kernel}
         stride = draw(st.sampled_from([1, 1, 2]))
         if stride != 1:
             op["stride"] = stride
