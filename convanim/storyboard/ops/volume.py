@@ -97,22 +97,14 @@ class Conv3dVisual(WindowedVisual):
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Show the kernel, sweep the chosen output volumes, fill the others, hide the kernel."""
-        clock, pacing = ctx.clock, ctx.pacing
+        pacing = ctx.pacing
         kernel = self.kernel3d_actor(op, f"k{op.index}", in_id)
         ctx.add_actor(kernel)
         spatial = [int(v) for v in op.output.shape[2:]]
 
-        def full_step(co: int, p: int, common: dict[str, object]) -> None:
+        def text(co: int, p: int) -> str:
             od, oh, ow = (int(v) for v in np.unravel_index(p, spatial))
-            clock.add(
-                "caption", "caption", 0.0,
-                at=clock.now + pacing.full_step * 0.35,
-                text=self.equation3d(op, co, od, oh, ow),
-            )  # fmt: skip
-            clock.then(
-                "sweep", kernel.id, pacing.full_step,
-                first=p, count=1, visits=1, detail=True, **common,
-            )  # fmt: skip
+            return self.equation3d(op, co, od, oh, ow)
 
         self.play_sweeps(
             ctx,
@@ -121,7 +113,7 @@ class Conv3dVisual(WindowedVisual):
             in_id,
             out_id,
             full=pacing.full_positions,
-            full_step=full_step,
+            full_step=self.equation_step(ctx, kernel.id, text),
             fast_step=pacing.fast_step,
             pace=1.5,
         )

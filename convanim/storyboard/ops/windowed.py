@@ -99,24 +99,14 @@ class WindowedVisual(OpVisual):
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Show the kernel, sweep the chosen channels, fill the others, hide the kernel."""
-        clock, pacing = ctx.clock, ctx.pacing
+        pacing = ctx.pacing
         kernel = self.kernel_actor(op, f"k{op.index}", in_id)
         ctx.add_actor(kernel)
         out_w = chw(op.output)[2]
 
-        def full_step(co: int, p: int, common: dict[str, object]) -> None:
+        def text(co: int, p: int) -> str:
             oh, ow = divmod(p, out_w)
-            clock.add(
-                "caption",
-                "caption",
-                0.0,
-                at=clock.now + pacing.full_step * 0.35,
-                text=self.equation(op, co, oh, ow),
-            )
-            clock.then(
-                "sweep", kernel.id, pacing.full_step,
-                first=p, count=1, visits=1, detail=True, **common,
-            )  # fmt: skip
+            return self.equation(op, co, oh, ow)
 
         self.play_sweeps(
             ctx,
@@ -125,9 +115,45 @@ class WindowedVisual(OpVisual):
             in_id,
             out_id,
             full=pacing.full_positions,
-            full_step=full_step,
+            full_step=self.equation_step(ctx, kernel.id, text),
             fast_step=pacing.fast_step,
         )
+
+    def equation_step(
+        self, ctx: BuildContext, actor_id: str, equation: Callable[[int, int], str]
+    ) -> FullStep:
+        """A fully played position: one ``sweep`` step, captioned with its equation.
+
+        Parameters
+        ----------
+        ctx : BuildContext
+            The build context (its clock and pacing).
+        actor_id : str
+            The kernel that sweeps.
+        equation : callable
+            ``equation(out_channel, position)``: the caption of that step.
+
+        Returns
+        -------
+        FullStep
+            For :meth:`play_sweeps`.
+        """
+        clock, pacing = ctx.clock, ctx.pacing
+
+        def full_step(co: int, p: int, common: dict[str, object]) -> None:
+            clock.add(
+                "caption",
+                "caption",
+                0.0,
+                at=clock.now + pacing.full_step * 0.35,
+                text=equation(co, p),
+            )
+            clock.then(
+                "sweep", actor_id, pacing.full_step,
+                first=p, count=1, visits=1, detail=True, **common,
+            )  # fmt: skip
+
+        return full_step
 
     def play_sweeps(
         self,
