@@ -144,18 +144,27 @@ def text_mobject(
     hashable naming the place the text is drawn), the same instance is returned every time for
     that place and text, and the caller moves it into position.
     """
-    key = (usage, text, round(height, 4), color, font, weight, max_width)
+    key = (usage, text, color, font, weight)
     if usage is not None:
         cached = _PLACED.get(key)
         if cached is not None:
+            # Size and width limit may change from frame to frame (a camera move zooms cells and
+            # labels): rescale the one instance in place rather than building the text again.
+            per_height = cached._convanim_width_per_height  # type: ignore[attr-defined]
+            wanted = per_height * height
+            if max_width is not None:
+                wanted = min(wanted, max_width)
+            if abs(cached.width - wanted) > 1e-6 * max(wanted, 1e-3):
+                cached.scale(wanted / cached.width)
             return cached
     face = _font_for(text, font)
     size = 48.0 * height / _line_height(face, weight)
     mob = Text(text, font=face, color=color, font_size=size, weight=weight)
+    mob._convanim_width_per_height = mob.width / height  # type: ignore[attr-defined]
     if max_width is not None and mob.width > max_width:
         mob.scale(max_width / mob.width)
     if usage is not None:
-        if len(_PLACED) > 20000:
+        if len(_PLACED) > 4096:
             _PLACED.clear()
         _PLACED[key] = mob
     return mob
