@@ -125,7 +125,8 @@ def _line_height(font: str, weight: str) -> float:
     return float(Text("Hg", font=font, font_size=48, weight=weight).height)
 
 
-_PLACED: dict[tuple[object, ...], Text] = {}
+_PLACED: dict[tuple[object, ...], tuple[Text, float]] = {}
+"""Texts per place of use: the instance and its width per unit of line height."""
 
 
 def text_mobject(
@@ -146,11 +147,11 @@ def text_mobject(
     """
     key = (usage, text, color, font, weight)
     if usage is not None:
-        cached = _PLACED.get(key)
-        if cached is not None:
+        entry = _PLACED.get(key)
+        if entry is not None:
             # Size and width limit may change from frame to frame (a camera move zooms cells and
             # labels): rescale the one instance in place rather than building the text again.
-            per_height = cached._convanim_width_per_height  # type: ignore[attr-defined]
+            cached, per_height = entry
             wanted = per_height * height
             if max_width is not None:
                 wanted = min(wanted, max_width)
@@ -160,13 +161,13 @@ def text_mobject(
     face = _font_for(text, font)
     size = 48.0 * height / _line_height(face, weight)
     mob = Text(text, font=face, color=color, font_size=size, weight=weight)
-    mob._convanim_width_per_height = mob.width / height  # type: ignore[attr-defined]
+    per_height = mob.width / height
     if max_width is not None and mob.width > max_width:
         mob.scale(max_width / mob.width)
     if usage is not None:
         if len(_PLACED) > 4096:
             _PLACED.clear()
-        _PLACED[key] = mob
+        _PLACED[key] = (mob, per_height)
     return mob
 
 
