@@ -15,6 +15,12 @@ CASES = {
     "strided_padded_conv": (0.35, 0.6),
     "dilated_conv": (0.35,),
     "depthwise_separable": (0.25, 0.75),
+    "channel_shuffle": (0.45, 0.9),
+    "transposed_conv": (0.4,),
+    "squeeze_excitation": (0.55,),
+    "deformable_conv": (0.2,),
+    "conv3d": (0.4,),
+    "big_tensor": (0.5,),
 }
 
 
