@@ -8,6 +8,7 @@ import numpy as np
 from manim import VMobject
 
 from convanim.render.manim.mobjects import polygons_mobject
+from convanim.storyboard import palette
 
 __all__ = ["GroupedKernel", "group_channels", "output_outline"]
 
@@ -42,7 +43,12 @@ def group_channels(kernel: GroupedKernel, out_channel: int) -> tuple[int, int, s
     """
     group = out_channel // kernel.out_per_group
     k0, k1 = kernel.channel_ranges[group]
-    return k0, k1, kernel.group_hues[group % len(kernel.group_hues)]
+    hue = kernel.group_hues[group % len(kernel.group_hues)]
+    if len(kernel.group_hues) > 1:
+        # A group's kernel sits on input channels of its own hue: a light tint of that hue keeps
+        # the group colour and still stands out from the cubes under it.
+        hue = palette.rgb_to_hex(palette.hex_to_rgb(hue) * 0.45 + 0.55)
+    return k0, k1, hue
 
 
 def output_outline(quads: np.ndarray, hue: str, *, arrived: bool, opacity: float) -> VMobject:
