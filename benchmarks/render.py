@@ -7,15 +7,22 @@ Run from the repository root::
     .venv/bin/python benchmarks/render.py --hd --baseline-hd   # and the baseline at 1080p60 (slow)
 
 Every case runs in its own child process (so peak memory is that case's own) and prints frames,
-wall seconds, ms per frame, peak RSS, and the ratio of ms per frame against the baseline measured
-in the same run. The baseline is written the plain way: one manim ``Cube`` per tensor element in a
+wall seconds, ms per frame, CPU seconds (worker processes included) and the cores that makes on
+average, peak RSS, and the ratio of ms per frame against the baseline measured in the same run.
+The baseline is written the plain way: one manim ``Cube`` per tensor element in a
 ``ThreeDScene``, and the kernel box moved by one ``play`` per output position.
+
+The last lines compare ``-j 2`` with ``-j 1`` for the standard conv. One process already draws
+in one thread while x264 encodes in others, so it keeps more than one core busy; on a machine
+with C cores the most N processes can gain is C divided by the cores one process uses, and the
+script prints that bound beside the measured speed-up.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,6 +41,12 @@ QUALITY = {"l": (854, 480, 15), "h": (1920, 1080, 60)}
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished children (worker processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def run_baseline(quality: str, out_dir: Path) -> dict[str, float]:
@@ -106,11 +119,16 @@ def run_baseline(quality: str, out_dir: Path) -> dict[str, float]:
         "verbosity": "ERROR",
         "write_to_movie": True,
     }
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     with tempconfig(config):
         PlainConv().render()
     seconds = time.perf_counter() - started
-    return {"frames": frames[0], "seconds": seconds, "rss_mb": _peak_rss_mb()}
+    return {
+        "frames": frames[0],
+        "seconds": seconds,
+        "cpu": _cpu_seconds() - cpu,
+        "rss_mb": _peak_rss_mb(),
+    }
 
 
 def run_convanim(scene: Path, quality: str, out_dir: Path, jobs: int = 1) -> dict[str, float]:
@@ -125,12 +143,17 @@ def run_convanim(scene: Path, quality: str, out_dir: Path, jobs: int = 1) -> dic
     from convanim.render import RenderJob, render_plan
     from convanim.spec import load
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     spec = load(scene)
     job = RenderJob(spec, out_dir / f"{scene.stem}.mp4", "mp4", QUALITIES[quality])
     report = render_plan(plan(spec), job, jobs=jobs)
     seconds = time.perf_counter() - started
-    return {"frames": report.frames, "seconds": seconds, "rss_mb": _peak_rss_mb()}
+    return {
+        "frames": report.frames,
+        "seconds": seconds,
+        "cpu": _cpu_seconds() - cpu,
+        "rss_mb": _peak_rss_mb(),
+    }
 
 
 def _child(case: str, quality: str) -> dict[str, float]:
@@ -154,6 +177,27 @@ def _spawn(case: str, quality: str) -> dict[str, float] | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _row(case: str, quality: str, result: dict[str, float], ratio: str) -> str:
+    ms = 1000 * result["seconds"] / max(result["frames"], 1)
+    cores = result["cpu"] / max(result["seconds"], 1e-9)
+    return (
+        f"{case:<22}{quality:<9}{result['frames']:>7.0f}{result['seconds']:>9.1f}{ms:>10.1f}"
+        f"{result['cpu']:>9.1f}{cores:>7.2f}{result['rss_mb']:>9.0f}{ratio:>10}"
+    )
+
+
+def _jobs_summary(quality: str, one: dict[str, float], two: dict[str, float]) -> str:
+    """The -j 2 speed-up, and the most two cores allow given what -j 1 already uses."""
+    speedup = one["seconds"] / two["seconds"]
+    cores_one = one["cpu"] / one["seconds"]
+    cores = os.cpu_count() or 1
+    return (
+        f"standard_conv {quality}: -j 2 is {speedup:.2f}x as fast as -j 1; -j 1 already keeps "
+        f"{cores_one:.2f} of {cores} cores busy, so {cores} processes can gain at most "
+        f"{cores / cores_one:.2f}x (they spent {two['cpu'] / one['cpu']:.2f}x the CPU of -j 1)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the cases and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -167,21 +211,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     qualities = ["l", "h"] if args.hd else ["l"]
-    header = f"{'case':<22}{'quality':<9}{'frames':>7}{'wall s':>9}{'ms/frame':>10}{'RSS MB':>9}"
-    print(header + f"{'speed-up':>10}")
+    print(
+        f"{'case':<22}{'quality':<9}{'frames':>7}{'wall s':>9}{'ms/frame':>10}{'CPU s':>9}"
+        f"{'cores':>7}{'RSS MB':>9}{'speed-up':>10}"
+    )
     baseline: dict[str, float] = {}
+    summaries: list[str] = []
     for quality in qualities:
         if quality == "l" or args.baseline_hd:
             result = _spawn("baseline", quality)
             if result:
-                ms = 1000 * result["seconds"] / max(result["frames"], 1)
-                baseline[quality] = ms
-                print(
-                    f"{'plain manim baseline':<22}{quality:<9}{result['frames']:>7.0f}"
-                    f"{result['seconds']:>9.1f}{ms:>10.1f}{result['rss_mb']:>9.0f}{'1.0×':>10}"
-                )
-        cases = [*SCENES, "standard_conv@j2"]
-        for case in cases:
+                baseline[quality] = 1000 * result["seconds"] / max(result["frames"], 1)
+                print(_row("plain manim baseline", quality, result, "1.0×"))
+        measured: dict[str, dict[str, float]] = {}
+        for case in [*SCENES, "standard_conv@j2"]:
             path = SCENES[case.partition("@j")[0]]
             if not path.exists():
                 print(f"{case:<22}{quality:<9}  (scene missing: {path.name})")
@@ -189,12 +232,16 @@ def main(argv: list[str] | None = None) -> int:
             result = _spawn(case, quality)
             if not result:
                 continue
+            measured[case] = result
             ms = 1000 * result["seconds"] / max(result["frames"], 1)
             ratio = f"{baseline[quality] / ms:.1f}×" if quality in baseline else "-"
-            print(
-                f"{case:<22}{quality:<9}{result['frames']:>7.0f}{result['seconds']:>9.1f}"
-                f"{ms:>10.1f}{result['rss_mb']:>9.0f}{ratio:>10}"
+            print(_row(case, quality, result, ratio))
+        if "standard_conv" in measured and "standard_conv@j2" in measured:
+            summaries.append(
+                _jobs_summary(quality, measured["standard_conv"], measured["standard_conv@j2"])
             )
+    for line in summaries:
+        print(line)
     return 0
 
 

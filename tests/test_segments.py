@@ -11,7 +11,13 @@ import pytest
 from convanim.engine import plan
 from convanim.output import QUALITIES, probe
 from convanim.render import RenderJob, render_plan
-from convanim.render.segments import join_packets, split
+from convanim.render.segments import (
+    MIN_SEGMENT_SECONDS,
+    SEGMENTS_PER_WORKER,
+    join_packets,
+    segment_ranges,
+    split,
+)
 from convanim.spec import loads
 
 pytestmark = pytest.mark.render
@@ -37,6 +43,26 @@ def test_split_covers_every_frame_once() -> None:
             frames = [i for a, b in ranges for i in range(a, b)]
             assert frames == list(range(total))
             assert len(ranges) == min(parts, total)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 8])
+@pytest.mark.parametrize("fps", [15, 60])
+@pytest.mark.parametrize("total", [1, 2, 5, 29, 30, 171, 683, 4898])
+def test_segment_ranges_give_every_worker_work_and_no_tiny_segments(
+    total: int, fps: int, workers: int
+) -> None:
+    ranges = segment_ranges(total, workers, fps)
+    assert [i for a, b in ranges for i in range(a, b)] == list(range(total))
+    assert len(ranges) >= min(workers, total)  # every worker gets a segment when it can
+    assert len(ranges) <= max(workers, workers * SEGMENTS_PER_WORKER)
+    if len(ranges) > workers:  # more than one each only where segments stay long enough
+        assert min(b - a for a, b in ranges) >= int(MIN_SEGMENT_SECONDS * fps) - 1
+
+
+def test_segment_ranges_of_the_default_video() -> None:
+    # The standard conv at 1080p60 (683 frames) with -j 2: five segments of about 2.3 s.
+    assert segment_ranges(683, 2, 60) == [(0, 137), (137, 273), (273, 410), (410, 546), (546, 683)]
+    assert segment_ranges(683, 1, 60) == split(683, 3)
 
 
 @pytest.mark.parametrize("fmt", ["mp4", "webm"])
@@ -82,6 +108,10 @@ def test_segmented_render_has_every_frame(tmp_path: Path) -> None:
     )
     assert diff < 1.0
     assert not list(tmp_path.glob(".*"))  # no temporary segments left behind
+    # Each worker encodes with one thread (two workers on two cores, not two times x264's own
+    # thread pool), and every segment starts with its own key frame and encoder header.
+    segments = two.path.read_bytes().count(b" threads=1 lookahead_threads=1 ")
+    assert segments == len(segment_ranges(one.frames, 2, quality.fps)) >= 2
 
 
 def test_segmented_gif_feeds_one_writer(tmp_path: Path) -> None:

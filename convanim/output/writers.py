@@ -19,6 +19,7 @@ def open_writer(
     *,
     max_bytes: int | None = None,
     transparent: bool = False,
+    threads: int | None = None,
 ) -> FrameWriter:
     """Open an atomic frame writer for ``path``.
 
@@ -40,6 +41,8 @@ def open_writer(
         GIF only: the largest file size; frame rate, scale and palette are chosen to fit.
     transparent : bool
         Keep the alpha channel (``webm``, ``png``, ``png-seq`` only).
+    threads : int, optional
+        MP4 and WebM only: encoder threads (default: the codec's own choice).
 
     Returns
     -------
@@ -57,7 +60,7 @@ def open_writer(
     if fmt in ("mp4", "webm"):
         from convanim.output.video import VideoWriter
 
-        return VideoWriter(path, fmt, width, height, fps, transparent=transparent)
+        return VideoWriter(path, fmt, width, height, fps, transparent=transparent, threads=threads)
     if fmt == "gif":
         from convanim.output.gif import GifWriter
 

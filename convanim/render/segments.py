@@ -1,11 +1,15 @@
 """Render one scene in N processes and join the pieces without re-encoding.
 
-The frame range is cut into N contiguous segments. Each worker process builds its own renderer
-(frames are a pure function of time, so any segment can be rendered on its own) and encodes its
-segment to a file of the target codec; every segment starts on a key frame. The parent then copies
-the compressed packets of the segments, in order and with shifted timestamps, into the final
-container: no frame is decoded or encoded again, so the joined video decodes to exactly the frames
-the segments hold, with none duplicated or missing at the seams.
+The frame range is cut into contiguous segments, a few more than there are workers (see
+:func:`segment_ranges`): frames cost very different amounts to draw (a title card or a final hold
+is nearly free, a sweep with beams is not), so N equal parts would leave one worker idle while the
+other finishes the expensive half. The workers take the segments in order, each the next one as
+soon as it is free. Each worker process builds one renderer (frames are a pure function of time,
+so any segment can be rendered on its own) and encodes each segment to a file of the target codec
+with a one-threaded encoder, so that N workers use N cores; every segment starts on a key frame.
+The parent then copies the compressed packets of the segments, in order and with shifted
+timestamps, into the final container: no frame is decoded or encoded again, so the joined video
+decodes to exactly the frames the segments hold, with none duplicated or missing at the seams.
 
 Formats that are not packet streams (GIF, PNG sequence) are rendered in parallel to raw frame
 files, then fed in order to the format's single writer.
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from convanim.engine import Plan
     from convanim.output import OutputReport
     from convanim.render import RenderJob
+    from convanim.render.manim.frames import FrameRenderer
     from convanim.storyboard.timeline import Timeline
 
 JOINABLE = ("mp4", "webm")
@@ -45,11 +50,31 @@ class Segment:
     path: Path
 
 
+SEGMENTS_PER_WORKER = 3
+"""How many segments each worker gets on average: enough for the workers to even out uneven
+frame costs, few enough that the extra key frames (one per segment) cost little."""
+
+MIN_SEGMENT_SECONDS = 2.0
+"""Segments shorter than this are not worth their key frame and their renderer warm-up."""
+
+
 def split(frame_count: int, parts: int) -> list[tuple[int, int]]:
     """Cut [0, frame_count) into at most ``parts`` contiguous, non-empty, near-equal ranges."""
     parts = max(1, min(parts, frame_count))
     bounds = [round(i * frame_count / parts) for i in range(parts + 1)]
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def segment_ranges(frame_count: int, workers: int, fps: int) -> list[tuple[int, int]]:
+    """The segments of a ``workers``-process render of ``frame_count`` frames at ``fps``.
+
+    ``SEGMENTS_PER_WORKER`` per worker, but none shorter than ``MIN_SEGMENT_SECONDS`` of video,
+    and never fewer than ``workers`` segments (so every worker has one) unless there are fewer
+    frames than workers.
+    """
+    longest_count = max(1, frame_count // max(1, round(MIN_SEGMENT_SECONDS * fps)))
+    parts = max(workers, min(workers * SEGMENTS_PER_WORKER, longest_count))
+    return split(frame_count, parts)
 
 
 # The plan and timeline reach forked workers through this module-level slot (fork shares memory;
@@ -76,25 +101,36 @@ def _worker_init(parent_pid: int | None = None) -> None:
     die_with_parent(parent_pid)
 
 
+def _worker_renderer() -> FrameRenderer:
+    """The worker's one renderer, built for its first segment and kept for the next ones (its
+    texts, layouts and cached background carry over)."""
+    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+
+    renderer = _SHARED.get("renderer")
+    if renderer is None:
+        job = _SHARED["job"]
+        quality = job.quality  # type: ignore[attr-defined]
+        renderer = FrameRenderer(
+            _SHARED["timeline"],  # type: ignore[arg-type]
+            _SHARED["plan"],  # type: ignore[arg-type]
+            FrameFormat(quality.width, quality.height, quality.fps, job.transparent),  # type: ignore[attr-defined]
+        )
+        _SHARED["renderer"] = renderer
+    return renderer  # type: ignore[return-value]
+
+
 def _render_segment(segment: Segment) -> int:
     """Worker: render frames [start, stop) and encode them to ``segment.path``."""
     from convanim.output import open_writer
-    from convanim.render.manim.frames import FrameFormat, FrameRenderer
 
-    plan = _SHARED["plan"]
-    timeline = _SHARED["timeline"]
     job = _SHARED["job"]
     quality = job.quality  # type: ignore[attr-defined]
-    renderer = FrameRenderer(
-        timeline,  # type: ignore[arg-type]
-        plan,  # type: ignore[arg-type]
-        FrameFormat(quality.width, quality.height, quality.fps, job.transparent),  # type: ignore[attr-defined]
-    )
+    renderer = _worker_renderer()
     fmt = job.format  # type: ignore[attr-defined]
     if fmt in JOINABLE:
         with open_writer(
             segment.path, fmt, quality.width, quality.height, quality.fps,
-            transparent=job.transparent,  # type: ignore[attr-defined]
+            transparent=job.transparent, threads=1,  # type: ignore[attr-defined]
         ) as writer:  # fmt: skip
             for frame in renderer.frames(segment.start, segment.stop):
                 writer.write(frame)
@@ -157,7 +193,7 @@ def render_segmented(
 
     quality = job.quality
     total = FrameRenderer.count_frames(timeline, quality.fps)
-    ranges = split(total, jobs)
+    ranges = segment_ranges(total, jobs, quality.fps)
     fmt = job.format
     target = Path(job.output)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -176,9 +212,11 @@ def render_segmented(
             if context is None:  # pragma: no cover - platforms without fork
                 raise ConvanimError("parallel rendering needs the 'fork' start method")
             done = 0
-            pool = context.Pool(len(segments), initializer=_worker_init, initargs=(os.getpid(),))
+            workers = min(jobs, len(segments))
+            pool = context.Pool(workers, initializer=_worker_init, initargs=(os.getpid(),))
             try:
-                for frames in pool.imap_unordered(_render_segment, segments):
+                # chunksize 1: a worker takes the next segment only when it is free.
+                for frames in pool.imap_unordered(_render_segment, segments, chunksize=1):
                     done += frames
                     if progress:
                         progress(done, total)
@@ -217,4 +255,4 @@ def render_segmented(
             return writer.close()
 
 
-__all__ = ["JOINABLE", "Segment", "join_packets", "render_segmented", "split"]
+__all__ = ["JOINABLE", "Segment", "join_packets", "render_segmented", "segment_ranges", "split"]
