@@ -8,11 +8,13 @@ Run from the repository root::
 
 Every case runs in its own child process (so peak memory is that case's own) and prints frames,
 wall seconds, ms per frame, CPU seconds (worker processes included) and the cores that makes on
-average, peak RSS, and the ratio of ms per frame against the baseline measured in the same run.
-The baseline is written the plain way: one manim ``Cube`` per tensor element in a
-``ThreeDScene``, and the kernel box moved by one ``play`` per output position.
+average, peak RSS (of the largest process: with ``-j`` a worker's), and the ratio of ms per frame
+against the baseline measured in the same run. The baseline is written the plain way: one manim
+``Cube`` per tensor element in a ``ThreeDScene``, and the kernel box moved by one ``play`` per
+output position.
 
-The last lines compare ``-j 2`` with ``-j 1`` for the standard conv. One process already draws
+The last lines compare ``-j 2`` with ``-j 1`` for the standard conv (encoding-heavy) and the big
+tensor (drawing-heavy). One process already draws
 in one thread while x264 encodes in others, so it keeps more than one core busy; on a machine
 with C cores the most N processes can gain is C divided by the cores one process uses, and the
 script prints that bound beside the measured speed-up.
@@ -40,7 +42,10 @@ QUALITY = {"l": (854, 480, 15), "h": (1920, 1080, 60)}
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak RSS of the largest process of the case: this one, or one of its -j workers."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, workers) / 1024.0
 
 
 def _cpu_seconds() -> float:
@@ -186,13 +191,13 @@ def _row(case: str, quality: str, result: dict[str, float], ratio: str) -> str:
     )
 
 
-def _jobs_summary(quality: str, one: dict[str, float], two: dict[str, float]) -> str:
+def _jobs_summary(scene: str, quality: str, one: dict[str, float], two: dict[str, float]) -> str:
     """The -j 2 speed-up, and the most two cores allow given what -j 1 already uses."""
     speedup = one["seconds"] / two["seconds"]
     cores_one = one["cpu"] / one["seconds"]
     cores = os.cpu_count() or 1
     return (
-        f"standard_conv {quality}: -j 2 is {speedup:.2f}x as fast as -j 1; -j 1 already keeps "
+        f"{scene} {quality}: -j 2 is {speedup:.2f}x as fast as -j 1; -j 1 already keeps "
         f"{cores_one:.2f} of {cores} cores busy, so {cores} processes can gain at most "
         f"{cores / cores_one:.2f}x (they spent {two['cpu'] / one['cpu']:.2f}x the CPU of -j 1)"
     )
@@ -224,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
                 baseline[quality] = 1000 * result["seconds"] / max(result["frames"], 1)
                 print(_row("plain manim baseline", quality, result, "1.0×"))
         measured: dict[str, dict[str, float]] = {}
-        for case in [*SCENES, "standard_conv@j2"]:
+        for case in [*SCENES, "standard_conv@j2", "big_tensor@j2"]:
             path = SCENES[case.partition("@j")[0]]
             if not path.exists():
                 print(f"{case:<22}{quality:<9}  (scene missing: {path.name})")
@@ -236,10 +241,11 @@ def main(argv: list[str] | None = None) -> int:
             ms = 1000 * result["seconds"] / max(result["frames"], 1)
             ratio = f"{baseline[quality] / ms:.1f}×" if quality in baseline else "-"
             print(_row(case, quality, result, ratio))
-        if "standard_conv" in measured and "standard_conv@j2" in measured:
-            summaries.append(
-                _jobs_summary(quality, measured["standard_conv"], measured["standard_conv@j2"])
-            )
+        for scene in SCENES:
+            if scene in measured and f"{scene}@j2" in measured:
+                summaries.append(
+                    _jobs_summary(scene, quality, measured[scene], measured[f"{scene}@j2"])
+                )
     for line in summaries:
         print(line)
     return 0
