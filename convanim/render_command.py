@@ -108,7 +108,10 @@ def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
     "--transparent", is_flag=True, default=False,
     help="Transparent background (webm, png and png-seq).",
 )  # fmt: skip
-@jobs_option("Worker processes: several specs render side by side.")
+@jobs_option(
+    "Worker processes: several specs render side by side; one spec is cut into segments "
+    "rendered in parallel and joined."
+)
 @force_option("Render even the specs whose outputs are up to date.")
 def render_command(
     specs: tuple[Path, ...],

@@ -247,7 +247,8 @@ Options:
   --transparent                   Transparent background (webm, png and png-
                                   seq).
   -j, --jobs INTEGER RANGE        Worker processes: several specs render side by
-                                  side.  [default: 1; x>=1]
+                                  side; one spec is cut into segments rendered
+                                  in parallel and joined.  [default: 1; x>=1]
   --force                         Render even the specs whose outputs are up to
                                   date.
   -h, --help                      Show this message and exit.
