@@ -14,10 +14,10 @@ against the baseline measured in the same run. The baseline is written the plain
 output position.
 
 The last lines compare ``-j 2`` with ``-j 1`` for the standard conv (encoding-heavy) and the big
-tensor (drawing-heavy). One process already draws
-in one thread while x264 encodes in others, so it keeps more than one core busy; on a machine
-with C cores the most N processes can gain is C divided by the cores one process uses, and the
-script prints that bound beside the measured speed-up.
+tensor (drawing-heavy). One process already draws in one thread while x264 encodes in others, so
+it keeps more than one core busy; on a machine with C cores the most N processes can gain is C
+divided by the cores one process uses, and the script prints that bound beside the measured
+speed-up.
 """
 
 from __future__ import annotations
@@ -52,6 +52,20 @@ def _cpu_seconds() -> float:
     """User + system CPU of this process and of its finished children (worker processes)."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+def _measured(frames: int, started: float, cpu: float) -> dict[str, float]:
+    """A case's figures, from the wall clock and CPU time read when it started."""
+    return {
+        "frames": frames,
+        "seconds": time.perf_counter() - started,
+        "cpu": _cpu_seconds() - cpu,
+        "rss_mb": _peak_rss_mb(),
+    }
+
+
+def _ms_per_frame(result: dict[str, float]) -> float:
+    return 1000 * result["seconds"] / max(result["frames"], 1)
 
 
 def run_baseline(quality: str, out_dir: Path) -> dict[str, float]:
@@ -127,13 +141,7 @@ def run_baseline(quality: str, out_dir: Path) -> dict[str, float]:
     started, cpu = time.perf_counter(), _cpu_seconds()
     with tempconfig(config):
         PlainConv().render()
-    seconds = time.perf_counter() - started
-    return {
-        "frames": frames[0],
-        "seconds": seconds,
-        "cpu": _cpu_seconds() - cpu,
-        "rss_mb": _peak_rss_mb(),
-    }
+    return _measured(frames[0], started, cpu)
 
 
 def run_convanim(scene: Path, quality: str, out_dir: Path, jobs: int = 1) -> dict[str, float]:
@@ -152,13 +160,7 @@ def run_convanim(scene: Path, quality: str, out_dir: Path, jobs: int = 1) -> dic
     spec = load(scene)
     job = RenderJob(spec, out_dir / f"{scene.stem}.mp4", "mp4", QUALITIES[quality])
     report = render_plan(plan(spec), job, jobs=jobs)
-    seconds = time.perf_counter() - started
-    return {
-        "frames": report.frames,
-        "seconds": seconds,
-        "cpu": _cpu_seconds() - cpu,
-        "rss_mb": _peak_rss_mb(),
-    }
+    return _measured(report.frames, started, cpu)
 
 
 def _child(case: str, quality: str) -> dict[str, float]:
@@ -183,10 +185,10 @@ def _spawn(case: str, quality: str) -> dict[str, float] | None:
 
 
 def _row(case: str, quality: str, result: dict[str, float], ratio: str) -> str:
-    ms = 1000 * result["seconds"] / max(result["frames"], 1)
     cores = result["cpu"] / max(result["seconds"], 1e-9)
     return (
-        f"{case:<22}{quality:<9}{result['frames']:>7.0f}{result['seconds']:>9.1f}{ms:>10.1f}"
+        f"{case:<22}{quality:<9}{result['frames']:>7.0f}{result['seconds']:>9.1f}"
+        f"{_ms_per_frame(result):>10.1f}"
         f"{result['cpu']:>9.1f}{cores:>7.2f}{result['rss_mb']:>9.0f}{ratio:>10}"
     )
 
@@ -226,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         if quality == "l" or args.baseline_hd:
             result = _spawn("baseline", quality)
             if result:
-                baseline[quality] = 1000 * result["seconds"] / max(result["frames"], 1)
+                baseline[quality] = _ms_per_frame(result)
                 print(_row("plain manim baseline", quality, result, "1.0×"))
         measured: dict[str, dict[str, float]] = {}
         for case in [*SCENES, "standard_conv@j2", "big_tensor@j2"]:
@@ -238,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
             if not result:
                 continue
             measured[case] = result
-            ms = 1000 * result["seconds"] / max(result["frames"], 1)
-            ratio = f"{baseline[quality] / ms:.1f}×" if quality in baseline else "-"
+            ratio = (
+                f"{baseline[quality] / _ms_per_frame(result):.1f}×" if quality in baseline else "-"
+            )
             print(_row(case, quality, result, ratio))
         for scene in SCENES:
             if scene in measured and f"{scene}@j2" in measured:

@@ -77,8 +77,9 @@ def segment_ranges(frame_count: int, workers: int, fps: int) -> list[tuple[int, 
     return split(frame_count, parts)
 
 
-# The plan and timeline reach forked workers through this module-level slot (fork shares memory;
-# nothing is pickled). It is set only for the duration of one segmented render.
+# The plan, timeline and job reach forked workers through this module-level slot (fork shares
+# memory; nothing is pickled). The parent sets it only for the duration of one segmented render;
+# a worker adds its own renderer to its copy (``_worker_renderer``).
 _SHARED: dict[str, object] = {}
 
 
