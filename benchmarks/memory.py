@@ -27,7 +27,7 @@ def _child(scene: str, quality: str) -> None:
     sys.path.insert(0, str(ROOT))
     from convanim.engine import plan
     from convanim.output import QUALITIES
-    from convanim.render import RenderJob, render_plan
+    from convanim.renderer import RenderJob, render_plan
     from convanim.spec import load
 
     started = time.perf_counter()

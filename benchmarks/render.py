@@ -150,10 +150,10 @@ def run_convanim(scene: Path, quality: str, out_dir: Path, jobs: int = 1) -> dic
     manim is imported before the clock starts, as the baseline imports it before its own.
     """
     sys.path.insert(0, str(ROOT))
-    import convanim.render.manim.frames  # noqa: F401  (imports manim)
+    import convanim.renderer.manim.frames  # noqa: F401  (imports manim)
     from convanim.engine import plan
     from convanim.output import QUALITIES
-    from convanim.render import RenderJob, render_plan
+    from convanim.renderer import RenderJob, render_plan
     from convanim.spec import load
 
     started, cpu = time.perf_counter(), _cpu_seconds()

@@ -16,11 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# The subpackage convanim.render shares its name with the function render() below. Importing
-# a submodule binds it as an attribute of this package the first time it loads, so it is loaded
-# here, before the function is defined, and later imports cannot replace the function. (The
-# subpackage's __init__ is light: manim loads only when a render starts.)
-import convanim.render as _render_package  # noqa: F401
 from convanim.errors import ConvanimError, ShapeError, SpecError, UsageError
 
 if TYPE_CHECKING:
@@ -40,7 +35,14 @@ __all__ = [
     "show",
 ]
 
-__version__ = "0.1.0"  # the release; convanim.version.version() reads the installed metadata
+
+def __getattr__(name: str) -> Any:
+    """``convanim.__version__``: the one version, read from the package metadata."""
+    if name == "__version__":
+        from convanim.version import version
+
+        return version()
+    raise AttributeError(f"module 'convanim' has no attribute {name!r}")
 
 
 def load_spec(path: str | Path) -> SceneSpec:
@@ -65,7 +67,7 @@ def plan(spec_or_path: SceneSpec | str | Path) -> Plan:
 
 def inspect(spec_or_path: SceneSpec | str | Path, *, values: bool = False) -> dict[str, Any]:
     """The data ``convanim inspect --json [--values]`` prints, as a dict."""
-    from convanim.report import plan_to_dict
+    from convanim.engine.report import plan_to_dict
 
     return plan_to_dict(plan(spec_or_path), values=values)
 
@@ -126,7 +128,7 @@ def render(
         return execute(task).output
 
     from convanim.output import QUALITIES
-    from convanim.render import RenderJob
+    from convanim.renderer import RenderJob
 
     spec = spec_or_path
     stem = Path(spec.source.file).stem if spec.source.file else "scene"

@@ -28,7 +28,7 @@ MAX_MISMATCH_FRACTION = 0.002
 
 def render_scene_frames(scene: Path, fractions: tuple[float, ...]) -> np.ndarray:
     """Frames (T, H, W, 4) at the given fractions of the scene's duration."""
-    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
 
     spec = load(scene)
     the_plan = plan(spec)

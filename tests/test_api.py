@@ -43,6 +43,16 @@ def test_public_names() -> None:
     assert callable(convanim.render) and callable(convanim.show)
 
 
+def test_the_render_function_and_the_renderer_package_do_not_shadow_each_other() -> None:
+    code = (
+        "import convanim, convanim.renderer.manim.frames as frames; "
+        "print(callable(convanim.render), frames.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT)  # fmt: skip
+    assert out.stdout.split() == ["True", "convanim.renderer.manim.frames"]
+
+
 def test_importing_convanim_does_not_import_manim() -> None:
     code = "import sys, convanim; convanim.inspect; print('manim' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -146,7 +156,7 @@ def test_render_returns_the_path_and_skips_when_up_to_date(tmp_path: Path) -> No
     target = tmp_path / "out" / "tiny.png"
     path = convanim.render(spec, format="png", output=target)
     assert path == target and path.stat().st_size > 0
-    assert callable(convanim.render)  # importing convanim.render (the package) kept the function
+    assert callable(convanim.render)
     stamp = path.stat().st_mtime_ns
     assert convanim.render(str(spec), format="png", output=target) == target
     assert path.stat().st_mtime_ns == stamp  # up to date: not rendered again

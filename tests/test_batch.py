@@ -325,7 +325,7 @@ def test_render_job_passes_segment_jobs_to_a_renderer_that_takes_them(
 
     from convanim.batch import render_job
 
-    package = importlib.import_module("convanim.render")  # the package, not convanim.render()
+    package = importlib.import_module("convanim.renderer")
 
     calls: list[tuple[object, ...]] = []
 

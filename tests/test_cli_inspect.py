@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from convanim import cli
-from convanim.report import CONVENTION
+from convanim.engine.report import CONVENTION
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""Costs by DESIGN.md §3.2 (the seeds' figures, hand counts per op) and receptive fields."""
+"""Costs by docs/design.md §4.2 (the seeds' figures, hand counts per op) and receptive fields."""
 
 from __future__ import annotations
 

@@ -196,7 +196,7 @@ def test_mp4_keeps_rendered_frames_visually_lossless(tmp_path: Path) -> None:
     from av.video.reformatter import ColorRange, Colorspace
 
     from convanim.engine import plan
-    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
     from convanim.spec import load
     from convanim.storyboard import build
 

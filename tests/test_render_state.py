@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from convanim.render.geometry import FRONT, RIGHT, TOP, block_shell
-from convanim.render.layout import Layout, blend
-from convanim.render.projection import Projector
-from convanim.render.state import TimelineState
+from convanim.renderer.geometry import FRONT, RIGHT, TOP, block_shell
+from convanim.renderer.layout import Layout, blend
+from convanim.renderer.projection import Projector
+from convanim.renderer.state import TimelineState
 from convanim.storyboard.timeline import BlockActor, Coloring, Event, KernelActor, Timeline
 
 

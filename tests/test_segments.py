@@ -10,8 +10,8 @@ import pytest
 
 from convanim.engine import plan
 from convanim.output import QUALITIES, probe
-from convanim.render import RenderJob, render_plan
-from convanim.render.segments import (
+from convanim.renderer import RenderJob, render_plan
+from convanim.renderer.segments import (
     MIN_SEGMENT_SECONDS,
     SEGMENTS_PER_WORKER,
     join_packets,

@@ -1,4 +1,4 @@
-"""Valid specs: every input form of DESIGN.md §3.1 loads, normalises and resolves to arrays."""
+"""Valid specs: every input form of docs/design.md §4.1 loads, normalises and resolves to arrays."""
 
 from __future__ import annotations
 

@@ -200,8 +200,8 @@ def test_direct_view_sweeps_the_zero_inserted_input() -> None:
 
 
 def test_scatter_partial_sums_add_up_to_the_output() -> None:
-    from convanim.render.manim.draw_scatter import ScatterDrawer
-    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+    from convanim.renderer.manim.draw_scatter import ScatterDrawer
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
 
     text = (SCENES / "transposed_conv_stride2.yaml").read_text().replace("direct", "scatter")
     p, tl = _plan_text(text)
@@ -227,7 +227,7 @@ def test_scene_duration(stem: str) -> None:
 @pytest.mark.render
 @pytest.mark.parametrize("stem", MY_SCENES)
 def test_frames_not_blank_and_moving(stem: str) -> None:
-    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
 
     p, tl = _scene(stem)
     renderer = FrameRenderer(tl, p, FrameFormat(320, 180, 5))

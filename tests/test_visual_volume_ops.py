@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from convanim.engine import plan
-from convanim.render.lod import MAX_SIDE, block_lod, lod_shell, tile_any, tile_means
-from convanim.render.volumes import volume_row
+from convanim.renderer.lod import MAX_SIDE, block_lod, lod_shell, tile_any, tile_means
+from convanim.renderer.volumes import volume_row
 from convanim.spec import load, loads
 from convanim.storyboard import build
 from convanim.storyboard.receptive import receptive_regions
@@ -170,7 +170,7 @@ def test_receptive_mode_is_off_by_default() -> None:
     "scene", ["deformable_conv", "conv3d", "big_tensor", "big_imagenet", "receptive_field"]
 )
 def test_frames_are_drawn_and_move(scene: str) -> None:
-    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
 
     p = plan(load(SCENES / f"{scene}.yaml"))
     timeline = build(p)

@@ -20,7 +20,7 @@ from convanim.version import version
 if TYPE_CHECKING:
     from convanim.engine import Plan
     from convanim.output import OutputReport
-    from convanim.render import ProgressCallback, RenderJob
+    from convanim.renderer import ProgressCallback, RenderJob
 
 __all__ = ["describe_report", "execute", "render_job", "render_task", "worker_init"]
 
@@ -63,7 +63,7 @@ def render_job(
     """
     import inspect
 
-    from convanim.render import render_plan
+    from convanim.renderer import render_plan
 
     if segment_jobs > 1 and "jobs" in inspect.signature(render_plan).parameters:
         return render_plan(plan, job, progress, jobs=segment_jobs)  # type: ignore[call-arg,unused-ignore]
@@ -92,7 +92,7 @@ def execute(task: RenderTask, progress: ProgressCallback | None = None) -> TaskR
     """
     from convanim.engine import plan
     from convanim.output import QUALITIES
-    from convanim.render import RenderJob
+    from convanim.renderer import RenderJob
     from convanim.spec import load
 
     started = time.perf_counter()
@@ -173,7 +173,7 @@ def worker_init(parent_pid: int | None = None) -> None:
     worker gets SIGTERM when ``parent_pid`` dies, even by SIGKILL (see
     :mod:`convanim.lifetime`), so no orphan goes on rendering.
 
-    Importing :mod:`convanim.render.manim` gives each process a private text folder of its own
+    Importing :mod:`convanim.renderer.manim` gives each process a private text folder of its own
     (manim writes and deletes a modified copy of each text's SVG, so processes sharing one folder
     race on those files).
 
@@ -189,4 +189,4 @@ def worker_init(parent_pid: int | None = None) -> None:
     # Without the drawing libraries each task fails with render.environment's message instead
     # of the initializer breaking the whole pool.
     with contextlib.suppress(ImportError, OSError):
-        import convanim.render.manim  # noqa: F401  (private text folder for this worker)
+        import convanim.renderer.manim  # noqa: F401  (private text folder for this worker)

@@ -1,4 +1,4 @@
-"""Parameter and operation counts, by the convention of DESIGN.md §3.2.
+"""Parameter and operation counts, by the convention of docs/design.md §4.2.
 
 - ``params`` = weight elements + bias elements.
 - ``MACs`` = the real multiply-accumulates of the op; bias additions are not MACs.

@@ -97,7 +97,7 @@ class OpResult:
     trace : Trace
         Windows, stamps, sampling points, permutation or SE weights.
     cost : Cost
-        params / MACs / FLOPs by DESIGN.md §3.2.
+        params / MACs / FLOPs by docs/design.md §4.2.
     receptive_field : ReceptiveField
         After this op, in pixels of the chain's input.
     shape_table : shapes.ShapeTable

@@ -84,7 +84,7 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
 def _inspect_data(spec_path: Path) -> tuple[str, dict[str, Any] | None, str | None]:
     """(title, inspect data, error) of a spec; a spec that does not load gives its error."""
     from convanim.engine import plan
-    from convanim.report import plan_to_dict
+    from convanim.engine.report import plan_to_dict
     from convanim.spec import load
 
     try:

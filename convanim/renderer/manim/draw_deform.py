@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 from manim import Mobject
 
-from convanim.render import geometry as geo
-from convanim.render.layout import Viewport
-from convanim.render.manim.kernel_marks import output_outline
-from convanim.render.manim.mobjects import lines_mobject, polygons_mobject
-from convanim.render.manim.stage import Drawer, Stage
-from convanim.render.state import smooth
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Viewport
+from convanim.renderer.manim.kernel_marks import output_outline
+from convanim.renderer.manim.mobjects import lines_mobject, polygons_mobject
+from convanim.renderer.manim.stage import Drawer, Stage
+from convanim.renderer.state import smooth
 from convanim.storyboard.ops.deform import PHASES, DeformActor
 
 if TYPE_CHECKING:

@@ -7,14 +7,14 @@ from collections.abc import Callable
 import numpy as np
 from manim import LEFT, RIGHT, UP, Mobject, VGroup, VMobject
 
-from convanim.render.layout import FRAME_HEIGHT, Viewport
-from convanim.render.manim.mobjects import (
+from convanim.renderer.layout import FRAME_HEIGHT, Viewport
+from convanim.renderer.manim.mobjects import (
     MONO,
     polygons_mobject,
     set_opacity,
     text_mobject,
 )
-from convanim.render.manim.stage import Drawer, Stage, to_hex
+from convanim.renderer.manim.stage import Drawer, Stage, to_hex
 from convanim.storyboard import palette
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.timeline import Coloring, OverlayActor

@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 from manim import Mobject, VMobject
 
-from convanim.render import geometry as geo
-from convanim.render.layout import Viewport
-from convanim.render.lod import block_lod, display_of, lod_shell, tile_any, tile_means
-from convanim.render.manim.draw_volume import VolumeRowDrawer
-from convanim.render.manim.mobjects import (
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Viewport
+from convanim.renderer.lod import block_lod, display_of, lod_shell, tile_any, tile_means
+from convanim.renderer.manim.draw_volume import VolumeRowDrawer
+from convanim.renderer.manim.mobjects import (
     polygons_mobject,
     set_opacity,
     text_mobject,
 )
-from convanim.render.manim.stage import Drawer, Stage, to_hex
-from convanim.render.theme import gap_color, shade
+from convanim.renderer.manim.stage import Drawer, Stage, to_hex
+from convanim.renderer.theme import gap_color, shade
 from convanim.storyboard import palette
 from convanim.storyboard.common import dims, fmt_value
 from convanim.storyboard.timeline import BlockActor

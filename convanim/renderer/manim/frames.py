@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from manim import Camera, ManimColor, Mobject
 
-from convanim.render.layout import FRAME_HEIGHT, Layout, Viewport, blend
-from convanim.render.lod import display_of
-from convanim.render.manim.registry import DRAWERS
-from convanim.render.manim.stage import Drawer, FrameFormat, Stage, source_array
-from convanim.render.projection import Projector
-from convanim.render.state import TimelineState
-from convanim.render.theme import THEMES
+from convanim.renderer.layout import FRAME_HEIGHT, Layout, Viewport, blend
+from convanim.renderer.lod import display_of
+from convanim.renderer.manim.registry import DRAWERS
+from convanim.renderer.manim.stage import Drawer, FrameFormat, Stage, source_array
+from convanim.renderer.projection import Projector
+from convanim.renderer.state import TimelineState
+from convanim.renderer.theme import THEMES
 from convanim.storyboard.timeline import BlockActor, Timeline
 
 if TYPE_CHECKING:

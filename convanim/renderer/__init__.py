@@ -1,6 +1,6 @@
 """Rendering: a Timeline played into frames (manim, Cairo) and encoded to a file.
 
-Only this package imports manim, and only lazily (``convanim.render.manim`` is imported when a
+Only this package imports manim, and only lazily (``convanim.renderer.manim`` is imported when a
 render starts), so ``convanim inspect`` and the engine never pay for it.
 """
 
@@ -64,14 +64,14 @@ def render_plan(
     """Render a computed plan to ``job.output`` in ``job.format`` and return the output report.
 
     With ``jobs > 1`` the frames are rendered by that many processes (see
-    :mod:`convanim.render.segments`); MP4 and WebM segments are joined without re-encoding.
+    :mod:`convanim.renderer.segments`); MP4 and WebM segments are joined without re-encoding.
     A video too long or too slow to draw is refused before the first frame
     (:func:`convanim.limits.check_video`, a SpecError naming the YAML path to change), and so
-    is a machine without the drawing libraries or fonts (:mod:`convanim.render.environment`).
+    is a machine without the drawing libraries or fonts (:mod:`convanim.renderer.environment`).
     """
     from convanim.limits import check_video
     from convanim.output import open_writer
-    from convanim.render.environment import check_fonts, load_frames_module
+    from convanim.renderer.environment import check_fonts, load_frames_module
     from convanim.storyboard import build
 
     timeline = timeline or build(plan)
@@ -82,7 +82,7 @@ def render_plan(
     check_fonts(plan.spec.title)
     FrameFormat, FrameRenderer = frames_module.FrameFormat, frames_module.FrameRenderer
     if jobs > 1 and job.format != "png":
-        from convanim.render.segments import render_segmented
+        from convanim.renderer.segments import render_segmented
 
         return render_segmented(plan, job, timeline, jobs, progress)
     renderer = FrameRenderer(

@@ -12,17 +12,17 @@ from manim import Mobject
 from manim.mobject.text.text_mobject import Text
 
 from convanim.engine.trace import SETrace
-from convanim.render import geometry as geo
-from convanim.render.layout import Viewport
-from convanim.render.manim.mobjects import (
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Viewport
+from convanim.renderer.manim.mobjects import (
     MONO,
     lines_mobject,
     polygons_mobject,
     set_opacity,
     text_mobject,
 )
-from convanim.render.manim.stage import Drawer, Stage, to_hex
-from convanim.render.motion import PhaseState, phase_state, region_between, slab_faces, staggered
+from convanim.renderer.manim.stage import Drawer, Stage, to_hex
+from convanim.renderer.motion import PhaseState, phase_state, region_between, slab_faces, staggered
 from convanim.storyboard import palette
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.ops.squeeze import SEChartActor

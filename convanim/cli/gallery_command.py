@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from convanim.cli_options import force_option, jobs_option, max_size_option, quality_option
+from convanim.cli.options import force_option, jobs_option, max_size_option, quality_option
 from convanim.gallery import GALLERY_FORMATS
 
 __all__ = ["gallery_command"]
@@ -45,9 +45,9 @@ def gallery_command(
     specs failed, 1 if anything else failed.
     """
     from convanim.batch import batch_exit_code, format_summary
+    from convanim.cli.render_command import render_options, report_result
     from convanim.gallery import build_gallery, find_specs
     from convanim.output import install_signal_cleanup
-    from convanim.render_command import render_options, report_result
 
     options = render_options(fmt, quality, max_size, False)
     specs = find_specs(scenes)

@@ -11,16 +11,16 @@ from __future__ import annotations
 import numpy as np
 from manim import Mobject
 
-from convanim.render import geometry as geo
-from convanim.render.layout import Viewport
-from convanim.render.manim.mobjects import (
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Viewport
+from convanim.renderer.manim.mobjects import (
     lines_mobject,
     polygons_mobject,
     set_opacity,
     text_mobject,
 )
-from convanim.render.manim.stage import Drawer, Stage, to_hex
-from convanim.render.state import smooth
+from convanim.renderer.manim.stage import Drawer, Stage, to_hex
+from convanim.renderer.state import smooth
 from convanim.storyboard import palette
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.ops.transpose import ScatterActor, transpose_trace_of

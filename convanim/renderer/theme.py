@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convanim.render.geometry import FRONT, RIGHT, TOP
+from convanim.renderer.geometry import FRONT, RIGHT, TOP
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from convanim.errors import ConvanimError
 if TYPE_CHECKING:
     from convanim.engine import Plan
     from convanim.output import OutputReport
-    from convanim.render import RenderJob
-    from convanim.render.manim.frames import FrameRenderer
+    from convanim.renderer import RenderJob
+    from convanim.renderer.manim.frames import FrameRenderer
     from convanim.storyboard.timeline import Timeline
 
 JOINABLE = ("mp4", "webm")
@@ -105,7 +105,7 @@ def _worker_init(parent_pid: int | None = None) -> None:
 def _worker_renderer() -> FrameRenderer:
     """The worker's one renderer, built for its first segment and kept for the next ones (its
     texts, layouts and cached background carry over)."""
-    from convanim.render.manim.frames import FrameFormat, FrameRenderer
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
 
     renderer = _SHARED.get("renderer")
     if renderer is None:
@@ -190,7 +190,7 @@ def render_segmented(
     """Render ``job`` with ``jobs`` worker processes; see the module docstring."""
     from convanim.output import open_writer, probe
     from convanim.output.formats import OutputReport
-    from convanim.render.manim.frames import FrameRenderer
+    from convanim.renderer.manim.frames import FrameRenderer
 
     quality = job.quality
     total = FrameRenderer.count_frames(timeline, quality.fps)

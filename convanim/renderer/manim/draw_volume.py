@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 from manim import Mobject, VMobject
 
-from convanim.render import geometry as geo
-from convanim.render.layout import Viewport
-from convanim.render.lod import quad_shown, quad_values, shell_of
-from convanim.render.manim.mobjects import polygons_mobject, set_opacity, text_mobject
-from convanim.render.manim.stage import Drawer, Stage, to_hex
-from convanim.render.theme import gap_color, shade
-from convanim.render.volumes import VolumeRow, volume_row
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Viewport
+from convanim.renderer.lod import quad_shown, quad_values, shell_of
+from convanim.renderer.manim.mobjects import polygons_mobject, set_opacity, text_mobject
+from convanim.renderer.manim.stage import Drawer, Stage, to_hex
+from convanim.renderer.theme import gap_color, shade
+from convanim.renderer.volumes import VolumeRow, volume_row
 from convanim.storyboard import palette
 from convanim.storyboard.common import dims
 from convanim.storyboard.timeline import BlockActor, Coloring

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from manim import Mobject
 
-from convanim.render import geometry as geo
-from convanim.render.layout import Viewport
-from convanim.render.manim.kernel_marks import group_channels, output_outline
-from convanim.render.manim.mobjects import lines_mobject, polygons_mobject
-from convanim.render.manim.stage import Drawer
-from convanim.render.volumes import VolumeRow, volume_row
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Viewport
+from convanim.renderer.manim.kernel_marks import group_channels, output_outline
+from convanim.renderer.manim.mobjects import lines_mobject, polygons_mobject
+from convanim.renderer.manim.stage import Drawer
+from convanim.renderer.volumes import VolumeRow, volume_row
 from convanim.storyboard.ops.volume import Kernel3DActor
 from convanim.storyboard.timeline import BlockActor
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
-from convanim.render.layout import FRAME_HEIGHT, Layout, Viewport
-from convanim.render.projection import Projector
-from convanim.render.state import TimelineState
-from convanim.render.theme import Theme
+from convanim.renderer.layout import FRAME_HEIGHT, Layout, Viewport
+from convanim.renderer.projection import Projector
+from convanim.renderer.state import TimelineState
+from convanim.renderer.theme import Theme
 from convanim.storyboard import palette
 from convanim.storyboard.timeline import BlockActor, Timeline
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convanim.render.geometry import box_faces
-from convanim.render.layout import Layout, Region, Viewport
-from convanim.render.state import smooth
+from convanim.renderer.geometry import box_faces
+from convanim.renderer.layout import Layout, Region, Viewport
+from convanim.renderer.state import smooth
 from convanim.storyboard.timeline import Event
 
 

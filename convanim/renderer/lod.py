@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convanim.render.geometry import FRONT, RIGHT, TOP, ShellQuads, block_shell
+from convanim.renderer.geometry import FRONT, RIGHT, TOP, ShellQuads, block_shell
 
 if TYPE_CHECKING:
-    from convanim.render.volumes import VolumeRow
+    from convanim.renderer.volumes import VolumeRow
 
 MAX_SIDE = 32
 """Most cubes drawn along a block's height or width."""
@@ -229,8 +229,8 @@ def _quad(
 
 def display_of(shape: tuple[int, ...]) -> BlockLOD | VolumeRow:
     """How a block of this shape is drawn: a :class:`BlockLOD` for (C, H, W), a
-    :class:`~convanim.render.volumes.VolumeRow` for (C, D, H, W)."""
-    from convanim.render.volumes import volume_row
+    :class:`~convanim.renderer.volumes.VolumeRow` for (C, D, H, W)."""
+    from convanim.renderer.volumes import volume_row
 
     if len(shape) == 4:
         return volume_row((shape[0], shape[1], shape[2], shape[3]))

@@ -1,6 +1,6 @@
 """The ``convanim`` command line.
 
-Every subcommand runs inside one error policy (DESIGN.md §3.3):
+Every subcommand runs inside one error policy (docs/design.md §4.3):
 
 - a :class:`~convanim.errors.ConvanimError` prints ``convanim: error: <message>`` on stderr and
   exits with its ``exit_code`` (2 for spec and usage errors);
@@ -41,7 +41,7 @@ def _signal_name(signum: int) -> str:
 
 
 class ConvanimGroup(click.Group):
-    """A click group that turns exceptions into the exit codes and messages of DESIGN.md §3.3."""
+    """A click group turning exceptions into the exit codes and messages of docs/design.md §4.3."""
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; report errors on stderr and exit with the right code."""
@@ -86,8 +86,9 @@ def main() -> None:
 def inspect_command(spec_path: Path, as_json: bool, values: bool) -> None:
     """Show what SPEC computes: per op the shape table (Input / Kernel / Output), the output-size
     formula with the numbers, params / MACs / FLOPs and the receptive field."""
+    from convanim.cli.report import format_plan
     from convanim.engine import plan
-    from convanim.report import format_plan, plan_to_dict
+    from convanim.engine.report import plan_to_dict
     from convanim.spec import load
 
     the_plan = plan(load(spec_path))
@@ -112,8 +113,8 @@ def schema_command() -> None:
 
 
 def _register_commands() -> None:
-    from convanim.gallery_command import gallery_command
-    from convanim.render_command import render_command
+    from convanim.cli.gallery_command import gallery_command
+    from convanim.cli.render_command import render_command
 
     main.add_command(render_command)
     main.add_command(gallery_command)

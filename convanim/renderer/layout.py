@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convanim.render.geometry import block_center, box_faces
-from convanim.render.lod import display_of
-from convanim.render.projection import Projector
+from convanim.renderer.geometry import block_center, box_faces
+from convanim.renderer.lod import display_of
+from convanim.renderer.projection import Projector
 from convanim.storyboard.timeline import BlockActor
 
 FRAME_HEIGHT = 8.0
@@ -134,7 +134,7 @@ class Layout:
     def scene_points(self, block: BlockActor, world: np.ndarray) -> np.ndarray:
         """World points of a block -> scene coordinates (projected, placed at its slot).
 
-        Big blocks are drawn at a level of detail (:mod:`convanim.render.lod`): their true
+        Big blocks are drawn at a level of detail (:mod:`convanim.renderer.lod`): their true
         coordinates are first mapped to display coordinates (the identity for small blocks).
         """
         display = display_of(block.shape)

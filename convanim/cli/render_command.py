@@ -23,7 +23,7 @@ from convanim.batch import (
     plan_tasks,
     run_batch,
 )
-from convanim.cli_options import force_option, jobs_option, max_size_option, quality_option
+from convanim.cli.options import force_option, jobs_option, max_size_option, quality_option
 
 __all__ = [
     "FORMAT_CHOICES",
@@ -33,7 +33,7 @@ __all__ = [
     "run_tasks",
 ]
 
-#: ``--format`` values: the formats of DESIGN.md §3.3 and ``png-seq`` (a folder of frames).
+#: ``--format`` values: the formats of docs/design.md §4.3 and ``png-seq`` (a folder of frames).
 FORMAT_CHOICES = ("mp4", "gif", "webm", "png", "png-seq")
 
 

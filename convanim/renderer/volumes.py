@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from convanim.render.lod import BlockLOD, block_lod
+from convanim.renderer.lod import BlockLOD, block_lod
 
 MAX_VOLUMES = 6
 """Most volumes drawn in a row before the middle ones are elided."""

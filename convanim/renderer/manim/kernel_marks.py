@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 from manim import VMobject
 
-from convanim.render.manim.mobjects import polygons_mobject
+from convanim.renderer.manim.mobjects import polygons_mobject
 from convanim.storyboard import palette
 
 __all__ = ["GroupedKernel", "group_channels", "output_outline"]

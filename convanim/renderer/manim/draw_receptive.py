@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from manim import Mobject
 
-from convanim.render import geometry as geo
-from convanim.render.layout import Viewport
-from convanim.render.manim.mobjects import polygons_mobject, set_opacity, text_mobject
-from convanim.render.manim.stage import Drawer
-from convanim.render.state import smooth
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Viewport
+from convanim.renderer.manim.mobjects import polygons_mobject, set_opacity, text_mobject
+from convanim.renderer.manim.stage import Drawer
+from convanim.renderer.state import smooth
 from convanim.storyboard.receptive import ReceptiveActor
 
 

@@ -32,7 +32,7 @@ def load_frames_module() -> ModuleType:
     Returns
     -------
     module
-        :mod:`convanim.render.manim.frames`.
+        :mod:`convanim.renderer.manim.frames`.
 
     Raises
     ------
@@ -40,7 +40,7 @@ def load_frames_module() -> ModuleType:
         If manim, Cairo or Pango cannot be loaded (the message quotes the loader's reason).
     """
     try:
-        from convanim.render.manim import frames
+        from convanim.renderer.manim import frames
     except (ImportError, OSError) as err:
         reason = " ".join(str(err).split()) or type(err).__name__
         raise ConvanimError(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from manim import Mobject
 
-from convanim.render import geometry as geo
-from convanim.render.layout import Region, Viewport
-from convanim.render.manim.mobjects import polygons_mobject, set_opacity, text_mobject
-from convanim.render.manim.stage import Drawer, Stage, to_hex
-from convanim.render.motion import (
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Region, Viewport
+from convanim.renderer.manim.mobjects import polygons_mobject, set_opacity, text_mobject
+from convanim.renderer.manim.stage import Drawer, Stage, to_hex
+from convanim.renderer.motion import (
     PhaseState,
     phase_state,
     region_between,
@@ -17,7 +17,7 @@ from convanim.render.motion import (
     slab_faces,
     staggered,
 )
-from convanim.render.theme import gap_color, shade
+from convanim.renderer.theme import gap_color, shade
 from convanim.storyboard import palette
 from convanim.storyboard.ops.shuffle import ShuffleActor
 from convanim.storyboard.timeline import BlockActor, Event
