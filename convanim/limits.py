@@ -17,13 +17,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from convanim.engine import shapes
 from convanim.errors import SpecError
+from convanim.spec.ops import op_def
 
 if TYPE_CHECKING:
-    from convanim.output import Quality
     from convanim.spec.models import OpSpec, SceneSpec, SourceInfo, YamlPath
 
 __all__ = [
@@ -56,6 +55,17 @@ MAX_PIXELS_DRAWN = 40 * 10**9
 _ADVICE = "use a smaller input or fewer channels"
 
 
+class FrameRate(Protocol):
+    """Frame size and rate of a video (what an output quality preset gives)."""
+
+    @property
+    def width(self) -> int: ...  # noqa: D102
+    @property
+    def height(self) -> int: ...  # noqa: D102
+    @property
+    def fps(self) -> int: ...  # noqa: D102
+
+
 @dataclass(frozen=True)
 class OpWork:
     """Sizes that decide whether an op can be computed: output and buffer elements, MACs.
@@ -67,7 +77,7 @@ class OpWork:
     buffer : int
         Elements of the largest temporary the engine builds (unfolded windows).
     macs : int
-        Multiply-accumulates (or window reads for pooling), an upper estimate of the work.
+        The op's multiply-accumulates by the counting convention.
     """
 
     output: int
@@ -76,7 +86,10 @@ class OpWork:
 
 
 def op_work(op: OpSpec, input_shape: Sequence[int]) -> OpWork:
-    """Estimate the sizes of what computing ``op`` on ``input_shape`` allocates and does.
+    """The sizes of what computing ``op`` on ``input_shape`` allocates and does.
+
+    The output and the buffer come from the op's definition, the MACs are the op's counted
+    MACs (the one definition ``inspect`` reports too).
 
     Parameters
     ----------
@@ -86,29 +99,13 @@ def op_work(op: OpSpec, input_shape: Sequence[int]) -> OpWork:
         The op's input shape, batch included.
     """
     shape = tuple(int(s) for s in input_shape)
-    out = shapes.output_shape(op, shape)
-    n, c = shape[0], shape[1]
-    in_spatial = math.prod(shape[2:])
-    out_spatial = math.prod(max(s, 0) for s in out[2:])
+    definition = op_def(op)
+    out = definition.output_shape(op, shape)
     output = math.prod(max(s, 0) for s in out)
-    kernel = shapes.op_kernel(op)
-    taps = math.prod(kernel) if kernel is not None else 1
-    if op.type in ("conv2d", "conv3d", "deform_conv2d"):
-        buffer = n * out_spatial * c * taps
-        macs = n * op.out_channels * out_spatial * (c // op.groups) * taps
-    elif op.type == "conv_transpose2d":
-        buffer = n * in_spatial * op.out_channels * taps
-        macs = n * c * in_spatial * (op.out_channels // op.groups) * taps
-    elif op.type in ("max_pool2d", "avg_pool2d"):
-        buffer = n * c * out_spatial * taps
-        macs = buffer
-    elif op.type == "squeeze_excitation":
-        buffer = n * c * in_spatial
-        macs = 2 * buffer
-    else:
-        buffer = n * c * in_spatial
-        macs = 0
-    return OpWork(output=output, buffer=buffer, macs=macs)
+    if any(s < 1 for s in out[2:]):  # the kernel does not fit: reported by the chain check
+        return OpWork(output=output, buffer=0, macs=0)
+    buffer = definition.work_buffer(op, shape)
+    return OpWork(output=output, buffer=buffer, macs=definition.cost(op, shape).macs)
 
 
 def _raise(message: str, source: SourceInfo | None, path: YamlPath) -> None:
@@ -202,7 +199,7 @@ def check_full_positions(spec: SceneSpec, chain: Sequence[Sequence[int]]) -> Non
         return
     for index, op in enumerate(spec.ops):
         # A transposed conv steps over its input (scatter view); the others over their output.
-        over = chain[index] if op.type == "conv_transpose2d" else chain[index + 1]
+        over = chain[index] if op_def(op).steps_over_input else chain[index + 1]
         positions = _positions(over)
         played = min(full, positions)
         if played > MAX_FULL_POSITIONS:
@@ -237,7 +234,7 @@ def _video_cause(spec: SceneSpec) -> tuple[YamlPath, str]:
     return ("ops",), "split the chain into several specs, or set animation.op_duration"
 
 
-def check_video(spec: SceneSpec, duration: float, quality: Quality) -> None:
+def check_video(spec: SceneSpec, duration: float, quality: FrameRate) -> None:
     """Refuse a video that would be too long or take too long to draw, before the first frame.
 
     Parameters
@@ -246,8 +243,8 @@ def check_video(spec: SceneSpec, duration: float, quality: Quality) -> None:
         The spec (to name the YAML path that makes the video long).
     duration : float
         The timeline's duration in seconds.
-    quality : Quality
-        Frame size and rate.
+    quality : FrameRate
+        Frame size and rate (an output quality preset).
 
     Raises
     ------

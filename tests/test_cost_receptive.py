@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from convanim.engine import plan
-from convanim.engine.cost import (
+from convanim.engine.trace import axis_coords
+from convanim.spec import loads
+from convanim.spec.ops.cost import (
     Cost,
     conv_cost,
     conv_transpose_cost,
@@ -17,15 +19,13 @@ from convanim.engine.cost import (
     total_cost,
     zero_cost,
 )
-from convanim.engine.receptive import (
+from convanim.spec.ops.receptive import (
     ReceptiveField,
     after_global,
     after_transpose,
     after_window,
     initial_field,
 )
-from convanim.engine.trace import axis_coords
-from convanim.spec import loads
 
 
 def run(ops: str, shape: str = "[6, 64, 64]") -> list:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from convanim.engine import Cost, OpResult, Plan, ReceptiveField, plan
-from convanim.engine import shapes as shp
 from convanim.engine.trace import (
     DeformTrace,
     SETrace,
@@ -19,6 +18,7 @@ from convanim.engine.trace import (
 )
 from convanim.errors import ShapeError
 from convanim.spec import SceneSpec, loads
+from convanim.spec.ops import op_def
 
 CHAIN = """
 title: every 2-D op
@@ -55,9 +55,9 @@ def test_shapes_match_the_shape_arithmetic(chain: Plan) -> None:
     assert shape == (2, 4, 9, 9)
     for op in chain.ops:
         assert op.input_shape == shape
-        assert op.output_shape == shp.output_shape(op.spec, shape)
-        assert op.formula == shp.formulas(op.spec, shape)
-        assert op.shape_table == shp.shape_table(op.spec, shape)
+        assert op.output_shape == op_def(op.spec).output_shape(op.spec, shape)
+        assert op.formula == op_def(op.spec).formulas(op.spec, shape)
+        assert op.shape_table == op_def(op.spec).shape_table(op.spec, shape)
         shape = op.output_shape
     assert chain.ops[0].output_shape == (2, 6, 9, 9)
     assert chain.ops[1].output_shape == (2, 6, 5, 5)

@@ -1,4 +1,4 @@
-"""Integer shape arithmetic (convanim.engine.shapes) against PyTorch's own output shapes."""
+"""Integer shape arithmetic (convanim.spec.ops) against PyTorch's own output shapes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from convanim.engine import shapes
 from convanim.spec.models import SceneSpec
+from convanim.spec.ops import axis, op_def
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -30,7 +30,7 @@ def test_conv_out_size_matches_torch(n: int, k: int, s: int, p: int, d: int) -> 
     x = torch.zeros(1, 1, n, n)
     w = torch.zeros(1, 1, k, k)
     expected = F.conv2d(x, w, stride=s, padding=p, dilation=d).shape[-1]
-    assert shapes.conv_out_size(n, k, s, 2 * p, d) == expected
+    assert axis.conv_out_size(n, k, s, 2 * p, d) == expected
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_conv_out_size_matches_torch(n: int, k: int, s: int, p: int, d: int) -> 
 def test_pool_out_size_matches_torch(n: int, k: int, s: int, p: int, d: int, ceil: bool) -> None:
     x = torch.zeros(1, 1, n, n)
     expected = F.max_pool2d(x, k, s, p, d, ceil_mode=ceil).shape[-1]
-    assert shapes.pool_out_size(n, k, s, p, d, ceil) == expected
+    assert axis.pool_out_size(n, k, s, p, d, ceil) == expected
 
 
 @pytest.mark.parametrize(("k", "d"), [(1, 1), (2, 1), (3, 1), (4, 1), (3, 2), (4, 3)])
@@ -52,7 +52,7 @@ def test_pool_out_size_matches_torch(n: int, k: int, s: int, p: int, d: int, cei
 def test_same_padding_puts_the_extra_pixel_bottom_right(k: int, d: int) -> None:
     x = torch.arange(49.0).reshape(1, 1, 7, 7)
     w = torch.ones(1, 1, k, k)
-    top, bottom, left, right = shapes.resolve_padding("same", (k, k), (d, d))
+    top, bottom, left, right = axis.resolve_padding("same", (k, k), (d, d))
     padded = F.pad(x, (left, right, top, bottom))
     expected = F.conv2d(x, w, padding="same", dilation=d)
     assert torch.equal(F.conv2d(padded, w, dilation=d), expected)
@@ -60,10 +60,10 @@ def test_same_padding_puts_the_extra_pixel_bottom_right(k: int, d: int) -> None:
 
 
 def test_resolve_padding_forms() -> None:
-    assert shapes.resolve_padding(2, (3, 3), (1, 1)) == (2, 2, 2, 2)
-    assert shapes.resolve_padding((1, 2), (3, 3), (1, 1)) == (1, 1, 2, 2)
-    assert shapes.resolve_padding("valid", (3, 3), (1, 1)) == (0, 0, 0, 0)
-    assert shapes.resolve_padding("same", (2, 3, 4), (1, 1, 1)) == (0, 1, 1, 1, 1, 2)
+    assert axis.resolve_padding(2, (3, 3), (1, 1)) == (2, 2, 2, 2)
+    assert axis.resolve_padding((1, 2), (3, 3), (1, 1)) == (1, 1, 2, 2)
+    assert axis.resolve_padding("valid", (3, 3), (1, 1)) == (0, 0, 0, 0)
+    assert axis.resolve_padding("same", (2, 3, 4), (1, 1, 1)) == (0, 1, 1, 1, 1, 2)
 
 
 def test_conv_transpose_out_size_matches_torch() -> None:
@@ -72,7 +72,7 @@ def test_conv_transpose_out_size_matches_torch() -> None:
             continue
         x = torch.zeros(1, 1, n, n)
         w = torch.zeros(1, 1, k, k)
-        got = shapes.conv_transpose_out_size(n, k, s, p, op, d)
+        got = axis.conv_transpose_out_size(n, k, s, p, op, d)
         if got < 1:
             continue
         expected = F.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op, dilation=d)
@@ -80,18 +80,18 @@ def test_conv_transpose_out_size_matches_torch() -> None:
 
 
 def test_formula_texts() -> None:
-    assert shapes.conv_formula("H", 7, 3, 1, 0, 0, 1) == (
+    assert axis.conv_formula("H", 7, 3, 1, 0, 0, 1) == (
         "H_out = floor((7 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 5"
     )
-    assert shapes.conv_formula("W", 7, 4, 1, 1, 2, 1) == (
+    assert axis.conv_formula("W", 7, 4, 1, 1, 2, 1) == (
         "W_out = floor((7 + (1+2) - 1*(4-1) - 1) / 1) + 1 = 7"
     )
-    assert shapes.conv_transpose_formula("H", 2, 3, 1, 0, 0) == (
+    assert axis.conv_transpose_formula("H", 2, 3, 1, 0, 0) == (
         "H_out = (2 - 1)*1 - 2*0 + 1*(3-1) + 0 + 1 = 4"
     )
     # torch drops the last ceil-mode window when it would start in the padding: 3, not 4
     assert F.max_pool2d(torch.zeros(1, 1, 5, 5), 2, 2, 1, ceil_mode=True).shape[-1] == 3
-    assert shapes.pool_formula("H", 5, 2, 2, 1, 1, True) == (
+    assert axis.pool_formula("H", 5, 2, 2, 1, 1, True) == (
         "H_out = ceil((5 + 2*1 - 1*(2-1) - 1) / 2) + 1 - 1 = 3 (the last window would start "
         "in the padding)"
     )
@@ -141,19 +141,19 @@ def test_output_shape_of_every_op_type_matches_torch() -> None:
     ]
     for op_dict, expected in cases:
         op, shape = _op(op_dict, [2, 6, 9, 8])
-        assert shapes.output_shape(op, shape) == tuple(expected.shape), op_dict
+        assert op_def(op).output_shape(op, shape) == tuple(expected.shape), op_dict
     x3 = torch.zeros(1, 4, 5, 6, 7)
     op, shape = _op(
         {"type": "conv3d", "out_channels": 2, "kernel_size": [2, 3, 3], "padding": "same"},
         [4, 5, 6, 7],
     )
     expected3 = F.conv3d(x3, torch.zeros(2, 4, 2, 3, 3), padding="same")
-    assert shapes.output_shape(op, shape) == tuple(expected3.shape)
+    assert op_def(op).output_shape(op, shape) == tuple(expected3.shape)
 
 
 def test_shape_table_rows() -> None:
     op, shape = _op({"type": "conv2d", "out_channels": 8, "kernel_size": 3, "groups": 2}, [8, 7, 7])
-    table = shapes.shape_table(op, shape)
+    table = op_def(op).shape_table(op, shape)
     assert table.columns == ("batch", "height", "width", "in_channel", "out_channel")
     assert table.as_dict() == {
         "Input": {"batch": 1, "height": 7, "width": 7, "in_channel": 8, "out_channel": "-"},
@@ -161,7 +161,7 @@ def test_shape_table_rows() -> None:
         "Output": {"batch": 1, "height": 5, "width": 5, "in_channel": "-", "out_channel": 8},
     }
     op, shape = _op({"type": "channel_shuffle", "groups": 2}, [8, 7, 7])
-    assert shapes.shape_table(op, shape).row("Kernel").cells == ("-",) * 5
-    assert shapes.formulas(op, shape) == (
+    assert op_def(op).shape_table(op, shape).row("Kernel").cells == ("-",) * 5
+    assert op_def(op).formulas(op, shape) == (
         "output shape = input shape: C=8, H=7, W=7 (channels reordered in 2 groups)",
     )

@@ -9,7 +9,6 @@ import numpy as np
 import pydantic
 import pytest
 
-from convanim.engine import shapes
 from convanim.errors import SpecError
 from convanim.spec import (
     Conv2dSpec,
@@ -22,6 +21,7 @@ from convanim.spec import (
     tensor_requests,
     validate_chain,
 )
+from convanim.spec.ops import op_def
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 
@@ -133,7 +133,7 @@ def test_padding_forms(padding: str, explicit: tuple[int, ...], out_hw: tuple[in
         f"ops: [{{type: conv2d, out_channels: 2, kernel_size: 3, padding: {padding}}}]"
     )
     op = spec.ops[0]
-    assert shapes.op_padding(op) == explicit
+    assert op_def(op).padding(op) == explicit
     assert validate_chain(spec)[-1] == (1, 2, *out_hw)
 
 
@@ -142,7 +142,7 @@ def test_same_padding_with_an_even_kernel_is_asymmetric() -> None:
         "input: {shape: [1, 6, 6]}\n"
         "ops: [{type: conv2d, out_channels: 1, kernel_size: [2, 4], padding: same}]"
     )
-    assert shapes.op_padding(spec.ops[0]) == (0, 1, 1, 2)
+    assert op_def(spec.ops[0]).padding(spec.ops[0]) == (0, 1, 1, 2)
     assert validate_chain(spec)[-1] == (1, 1, 6, 6)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-from convanim.engine import shapes
 from convanim.engine.report import CONVENTION, HYPERPARAMETERS
+from convanim.spec.ops import op_def
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult, Plan
@@ -34,12 +34,12 @@ def _value(name: str, value: Any) -> str:
 
 
 def _op_title(op: OpResult) -> str:
-    spec = op.spec
+    spec, definition = op.spec, op_def(op.spec)
     parts = []
     for name in HYPERPARAMETERS:
         value = getattr(spec, name, None)
-        if name == "stride" and op.type in ("max_pool2d", "avg_pool2d"):
-            value = shapes.op_stride(spec)  # PyTorch's default: the window size
+        if name == "stride" and definition.windowed:
+            value = definition.stride(spec)  # pooling's default: the window size
         if value is None:
             continue
         parts.append(f"{name}={_value(name, value)}")

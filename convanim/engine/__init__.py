@@ -11,8 +11,8 @@
 ((1, 3, 64, 64), 162, 663552)
 """
 
-from convanim.engine.cost import Cost
 from convanim.engine.plan import OpResult, Plan, plan
-from convanim.engine.receptive import ReceptiveField
+from convanim.spec.ops.cost import Cost
+from convanim.spec.ops.receptive import ReceptiveField
 
 __all__ = ["Cost", "OpResult", "Plan", "ReceptiveField", "plan"]

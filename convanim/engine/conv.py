@@ -31,12 +31,14 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from numpy.typing import ArrayLike, NDArray
 
+from convanim.spec.ops.axis import conv_out_size, conv_transpose_out_size
+
 __all__ = [
     "FloatArray",
+    "conv1d",
     "conv2d",
     "conv3d",
     "conv_transpose2d",
-    "conv_output_size",
     "grouped_matmul",
     "pad_spatial",
     "window_view",
@@ -44,25 +46,6 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 """A float64 array; shapes are given in each docstring (batch first)."""
-
-
-def conv_output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
-    """Return PyTorch's output length of a convolution along one axis.
-
-    Parameters
-    ----------
-    size, kernel, stride, dilation
-        Input length, kernel length, stride and dilation along the axis.
-    pad_total
-        Padding added on both sides together (``top + bottom``).
-
-    Returns
-    -------
-    int
-        ``floor((size + pad_total - dilation*(kernel-1) - 1) / stride) + 1`` (may be < 1 when
-        the kernel does not fit; callers check that before computing).
-    """
-    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def pad_spatial(x: FloatArray, pads: Sequence[tuple[int, int]], value: float = 0.0) -> FloatArray:
@@ -243,7 +226,7 @@ def _conv_nd(
         raise ValueError(f"groups={groups} does not fit input channels {c}, weight {wa.shape}")
     xp = pad_spatial(xa, pads)
     out_size = tuple(
-        conv_output_size(xa.shape[2 + i], kernel[i], stride[i], sum(pads[i]), dilation[i])
+        conv_out_size(xa.shape[2 + i], kernel[i], stride[i], sum(pads[i]), dilation[i])
         for i in range(nd)
     )
     if min(out_size) < 1:
@@ -268,6 +251,41 @@ def _conv_nd(
     if bias is not None:
         out += np.asarray(bias, dtype=np.float64).reshape((1, out_channels) + (1,) * nd)
     return out
+
+
+def conv1d(
+    x: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: tuple[int] = (1,),
+    padding: tuple[int, int] = (0, 0),
+    dilation: tuple[int] = (1,),
+    groups: int = 1,
+) -> FloatArray:
+    """1-D convolution (cross-correlation), as ``torch.nn.functional.conv1d``.
+
+    Parameters
+    ----------
+    x
+        Input, shape ``(N, C, L)``.
+    weight
+        Shape ``(O, C/groups, k)`` (PyTorch layout).
+    bias
+        Shape ``(O,)`` or ``None``.
+    stride, dilation
+        ``(s,)``, ``(d,)``.
+    padding
+        Explicit zero padding ``(left, right)`` (PyTorch's ``"same"`` puts the odd one right).
+    groups
+        Number of groups; must divide ``C`` and ``O``.
+
+    Returns
+    -------
+    FloatArray
+        Shape ``(N, O, L_out)`` with ``L_out = floor((L + left + right - d*(k-1) - 1)/s) + 1``.
+    """
+    left, right = padding
+    return _conv_nd(x, weight, bias, stride, ((left, right),), dilation, groups)
 
 
 def conv2d(
@@ -401,8 +419,8 @@ def conv_transpose2d(
     dh, dw = dilation
     cg = c // groups
     out_channels = og * groups
-    ho = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
-    wo = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    ho = conv_transpose_out_size(h, kh, sh, ph, oph, dh)
+    wo = conv_transpose_out_size(w, kw, sw, pw, opw, dw)
     if ho < 1 or wo < 1:
         raise ValueError(f"transposed convolution output size ({ho}, {wo}) is not positive")
     xm = xa.reshape(n, groups, cg, h * w).transpose(1, 2, 0, 3).reshape(groups, cg, n * h * w)

@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from convanim.engine.conv import FloatArray, conv_output_size, grouped_matmul
+from convanim.engine.conv import FloatArray, grouped_matmul
+from convanim.spec.ops.axis import conv_out_size
 
 __all__ = ["bilinear_sample", "deform_base_grid", "deform_conv2d", "deform_sampling_points"]
 
@@ -191,8 +192,8 @@ def deform_conv2d(
             f"groups={groups}, offset_groups={offset_groups} do not fit input channels {c} "
             f"and weight {wa.shape}"
         )
-    ho = conv_output_size(h, kh, stride[0], 2 * padding[0], dilation[0])
-    wo = conv_output_size(w, kw, stride[1], 2 * padding[1], dilation[1])
+    ho = conv_out_size(h, kh, stride[0], 2 * padding[0], dilation[0])
+    wo = conv_out_size(w, kw, stride[1], 2 * padding[1], dilation[1])
     off = np.asarray(offset, dtype=np.float64)
     if off.shape != (n, 2 * offset_groups * taps, ho, wo):
         raise ValueError(

@@ -10,33 +10,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convanim.engine.conv import FloatArray, pad_spatial, window_view
+from convanim.spec.ops.axis import pool_out_size
 
-__all__ = ["avg_pool2d", "max_pool2d", "pool_output_size"]
-
-
-def pool_output_size(
-    size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
-) -> int:
-    """Return PyTorch's pooling output length along one axis.
-
-    Parameters
-    ----------
-    size, kernel, stride, padding, dilation
-        Input length, window length, stride, padding on each side and dilation.
-    ceil_mode
-        Round the number of steps up instead of down; a last window that would start in the
-        right padding (or beyond) is dropped, as in PyTorch.
-
-    Returns
-    -------
-    int
-        The output length (``pooling_output_shape`` in ATen).
-    """
-    span = size + 2 * padding - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
-    out = span // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1
-    return out
+__all__ = ["avg_pool2d", "max_pool2d"]
 
 
 def _sizes(
@@ -50,8 +26,8 @@ def _sizes(
 ) -> tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]:
     """Output size and the (before, after) padding needed so every window lies in the array."""
     out = (
-        pool_output_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode),
-        pool_output_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode),
+        pool_out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode),
+        pool_out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode),
     )
     if min(out) < 1:
         raise ValueError(f"pooling window {kernel} does not fit the padded input {(h, w)}")

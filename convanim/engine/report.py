@@ -13,15 +13,14 @@ tensors (``indices``, ``scale``, ``offset``, ``mask`` ...) appear only when valu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from convanim.engine import shapes
+from convanim.spec.ops import op_def
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult, Plan
-    from convanim.engine.trace import SETrace, ShuffleTrace
 
 __all__ = ["CONVENTION", "HYPERPARAMETERS", "op_to_dict", "plan_to_dict"]
 
@@ -69,15 +68,15 @@ def op_to_dict(op: OpResult, *, values: bool = False) -> dict[str, Any]:
     values : bool
         Include the tensors (``weight``, ``bias``, ``output`` and the op's extras) as nested lists.
     """
-    spec = op.spec
+    spec, definition = op.spec, op_def(op.spec)
     out: dict[str, Any] = {"index": op.index, "type": op.type}
     for name in HYPERPARAMETERS:
         if hasattr(spec, name):
             out[name] = _jsonable(getattr(spec, name))
-    if op.type in ("max_pool2d", "avg_pool2d"):
-        out["stride"] = _jsonable(shapes.op_stride(spec))
-    if op.type in ("conv2d", "conv3d"):
-        out["padding_sides"] = _jsonable(shapes.op_padding(spec))
+    if definition.windowed:
+        out["stride"] = _jsonable(definition.stride(spec))  # pooling's default: the window
+    if definition.named_padding:
+        out["padding_sides"] = _jsonable(definition.padding(spec))
     if hasattr(spec, "bias"):
         out["has_bias"] = op.bias is not None
     out["input_shape"] = list(op.input_shape)
@@ -86,22 +85,14 @@ def op_to_dict(op: OpResult, *, values: bool = False) -> dict[str, Any]:
     out["formula"] = list(op.formula)
     out["receptive_field"] = op.receptive_field.as_dict()
     out["shape_table"] = op.shape_table.as_dict()
-    trace = op.trace
-    if op.type == "channel_shuffle":
-        out["perm"] = cast("ShuffleTrace", trace).perm.tolist()
-    if op.type == "squeeze_excitation":
-        out["hidden_channels"] = int(cast("SETrace", trace).hidden.shape[1])
+    out.update(op.report)
     if values:
         out["weight"] = _array(op.weight)
         out["bias"] = _array(op.bias)
         out["output"] = _array(op.output)
         for name, tensor in op.params.items():
             out[name] = _array(tensor)
-        if op.type == "squeeze_excitation":
-            se = cast("SETrace", trace)
-            out["squeezed"] = se.squeezed.tolist()
-            out["hidden"] = se.hidden.tolist()
-            out["scale"] = se.scale.tolist()
+        out.update(op.report_values)
     return out
 
 

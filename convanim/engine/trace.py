@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from convanim.spec.ops.axis import conv_out_size, conv_transpose_out_size
+
 __all__ = [
     "DeformTrace",
     "SETrace",
@@ -79,11 +81,6 @@ def axis_coords(n_out: int, kernel: int, stride: int, pad_before: int, dilation:
     out = np.arange(n_out, dtype=np.int64)[:, None] * stride
     taps = np.arange(kernel, dtype=np.int64)[None, :] * dilation
     return _frozen(out - pad_before + taps)
-
-
-def _out_size(n: int, k: int, s: int, p_total: int, d: int) -> int:
-    """Floor-mode output size of a sliding window (PyTorch's formula)."""
-    return (n + p_total - d * (k - 1) - 1) // s + 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,8 +191,8 @@ def window_trace(
     top, bottom, left, right = padding
     if output_size is None:
         output_size = (
-            _out_size(input_size[0], kernel[0], stride[0], top + bottom, dilation[0]),
-            _out_size(input_size[1], kernel[1], stride[1], left + right, dilation[1]),
+            conv_out_size(input_size[0], kernel[0], stride[0], top + bottom, dilation[0]),
+            conv_out_size(input_size[1], kernel[1], stride[1], left + right, dilation[1]),
         )
     return WindowTrace(
         input_size=(int(input_size[0]), int(input_size[1])),
@@ -330,9 +327,9 @@ def volume3d_trace(
     totals = (padding[0] + padding[1], padding[2] + padding[3], padding[4] + padding[5])
     if output_size is None:
         output_size = (
-            _out_size(input_size[0], kernel[0], stride[0], totals[0], dilation[0]),
-            _out_size(input_size[1], kernel[1], stride[1], totals[1], dilation[1]),
-            _out_size(input_size[2], kernel[2], stride[2], totals[2], dilation[2]),
+            conv_out_size(input_size[0], kernel[0], stride[0], totals[0], dilation[0]),
+            conv_out_size(input_size[1], kernel[1], stride[1], totals[1], dilation[1]),
+            conv_out_size(input_size[2], kernel[2], stride[2], totals[2], dilation[2]),
         )
     coords = [
         axis_coords(output_size[a], kernel[a], stride[a], befores[a], dilation[a]) for a in range(3)
@@ -515,11 +512,9 @@ def transpose_trace(
     ipg = cin // groups
     kernel = (kh, kw)
     out_size = tuple(
-        (input_size[a] - 1) * stride[a]
-        - 2 * padding[a]
-        + dilation[a] * (kernel[a] - 1)
-        + output_padding[a]
-        + 1
+        conv_transpose_out_size(
+            input_size[a], kernel[a], stride[a], padding[a], output_padding[a], dilation[a]
+        )
         for a in range(2)
     )
     dilated = ((input_size[0] - 1) * stride[0] + 1, (input_size[1] - 1) * stride[1] + 1)
@@ -732,3 +727,7 @@ def se_trace(squeezed: FloatArray, hidden: FloatArray, scale: FloatArray) -> SET
         hidden=_frozen(hidden, np.float64),
         scale=_frozen(scale, np.float64),
     )
+
+
+Trace = WindowTrace | TransposeTrace | DeformTrace | ShuffleTrace | SETrace | Volume3DTrace
+"""What the animation of one op follows."""

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from convanim.renderer.geometry import block_center, box_faces
-from convanim.renderer.lod import display_of
 from convanim.renderer.projection import Projector
+from convanim.renderer.volumes import display_of
 from convanim.storyboard.timeline import BlockActor
 
 FRAME_HEIGHT = 8.0

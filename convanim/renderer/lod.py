@@ -19,14 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from convanim.renderer.geometry import FRONT, RIGHT, TOP, ShellQuads, block_shell
-
-if TYPE_CHECKING:
-    from convanim.renderer.volumes import VolumeRow
 
 MAX_SIDE = 32
 """Most cubes drawn along a block's height or width."""
@@ -225,16 +221,6 @@ def _quad(
         xs = np.full(n, fixed)
         pts = [(xs, b0, a0), (xs, b0, a1), (xs, b1, a1), (xs, b1, a0)]
     return np.stack([np.stack(p, -1) for p in pts], 1)
-
-
-def display_of(shape: tuple[int, ...]) -> BlockLOD | VolumeRow:
-    """How a block of this shape is drawn: a :class:`BlockLOD` for (C, H, W), a
-    :class:`~convanim.renderer.volumes.VolumeRow` for (C, D, H, W)."""
-    from convanim.renderer.volumes import volume_row
-
-    if len(shape) == 4:
-        return volume_row((shape[0], shape[1], shape[2], shape[3]))
-    return block_lod(tuple(shape))
 
 
 def shell_of(lod: BlockLOD, gap: float) -> ShellQuads:

@@ -114,3 +114,11 @@ def volume_row(shape: tuple[int, int, int, int]) -> VolumeRow:
     """The :class:`VolumeRow` of a (C, D, H, W) tensor."""
     c, d, h, w = (int(v) for v in shape)
     return VolumeRow((c, d, h, w))
+
+
+def display_of(shape: tuple[int, ...]) -> BlockLOD | VolumeRow:
+    """How a block of this shape is drawn: a :class:`BlockLOD` for (C, H, W), a
+    :class:`VolumeRow` for (C, D, H, W)."""
+    if len(shape) == 4:
+        return volume_row((shape[0], shape[1], shape[2], shape[3]))
+    return block_lod(tuple(shape))

@@ -10,32 +10,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from convanim.errors import SpecError
 from convanim.spec.fields import (
-    BiasSource,
     FieldProblem,
     NonNegativeInt,
-    NonNegativePair,
     Number,
-    OptionalPair,
     OptionalPositiveFloat,
-    OptionalPositiveInt,
-    OptionalValueSource,
-    Padding2d,
-    Padding3d,
-    Pair,
     PositiveFloat,
-    PositiveInt,
     StrictBool,
-    Triple,
     ValueSource,
     describe,
     did_you_mean,
 )
+from convanim.spec.model_base import SpecModel
+from convanim.spec.ops import OP_DEFS, OP_TYPES, OpSpec, op_def
+from convanim.spec.ops.conv import Conv2dSpec, Conv3dSpec
+from convanim.spec.ops.deform import DeformConv2dSpec
+from convanim.spec.ops.pool import AvgPool2dSpec, MaxPool2dSpec
+from convanim.spec.ops.shuffle import ChannelShuffleSpec
+from convanim.spec.ops.squeeze import SqueezeExcitationSpec
+from convanim.spec.ops.transpose import ConvTranspose2dSpec
 
 __all__ = [
     "YamlPath",
@@ -126,10 +124,6 @@ class SourceInfo:
         return cls(message, file=self.file, line=line, col=col, path=format_path(path) or None)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 # ---------------------------------------------------------------------------------------------
 # input
 # ---------------------------------------------------------------------------------------------
@@ -155,7 +149,7 @@ def _shape(value: Any) -> Any:
     return tuple(out)
 
 
-class InputSpec(_Model):
+class InputSpec(SpecModel):
     """The input tensor."""
 
     shape: Annotated[tuple[int, ...], BeforeValidator(_shape, json_schema_input_type=list[int])] = (
@@ -180,231 +174,11 @@ class InputSpec(_Model):
 
 
 # ---------------------------------------------------------------------------------------------
-# ops
+# ops: each op's model sits with its definition in convanim.spec.ops
 # ---------------------------------------------------------------------------------------------
 
-_WEIGHT_DESC = (
-    "random (seeded, PyTorch's default init bound 1/sqrt(fan_in)) | zeros | ones | arange | "
-    "a nested list | a .npy path; PyTorch weight layout {layout}."
-)
-_BIAS_DESC = "true (random, seeded), false (no bias) or a list with one number per output channel."
-
-
-class Conv2dSpec(_Model):
-    """``torch.nn.Conv2d``: a 2-D convolution."""
-
-    type: Literal["conv2d"] = Field(description="Op type: a 2-D convolution (torch.nn.Conv2d).")
-    out_channels: PositiveInt = Field(description="Number of output channels (kernels).")
-    kernel_size: Pair = Field(description="Kernel size: an int or [kh, kw].")
-    stride: Pair = Field(default=(1, 1), description="Stride: an int or [sh, sw].")
-    padding: Padding2d = Field(
-        default=(0, 0),
-        description="Zero padding: an int, [ph, pw], 'same' (stride 1 only) or 'valid' (none).",
-    )
-    dilation: Pair = Field(default=(1, 1), description="Spacing between kernel taps: int or pair.")
-    groups: PositiveInt = Field(
-        default=1, description="Channel groups; must divide in_channels and out_channels."
-    )
-    bias: BiasSource = Field(default=True, description=_BIAS_DESC)
-    weight: ValueSource = Field(
-        default="random",
-        description=_WEIGHT_DESC.format(layout="(out_channels, in_channels/groups, kh, kw)"),
-    )
-
-
-class ConvTranspose2dSpec(_Model):
-    """``torch.nn.ConvTranspose2d``: a transposed 2-D convolution."""
-
-    type: Literal["conv_transpose2d"] = Field(
-        description="Op type: a transposed 2-D convolution (torch.nn.ConvTranspose2d)."
-    )
-    out_channels: PositiveInt = Field(description="Number of output channels.")
-    kernel_size: Pair = Field(description="Kernel size: an int or [kh, kw].")
-    stride: Pair = Field(default=(1, 1), description="Stride: an int or [sh, sw].")
-    padding: NonNegativePair = Field(
-        default=(0, 0),
-        description="Rows/columns removed from each side of the full output: an int or pair.",
-    )
-    output_padding: NonNegativePair = Field(
-        default=(0, 0),
-        description="Extra rows/columns on the bottom/right; smaller than stride or dilation.",
-    )
-    dilation: Pair = Field(default=(1, 1), description="Spacing between kernel taps: int or pair.")
-    groups: PositiveInt = Field(
-        default=1, description="Channel groups; must divide in_channels and out_channels."
-    )
-    bias: BiasSource = Field(default=True, description=_BIAS_DESC)
-    weight: ValueSource = Field(
-        default="random",
-        description=_WEIGHT_DESC.format(layout="(in_channels, out_channels/groups, kh, kw)"),
-    )
-
-
-class Conv3dSpec(_Model):
-    """``torch.nn.Conv3d``: a 3-D convolution over (D, H, W)."""
-
-    type: Literal["conv3d"] = Field(description="Op type: a 3-D convolution (torch.nn.Conv3d).")
-    out_channels: PositiveInt = Field(description="Number of output channels (kernels).")
-    kernel_size: Triple = Field(description="Kernel size: an int or [kd, kh, kw].")
-    stride: Triple = Field(default=(1, 1, 1), description="Stride: an int or [sd, sh, sw].")
-    padding: Padding3d = Field(
-        default=(0, 0, 0),
-        description="Zero padding: an int, [pd, ph, pw], 'same' (stride 1 only) or 'valid'.",
-    )
-    dilation: Triple = Field(
-        default=(1, 1, 1), description="Spacing between kernel taps: an int or a triple."
-    )
-    groups: PositiveInt = Field(
-        default=1, description="Channel groups; must divide in_channels and out_channels."
-    )
-    bias: BiasSource = Field(default=True, description=_BIAS_DESC)
-    weight: ValueSource = Field(
-        default="random",
-        description=_WEIGHT_DESC.format(layout="(out_channels, in_channels/groups, kd, kh, kw)"),
-    )
-
-
-class MaxPool2dSpec(_Model):
-    """``torch.nn.MaxPool2d``: the maximum of each window, channel by channel."""
-
-    type: Literal["max_pool2d"] = Field(
-        description="Op type: 2-D max pooling (torch.nn.MaxPool2d)."
-    )
-    kernel_size: Pair = Field(description="Window size: an int or [kh, kw].")
-    stride: OptionalPair = Field(
-        default=None, description="Stride: an int or pair; default (null) = kernel_size."
-    )
-    padding: NonNegativePair = Field(
-        default=(0, 0),
-        description="Implicit -inf padding on each side: an int or pair, at most half the window.",
-    )
-    dilation: Pair = Field(default=(1, 1), description="Spacing between window taps: int or pair.")
-    ceil_mode: StrictBool = Field(
-        default=False,
-        description="Round the output size up (the last window must start inside the input).",
-    )
-
-
-class AvgPool2dSpec(_Model):
-    """``torch.nn.AvgPool2d``: the mean of each window, channel by channel."""
-
-    type: Literal["avg_pool2d"] = Field(
-        description="Op type: 2-D average pooling (torch.nn.AvgPool2d)."
-    )
-    kernel_size: Pair = Field(description="Window size: an int or [kh, kw].")
-    stride: OptionalPair = Field(
-        default=None, description="Stride: an int or pair; default (null) = kernel_size."
-    )
-    padding: NonNegativePair = Field(
-        default=(0, 0),
-        description="Zero padding on each side: an int or pair, at most half the window.",
-    )
-    ceil_mode: StrictBool = Field(
-        default=False,
-        description="Round the output size up (the last window must start inside the input).",
-    )
-    count_include_pad: StrictBool = Field(
-        default=True, description="Count padding zeros in the divisor."
-    )
-    divisor_override: OptionalPositiveInt = Field(
-        default=None, description="Divide every window sum by this number instead."
-    )
-
-
-class ChannelShuffleSpec(_Model):
-    """``torch.nn.ChannelShuffle``: reshape to (groups, C/groups), transpose, flatten."""
-
-    type: Literal["channel_shuffle"] = Field(
-        description="Op type: channel shuffle (torch.nn.ChannelShuffle)."
-    )
-    groups: PositiveInt = Field(description="Number of groups; must divide the channels.")
-
-
-class DeformConv2dSpec(_Model):
-    """``torchvision.ops.DeformConv2d``: a convolution sampling at learned fractional offsets."""
-
-    type: Literal["deform_conv2d"] = Field(
-        description="Op type: deformable convolution (torchvision.ops.DeformConv2d)."
-    )
-    out_channels: PositiveInt = Field(description="Number of output channels (kernels).")
-    kernel_size: Pair = Field(description="Kernel size: an int or [kh, kw].")
-    stride: Pair = Field(default=(1, 1), description="Stride: an int or [sh, sw].")
-    padding: NonNegativePair = Field(default=(0, 0), description="Zero padding: an int or pair.")
-    dilation: Pair = Field(default=(1, 1), description="Spacing between kernel taps: int or pair.")
-    groups: PositiveInt = Field(
-        default=1, description="Channel groups; must divide in_channels and out_channels."
-    )
-    offset_groups: PositiveInt = Field(
-        default=1, description="Groups of input channels sharing one offset field."
-    )
-    bias: BiasSource = Field(default=True, description=_BIAS_DESC)
-    weight: ValueSource = Field(
-        default="random",
-        description=_WEIGHT_DESC.format(layout="(out_channels, in_channels/groups, kh, kw)"),
-    )
-    offset: ValueSource = Field(
-        default="random",
-        description=(
-            "Sampling offsets (dy, dx per tap), shape (N, 2*offset_groups*kh*kw, H_out, W_out): "
-            "random (uniform in [-1, 1]) | zeros | ones | arange | nested list | .npy path."
-        ),
-    )
-    mask: OptionalValueSource = Field(
-        default=None,
-        description=(
-            "Optional modulation mask, shape (N, offset_groups*kh*kw, H_out, W_out): "
-            "random (uniform in [0, 1]) | zeros | ones | arange | nested list | .npy path."
-        ),
-    )
-
-
-class SqueezeExcitationSpec(_Model):
-    """Squeeze-and-excitation: global average pool, FC-ReLU-FC-sigmoid, then channel scaling."""
-
-    type: Literal["squeeze_excitation"] = Field(
-        description="Op type: squeeze-and-excitation block."
-    )
-    reduction: PositiveInt = Field(
-        default=4, description="Reduction ratio r: hidden size = max(1, channels // r)."
-    )
-    fc1_weight: ValueSource = Field(
-        default="random", description="First FC weight, shape (hidden, channels)."
-    )
-    fc1_bias: ValueSource = Field(default="random", description="First FC bias, shape (hidden,).")
-    fc2_weight: ValueSource = Field(
-        default="random", description="Second FC weight, shape (channels, hidden)."
-    )
-    fc2_bias: ValueSource = Field(
-        default="random", description="Second FC bias, shape (channels,)."
-    )
-
-
-OpSpec = Annotated[
-    Union[  # noqa: UP007  (a Union reads better than a 9-line `|` chain here)
-        Conv2dSpec,
-        ConvTranspose2dSpec,
-        Conv3dSpec,
-        MaxPool2dSpec,
-        AvgPool2dSpec,
-        ChannelShuffleSpec,
-        DeformConv2dSpec,
-        SqueezeExcitationSpec,
-    ],
-    Field(discriminator="type"),
-]
-
 #: Op type name -> model class.
-OP_MODELS: dict[str, type[_Model]] = {
-    "conv2d": Conv2dSpec,
-    "conv_transpose2d": ConvTranspose2dSpec,
-    "conv3d": Conv3dSpec,
-    "max_pool2d": MaxPool2dSpec,
-    "avg_pool2d": AvgPool2dSpec,
-    "channel_shuffle": ChannelShuffleSpec,
-    "deform_conv2d": DeformConv2dSpec,
-    "squeeze_excitation": SqueezeExcitationSpec,
-}
-OP_TYPES: tuple[str, ...] = tuple(OP_MODELS)
+OP_MODELS: dict[str, type[SpecModel]] = {name: d.model for name, d in OP_DEFS.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,7 +227,7 @@ def _choice(*words: str) -> Any:
     return parse
 
 
-class AnimationSpec(_Model):
+class AnimationSpec(SpecModel):
     """Pacing of the animation; every key has a default that gives a well-paced video."""
 
     full_positions: NonNegativeInt = Field(
@@ -491,7 +265,7 @@ class AnimationSpec(_Model):
     )
 
 
-class ThemeSpec(_Model):
+class ThemeSpec(SpecModel):
     """Colours and ground plane."""
 
     name: Annotated[
@@ -501,7 +275,7 @@ class ThemeSpec(_Model):
     ground: StrictBool = Field(default=True, description="Draw a neutral ground plane.")
 
 
-class CameraSpec(_Model):
+class CameraSpec(SpecModel):
     """Camera placement (a perspective three-quarter view by default)."""
 
     phi: Number = Field(default=65.0, description="Polar angle from the vertical axis, degrees.")
@@ -512,7 +286,7 @@ class CameraSpec(_Model):
     zoom: PositiveFloat = Field(default=1.0, description="Zoom factor (> 0); 1 frames the scene.")
 
 
-class LabelsSpec(_Model):
+class LabelsSpec(SpecModel):
     """Which overlays are shown."""
 
     title: StrictBool = Field(
@@ -545,7 +319,7 @@ def _ops(value: Any) -> Any:
     raise FieldProblem(f"expected a list of ops ('- type: conv2d' ...), got {describe(value)}")
 
 
-class SceneSpec(_Model):
+class SceneSpec(SpecModel):
     """A whole scene: the input tensor, the chain of ops, and presentation settings."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -573,8 +347,8 @@ class SceneSpec(_Model):
 
     @property
     def spatial_rank(self) -> int:
-        """3 when the first op is ``conv3d`` (the input is C,D,H,W), else 2."""
-        return 3 if self.ops[0].type == "conv3d" else 2
+        """Spatial axes of the input: those of the first op (3 for conv3d: C,D,H,W)."""
+        return op_def(self.ops[0]).spatial_rank
 
     @property
     def input_shape(self) -> tuple[int, ...]:

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from convanim.engine import shapes
 from convanim.errors import ShapeError
 from convanim.spec.models import SourceInfo, YamlPath
+from convanim.spec.ops import TensorRequest, op_def
+from convanim.spec.ops.base import ValueKind
 
 if TYPE_CHECKING:
     from convanim.spec.models import OpSpec, SceneSpec
@@ -51,8 +51,6 @@ FIELD_IDS: dict[str, int] = {
     "fc2_weight": 7,
     "fc2_bias": 8,
 }
-
-ValueKind = Literal["input", "weight", "bias", "offset", "mask"]
 
 
 def rng_key(seed: int, op_index: int, field: str) -> tuple[int, int, int]:
@@ -221,106 +219,17 @@ def resolve_values(
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# which tensors an op needs
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TensorRequest:
-    """One tensor an op needs, with everything :func:`resolve_values` wants.
-
-    Attributes
-    ----------
-    field : str
-        Key in the op (``weight``, ``bias``, ``offset``, ``mask``, ``fc1_weight`` ...).
-    source : Any
-        The value source as stored in the model (``True`` biases become ``"random"``).
-    shape : tuple of int
-        Required shape (PyTorch layout).
-    layout : str
-        Axis names of ``shape``.
-    kind : ValueKind
-        Random distribution.
-    fan_in : int or None
-        For random weights and biases.
-    allow_unbatched : bool
-        Offsets and masks may leave out a batch of 1.
-    """
-
-    field: str
-    source: Any
-    shape: tuple[int, ...]
-    layout: str
-    kind: ValueKind
-    fan_in: int | None = None
-    allow_unbatched: bool = False
-
-
 def tensor_requests(op: OpSpec, input_shape: Sequence[int]) -> tuple[TensorRequest, ...]:
     """The tensors (weights, biases, offsets, masks, FC layers) ``op`` needs for this input shape.
 
     ``input_shape`` includes the batch. A ``bias: false`` produces no request. Ops without
     parameters (pooling, channel shuffle) return an empty tuple.
     """
-    shape = tuple(int(s) for s in input_shape)
-    n, c = shape[0], shape[1]
-    out: list[TensorRequest] = []
-    if op.type in ("conv2d", "conv3d", "deform_conv2d", "conv_transpose2d"):
-        kernel = tuple(op.kernel_size)
-        names = ("kd", "kh", "kw") if len(kernel) == 3 else ("kh", "kw")
-        taps = math.prod(kernel)
-        if op.type == "conv_transpose2d":
-            wshape = (c, op.out_channels // op.groups, *kernel)
-            layout = "(in_channels, out_channels/groups, " + ", ".join(names) + ")"
-            fan_in = (op.out_channels // op.groups) * taps
-        else:
-            wshape = (op.out_channels, c // op.groups, *kernel)
-            layout = "(out_channels, in_channels/groups, " + ", ".join(names) + ")"
-            fan_in = (c // op.groups) * taps
-        out.append(TensorRequest("weight", op.weight, wshape, layout, "weight", fan_in))
-        if op.bias is not False:
-            source = "random" if op.bias is True else op.bias
-            out.append(
-                TensorRequest("bias", source, (op.out_channels,), "(out_channels,)", "bias", fan_in)
-            )
-        if op.type == "deform_conv2d":
-            _, _, ho, wo = shapes.output_shape(op, shape)
-            og = op.offset_groups
-            out.append(
-                TensorRequest(
-                    "offset",
-                    op.offset,
-                    (n, 2 * og * taps, ho, wo),
-                    "(N, 2*offset_groups*kh*kw, H_out, W_out)",
-                    "offset",
-                    allow_unbatched=True,
-                )
-            )
-            if op.mask is not None:
-                out.append(
-                    TensorRequest(
-                        "mask",
-                        op.mask,
-                        (n, og * taps, ho, wo),
-                        "(N, offset_groups*kh*kw, H_out, W_out)",
-                        "mask",
-                        allow_unbatched=True,
-                    )
-                )
-    elif op.type == "squeeze_excitation":
-        hidden = max(1, c // op.reduction)
-        out += [
-            TensorRequest(
-                "fc1_weight", op.fc1_weight, (hidden, c), "(hidden, channels)", "weight", c
-            ),
-            TensorRequest("fc1_bias", op.fc1_bias, (hidden,), "(hidden,)", "bias", c),
-            TensorRequest(
-                "fc2_weight", op.fc2_weight, (c, hidden), "(channels, hidden)", "weight", hidden
-            ),
-            TensorRequest("fc2_bias", op.fc2_bias, (c,), "(channels,)", "bias", hidden),
-        ]
-    return tuple(out)
+    return op_def(op).tensor_requests(op, input_shape)
+
+
+#: The input's axes, by spatial rank.
+INPUT_LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
 def resolve_input(spec: SceneSpec) -> np.ndarray:
@@ -332,7 +241,7 @@ def resolve_input(spec: SceneSpec) -> np.ndarray:
         kind="input",
         spec=spec,
         path=("input", "values"),
-        layout="(N, C, D, H, W)" if spec.spatial_rank == 3 else "(N, C, H, W)",
+        layout=INPUT_LAYOUTS[spec.spatial_rank],
         allow_unbatched=len(spec.input.shape) < len(spec.input_shape),
     )
 

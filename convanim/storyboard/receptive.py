@@ -10,30 +10,20 @@ caption gives the receptive field's size as ``convanim inspect`` reports it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from convanim.storyboard.common import chw
+from convanim.storyboard.ops import visual_for
+from convanim.storyboard.regions import Region
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
-    from convanim.engine.trace import DeformTrace, ShuffleTrace, TransposeTrace, WindowTrace
     from convanim.storyboard.ops.base import BuildContext
 
 HUE = "#F25F5C"
 """Coral: the receptive field, distinct from input blue, kernel gold and output green."""
 STEP_SECONDS = 1.4
 """Time to light one tensor's region."""
-
-
-@dataclass(frozen=True)
-class Region:
-    """Rows [r0, r1), columns [c0, c1) and channels (sorted) of one tensor."""
-
-    rows: tuple[int, int]
-    cols: tuple[int, int]
-    channels: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -45,55 +35,6 @@ class ReceptiveActor:
     kind: str = field(default="receptive", init=False)
 
 
-def _span(coords: np.ndarray, size: int) -> tuple[int, int]:
-    """Bounding [lo, hi) of coordinates, clipped to the tensor (padding depends on nothing).
-
-    No coordinates (an output cell that no input reaches, such as a transposed conv's
-    ``output_padding`` row, which holds only the bias) give the empty span (0, 0).
-    """
-    if coords.size == 0:
-        return (0, 0)
-    lo, hi = int(coords.min()), int(coords.max()) + 1
-    return (max(lo, 0), min(hi, size))
-
-
-def back_region(op: OpResult, region: Region) -> Region:
-    """The region of ``op``'s input that ``region`` of its output depends on."""
-    c_in, h, w = chw(op.input)
-    trace = op.trace
-    (r0, r1), (c0, c1) = region.rows, region.cols
-    if op.type == "squeeze_excitation":
-        return Region((0, h), (0, w), tuple(range(c_in)))
-    if op.type == "channel_shuffle":
-        perm = cast("ShuffleTrace", trace).perm
-        return Region(
-            region.rows, region.cols, tuple(sorted(int(perm[c]) for c in region.channels))
-        )
-    if op.type == "conv_transpose2d":
-        scatter = cast("TransposeTrace", trace)
-        out_rows, out_cols = scatter.out_rows, scatter.out_cols
-        rows = np.nonzero(((out_rows >= r0) & (out_rows < r1)).any(axis=1))[0]
-        cols = np.nonzero(((out_cols >= c0) & (out_cols < c1)).any(axis=1))[0]
-        out_per, in_per = scatter.out_per_group, scatter.in_per_group
-        groups = {c // out_per for c in region.channels}
-        chans = tuple(c for g in sorted(groups) for c in range(g * in_per, (g + 1) * in_per))
-        return Region(_span(rows, h), _span(cols, w), chans)
-    window = (
-        cast("DeformTrace", trace).window
-        if op.type == "deform_conv2d"
-        else cast("WindowTrace", trace)
-    )
-    rows = window.rows[r0:r1]
-    cols = window.cols[c0:c1]
-    if op.type in ("max_pool2d", "avg_pool2d"):
-        chans = region.channels
-    else:
-        out_per, in_per = window.out_per_group, window.in_per_group
-        groups = {c // out_per for c in region.channels}
-        chans = tuple(c for g in sorted(groups) for c in range(g * in_per, (g + 1) * in_per))
-    return Region(_span(rows, h), _span(cols, w), chans)
-
-
 def receptive_regions(ops: tuple[OpResult, ...]) -> list[Region]:
     """Regions of every tensor of the chain that the centre cell of channel 0 depends on.
 
@@ -103,7 +44,7 @@ def receptive_regions(ops: tuple[OpResult, ...]) -> list[Region]:
     oh, ow = h // 2, w // 2
     regions = [Region((oh, oh + 1), (ow, ow + 1), (0,))]
     for op in reversed(ops):
-        regions.append(back_region(op, regions[-1]))
+        regions.append(visual_for(op.type).back_region(op, regions[-1]))
     return regions[::-1]
 
 

@@ -7,7 +7,7 @@ from manim import Mobject, VMobject
 
 from convanim.renderer import geometry as geo
 from convanim.renderer.layout import Viewport
-from convanim.renderer.lod import block_lod, display_of, lod_shell, tile_any, tile_means
+from convanim.renderer.lod import block_lod, lod_shell, tile_any, tile_means
 from convanim.renderer.manim.draw_volume import VolumeRowDrawer
 from convanim.renderer.manim.mobjects import (
     polygons_mobject,
@@ -16,6 +16,7 @@ from convanim.renderer.manim.mobjects import (
 )
 from convanim.renderer.manim.stage import Drawer, Stage, to_hex
 from convanim.renderer.theme import gap_color, shade
+from convanim.renderer.volumes import display_of
 from convanim.storyboard import palette
 from convanim.storyboard.common import dims, fmt_value
 from convanim.storyboard.timeline import BlockActor

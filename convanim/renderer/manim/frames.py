@@ -22,12 +22,12 @@ import numpy as np
 from manim import Camera, ManimColor, Mobject
 
 from convanim.renderer.layout import FRAME_HEIGHT, Layout, Viewport, blend
-from convanim.renderer.lod import display_of
 from convanim.renderer.manim.registry import DRAWERS
 from convanim.renderer.manim.stage import Drawer, FrameFormat, Stage, source_array
 from convanim.renderer.projection import Projector
 from convanim.renderer.state import TimelineState
 from convanim.renderer.theme import THEMES
+from convanim.renderer.volumes import display_of
 from convanim.storyboard.timeline import BlockActor, Timeline
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Per-op visuals, registered by op type; ops without their own use :class:`OpVisual`."""
+"""Per-op visuals, registered by op type (every op type of the spec registry has one)."""
 
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.ops.deform import DeformVisual
@@ -18,12 +18,15 @@ VISUALS: dict[str, OpVisual] = {
     "conv3d": Conv3dVisual(),
     "deform_conv2d": DeformVisual(),
 }
-"""Op type -> its visual. Adding an op's animation means adding one entry here."""
+"""Op type -> its visual. ``tests/test_registry.py`` checks that every op type has one."""
 
 
 def visual_for(op_type: str) -> OpVisual:
-    """The visual of an op type (the generic one when it has none of its own)."""
-    return VISUALS.get(op_type, OpVisual())
+    """The visual of an op type (``KeyError`` naming the op type when it has none)."""
+    try:
+        return VISUALS[op_type]
+    except KeyError:
+        raise KeyError(f"the storyboard has no visual for op type {op_type!r}") from None
 
 
 __all__ = ["VISUALS", "BuildContext", "OpVisual", "visual_for"]

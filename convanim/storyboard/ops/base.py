@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from convanim.storyboard import palette
 from convanim.storyboard.common import Clock, chw, value_range
 from convanim.storyboard.pacing import Pacing
+from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Actor, Coloring
 
 if TYPE_CHECKING:
@@ -69,6 +70,13 @@ class OpVisual:
     def caption(self, op: OpResult) -> str:
         """Name written above the output block."""
         return op.type
+
+    def back_region(self, op: OpResult, region: Region) -> Region:
+        """The region of ``op``'s input that ``region`` of its output depends on.
+
+        Used by the receptive-field mode (2-D chains); each visual of a 2-D op defines it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no receptive-field rule")
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """The op's main act, between the output block appearing and the final hold."""

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, cast
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value
 from convanim.storyboard.ops.base import BuildContext
-from convanim.storyboard.ops.windowed import WindowedVisual
+from convanim.storyboard.ops.windowed import WindowedVisual, _window_back_region
+from convanim.storyboard.regions import Region
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -55,6 +56,10 @@ class DeformVisual(WindowedVisual):
         """The padding of the regular windows (top, bottom, left, right)."""
         t, b, left, right = (int(p) for p in cast("DeformTrace", op.trace).window.padding)
         return (t, b, left, right)
+
+    def back_region(self, op: OpResult, region: Region) -> Region:
+        """The regular grid's windows (offsets are data: the nominal field is shown)."""
+        return _window_back_region(op, cast("DeformTrace", op.trace).window, region)
 
     def caption(self, op: OpResult) -> str:
         """``deformable conv 3×3``."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from convanim.engine.trace import ShuffleTrace
 from convanim.storyboard.common import chw
 from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring
 
 if TYPE_CHECKING:
@@ -63,6 +64,13 @@ def _trace(op: OpResult) -> ShuffleTrace:
 
 class ShuffleVisual(OpVisual):
     """Channels fly to their new places through the reshape/transpose/flatten."""
+
+    def back_region(self, op: OpResult, region: Region) -> Region:
+        """The same rows and columns in the channels that were moved to ``region``'s."""
+        perm = _trace(op).perm
+        return Region(
+            region.rows, region.cols, tuple(sorted(int(perm[c]) for c in region.channels))
+        )
 
     def output_coloring(self, op: OpResult) -> Coloring:
         """Every output channel keeps the colour of the input channel it came from."""

@@ -16,6 +16,7 @@ from convanim.engine.trace import SETrace
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value, value_range
 from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring
 
 if TYPE_CHECKING:
@@ -51,6 +52,11 @@ def chart_gap(shape: tuple[int, int, int]) -> float:
 
 class SqueezeExcitationVisual(OpVisual):
     """Squeeze, FC1 + ReLU, FC2 + sigmoid, then every channel scaled by its weight."""
+
+    def back_region(self, op: OpResult, region: Region) -> Region:
+        """All of the input: every channel's weight comes from the mean of every channel."""
+        c, h, w = chw(op.input)
+        return Region((0, h), (0, w), tuple(range(c)))
 
     def input_coloring(self, op: OpResult) -> Coloring:
         """Input cells coloured by value (the scale the output is shown on too)."""

@@ -15,11 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from convanim.engine.trace import TransposeTrace
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, dims, fmt_value, value_range
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
+from convanim.storyboard.regions import Region, grouped_channels, span
 from convanim.storyboard.timeline import BlockActor, Coloring, KernelActor
 
 if TYPE_CHECKING:
@@ -107,6 +110,16 @@ class TransposeVisual(WindowedVisual):
                 else (palette.KERNEL_HUE,)
             ),
         )
+
+    def back_region(self, op: OpResult, region: Region) -> Region:
+        """The input elements whose stamps reach ``region``, every channel their groups read."""
+        scatter = transpose_trace_of(op)
+        (r0, r1), (c0, c1) = region.rows, region.cols
+        rows = np.nonzero(((scatter.out_rows >= r0) & (scatter.out_rows < r1)).any(axis=1))[0]
+        cols = np.nonzero(((scatter.out_cols >= c0) & (scatter.out_cols < c1)).any(axis=1))[0]
+        _, h, w = chw(op.input)
+        channels = grouped_channels(region.channels, scatter.out_per_group, scatter.in_per_group)
+        return Region(span(rows, h), span(cols, w), channels)
 
     def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
         """One step of the direct view, with the real output value."""

@@ -7,15 +7,18 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from convanim.spec.ops import op_def
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value
 from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.regions import Region, grouped_channels, window_region
 from convanim.storyboard.timeline import KernelActor
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
     from convanim.engine.trace import WindowTrace
     from convanim.spec.models import AvgPool2dSpec, Conv2dSpec, MaxPool2dSpec
+    from convanim.spec.ops.pool import PoolDef
 
 FullStep = Callable[[int, int, dict[str, object]], None]
 """Schedules one fully played position: ``full_step(out_channel, position, sweep_common)``."""
@@ -35,11 +38,8 @@ class WindowedVisual(OpVisual):
 
     def caption(self, op: OpResult) -> str:
         """``depthwise conv 3×3``, ``pointwise conv 1×1``, ``group conv (g=2) 3×3``..."""
-        spec = cast("Conv2dSpec | MaxPool2dSpec | AvgPool2dSpec", op.spec)
-        kh, kw = spec.kernel_size
-        if op.type != "conv2d":
-            return f"{op.type} {kh}×{kw}"
-        conv = cast("Conv2dSpec", spec)
+        conv = cast("Conv2dSpec", op.spec)
+        kh, kw = conv.kernel_size
         groups = conv.groups
         cin = chw(op.input)[0]
         if groups == cin and groups > 1:
@@ -96,6 +96,10 @@ class WindowedVisual(OpVisual):
         if setting == "all":
             return list(range(out_c))
         return [c for c in setting if 0 <= c < out_c]
+
+    def back_region(self, op: OpResult, region: Region) -> Region:
+        """The input region under the windows of ``region``, every channel its groups read."""
+        return _window_back_region(op, cast("WindowTrace", op.trace), region)
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Show the kernel, sweep the chosen channels, fill the others, hide the kernel."""
@@ -219,6 +223,12 @@ class WindowedVisual(OpVisual):
         clock.then("hide", actor_id, pacing.kernel_show)
 
 
+def _window_back_region(op: OpResult, window: WindowTrace, region: Region) -> Region:
+    """The input region under the windows of ``region``, every channel of the groups it reads."""
+    channels = grouped_channels(region.channels, window.out_per_group, window.in_per_group)
+    return window_region(window.rows, window.cols, region, chw(op.input)[1:], channels)
+
+
 class PoolVisual(WindowedVisual):
     """Pooling: per-channel windows (channels do not mix); the kernel is one channel deep."""
 
@@ -226,11 +236,21 @@ class PoolVisual(WindowedVisual):
         """Pooling has no channel groups to colour."""
         return 1
 
+    def caption(self, op: OpResult) -> str:
+        """``max_pool2d 2×2``."""
+        kh, kw = cast("MaxPool2dSpec | AvgPool2dSpec", op.spec).kernel_size
+        return f"{op.type} {kh}×{kw}"
+
     def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
         """``max(window)`` or ``mean(window)`` with the real value."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
-        name = "max" if op.type == "max_pool2d" else "mean"
+        name = cast("PoolDef", op_def(op.spec)).reduction
         return f"out[{co},{oh},{ow}] = {name}(window) = {value}"
+
+    def back_region(self, op: OpResult, region: Region) -> Region:
+        """The windows' rows and columns, in the same channels (pooling keeps them apart)."""
+        window = cast("WindowTrace", op.trace)
+        return window_region(window.rows, window.cols, region, chw(op.input)[1:], region.channels)
 
     def kernel_actor(self, op: OpResult, kernel_id: str, in_id: str) -> KernelActor:
         """A one-channel-deep window for each channel."""
