@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from convanim import limits
 from convanim.engine import shapes
 from convanim.errors import ShapeError
+from convanim.spec.fields import SAME_PADDING_STRIDE
 from convanim.spec.models import OpSpec, SceneSpec, YamlPath
 from convanim.spec.values import (
     TensorRequest,
@@ -114,10 +115,11 @@ class _Checker:
             )
         if op.type in ("conv2d", "conv3d") and op.padding == "same":
             stride = op.stride
-            if any(s != 1 for s in stride):
+            if any(s != SAME_PADDING_STRIDE for s in stride):
                 raise self.fail(
                     (*at, "padding"),
-                    f"padding 'same' needs stride 1 (as in PyTorch), got stride {list(stride)}; "
+                    f"padding 'same' needs stride {SAME_PADDING_STRIDE} (as in PyTorch), got "
+                    f"stride {list(stride)}; "
                     "give the padding as numbers instead",
                 )
         if op.type == "conv_transpose2d":
