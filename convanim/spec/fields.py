@@ -364,20 +364,17 @@ def nested_shape(value: Any) -> tuple[int, ...]:
         When the list is empty, ragged, too deep, or holds something other than numbers.
     """
     if isinstance(value, list | tuple):
-        if not value:
-            raise FieldProblem("an empty list holds no values")
-        shape = _shape_of(value, (), 1)
-        return shape
+        return _shape_of(value, (), 1)
     return ()
 
 
 def _shape_of(value: Sequence[Any], where: tuple[int, ...], depth: int) -> tuple[int, ...]:
+    if not value:
+        raise FieldProblem("an empty list holds no values", where)
     if depth > MAX_NESTING:
         raise FieldProblem(f"lists nested deeper than {MAX_NESTING} levels", where)
     first = value[0]
     if isinstance(first, list | tuple):
-        if not first:
-            raise FieldProblem("an empty list holds no values", (*where, 0))
         inner = _shape_of(first, (*where, 0), depth + 1)
         for i, item in enumerate(value[1:], start=1):
             if not isinstance(item, list | tuple):
