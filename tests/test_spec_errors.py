@@ -10,28 +10,8 @@ import pytest
 
 from convanim.errors import ShapeError, SpecError
 from convanim.spec import load, loads
-from convanim.spec.yaml_loader import MAX_DOCUMENT_BYTES
 
-GOOD = """\
-title: Standard convolution
-input:
-  shape: [8, 7, 7]
-  values: random
-  seed: 0
-ops:
-  - type: conv2d
-    out_channels: 8
-    kernel_size: 3
-    stride: 1
-    padding: 0
-    bias: true
-"""
-
-OP_TYPES = (
-    "conv2d, conv_transpose2d, conv3d, max_pool2d, avg_pool2d, channel_shuffle, deform_conv2d, "
-    "squeeze_excitation"
-)
-CONV2D_KEYS = "type, out_channels, kernel_size, stride, padding, dilation, groups, bias, weight"
+from .bad_specs import ALIAS_BOMB, CASES, DEEP_NESTING, GOOD, NPY_SPEC, OVERSIZED
 
 
 def _error(tmp_path: Path, text: str, name: str = "bad.yaml") -> tuple[SpecError, str]:
@@ -40,337 +20,6 @@ def _error(tmp_path: Path, text: str, name: str = "bad.yaml") -> tuple[SpecError
     with pytest.raises(SpecError) as info:
         load(path)
     return info.value, str(path)
-
-
-CASES: list[tuple[str, str, str]] = [
-    # (id, spec text, expected message after "<file>:"; " message" when no line is known)
-    (
-        "yaml-syntax",
-        "input:\n  shape: [8, 7, 7\nops: []\n",
-        "3:4: YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence)",
-    ),
-    (
-        "yaml-bad-indent",
-        "input:\n  shape: [8, 7, 7]\n   seed: 1\n",
-        "3:4: YAML syntax error: this line is indented differently from the lines above",
-    ),
-    (
-        "yaml-tab",
-        "input:\n\tshape: [8, 7, 7]\n",
-        "2:1: YAML syntax error: tabs are not allowed; indent with spaces",
-    ),
-    (
-        "unknown-key",
-        GOOD.replace("kernel_size: 3", "kernal_size: 3"),
-        "9:5: ops[0].kernal_size: unknown key 'kernal_size' (did you mean 'kernel_size'?); "
-        f"allowed: {CONV2D_KEYS}",
-    ),
-    (
-        "unknown-top-level-key",
-        GOOD.replace("ops:", "op:"),
-        "6:1: op: unknown key 'op' (did you mean 'ops'?); allowed: title, input, ops, animation, "
-        "theme, camera, labels",
-    ),
-    (
-        "unknown-op-type",
-        GOOD.replace("type: conv2d", "type: conv2"),
-        f"7:11: ops[0].type: unknown op type 'conv2' (did you mean 'conv2d'?); allowed: {OP_TYPES}",
-    ),
-    (
-        "missing-type",
-        GOOD.replace("  - type: conv2d\n    out", "  - out"),
-        f"7:5: ops[0]: missing required key 'type' (the op type: {OP_TYPES})",
-    ),
-    (
-        "missing-required-key",
-        GOOD.replace("    out_channels: 8\n", ""),
-        "7:5: ops[0]: missing required key 'out_channels' (conv2d needs: type, out_channels, "
-        "kernel_size)",
-    ),
-    (
-        "missing-input",
-        "ops:\n  - {type: conv2d, out_channels: 8, kernel_size: 3}\n",
-        "1:1: missing required key 'input' (a spec needs: input, ops)",
-    ),
-    (
-        "wrong-type-int",
-        GOOD.replace("out_channels: 8", "out_channels: three"),
-        "8:19: ops[0].out_channels: expected an integer, got 'three'",
-    ),
-    (
-        "wrong-type-pair",
-        GOOD.replace("stride: 1", "stride: [1, two]"),
-        "10:17: ops[0].stride[1]: expected an integer, got 'two'",
-    ),
-    (
-        "wrong-type-bool",
-        GOOD.replace("bias: true", "bias: maybe"),
-        "12:11: ops[0].bias: expected true, false or a list of numbers, got 'maybe'",
-    ),
-    (
-        "wrong-values-keyword",
-        GOOD.replace("values: random", "values: randn"),
-        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers or a "
-        "path to a .npy file, got 'randn' (did you mean 'random'?)",
-    ),
-    (
-        "wrong-padding-word",
-        GOOD.replace("padding: 0", "padding: full"),
-        "11:14: ops[0].padding: expected an integer, a list of 2 integers [height, width], 'same' "
-        "or 'valid', got 'full'",
-    ),
-    (
-        "zero-size",
-        GOOD.replace("kernel_size: 3", "kernel_size: [3, 0]"),
-        "9:22: ops[0].kernel_size[1]: must be a positive integer, got 0",
-    ),
-    (
-        "negative-shape",
-        GOOD.replace("shape: [8, 7, 7]", "shape: [8, -7, 7]"),
-        "3:14: input.shape[1]: must be a positive integer, got -7",
-    ),
-    (
-        "negative-padding",
-        GOOD.replace("padding: 0", "padding: -1"),
-        "11:14: ops[0].padding: must be 0 or a positive integer, got -1",
-    ),
-    (
-        "zero-channels",
-        GOOD.replace("out_channels: 8", "out_channels: 0"),
-        "8:19: ops[0].out_channels: must be a positive integer, got 0",
-    ),
-    (
-        "groups-do-not-divide",
-        GOOD.replace("padding: 0", "padding: 0\n    groups: 3"),
-        "12:13: ops[0].groups: groups=3 does not divide in_channels=8 (allowed: 1, 2, 4, 8)",
-    ),
-    (
-        "groups-do-not-divide-out",
-        GOOD.replace("out_channels: 8", "out_channels: 6").replace(
-            "padding: 0", "padding: 0\n    groups: 4"
-        ),
-        "12:13: ops[0].groups: groups=4 does not divide out_channels=6 (allowed: 1, 2)",
-    ),
-    (
-        "kernel-larger-than-padded-input",
-        GOOD.replace("kernel_size: 3", "kernel_size: 9"),
-        "9:18: ops[0].kernel_size: the 9x9 kernel does not fit in the padded 7x7 input: "
-        "H_out = floor((7 + 2*0 - 1*(9-1) - 1) / 1) + 1 = -1; use a smaller kernel, more padding "
-        "or a larger input",
-    ),
-    (
-        "dilated-kernel-too-large",
-        GOOD.replace("padding: 0", "padding: [1, 0]\n    dilation: [1, 4]"),
-        "9:18: ops[0].kernel_size: the 3x3 kernel with dilation [1, 4] (spanning 3x9) does not "
-        "fit in the padded 9x7 input: W_out = floor((7 + 2*0 - 4*(3-1) - 1) / 1) + 1 = -1; use "
-        "a smaller kernel, more padding or a larger input",
-    ),
-    (
-        "invalid-output-padding",
-        "input: {shape: [2, 4, 4]}\n"
-        "ops:\n"
-        "  - type: conv_transpose2d\n"
-        "    out_channels: 2\n"
-        "    kernel_size: 3\n"
-        "    stride: [2, 1]\n"
-        "    output_padding: [1, 1]\n",
-        "7:21: ops[0].output_padding: output_padding [1, 1] must be smaller than the stride "
-        "[2, 1] or the dilation [1, 1] in each axis (as in PyTorch); axis W has 1",
-    ),
-    (
-        "same-padding-with-stride",
-        GOOD.replace("padding: 0", "padding: same").replace("stride: 1", "stride: 2"),
-        "11:14: ops[0].padding: padding 'same' needs stride 1 (as in PyTorch), got stride "
-        "[2, 2]; give the padding as numbers instead",
-    ),
-    (
-        "pool-padding-over-half-the-window",
-        "input: {shape: [2, 6, 6]}\nops:\n  - type: avg_pool2d\n    kernel_size: 3\n"
-        "    padding: [1, 2]\n",
-        "5:14: ops[0].padding: padding [1, 2] must be at most half the window (as in PyTorch): "
-        "kernel_size [3, 3] allows at most [1, 1]",
-    ),
-    (
-        "channel-shuffle-groups",
-        "input: {shape: [6, 4, 4]}\nops:\n  - type: channel_shuffle\n    groups: 4\n",
-        "4:13: ops[0].groups: groups=4 does not divide the 6 channels (allowed: 1, 2, 3, 6)",
-    ),
-    (
-        "conv3d-on-2d-input",
-        GOOD.replace("type: conv2d", "type: conv3d"),
-        "7:11: ops[0].type: conv3d needs a volume input [C, D, H, W] or [N, C, D, H, W]; "
-        "input.shape [8, 7, 7] is a 2-D input (C, H, W)",
-    ),
-    (
-        "2d-op-on-5d-input",
-        "input: {shape: [2, 4, 6, 6]}\n"
-        "ops:\n"
-        "  - {type: conv3d, out_channels: 2, kernel_size: 3}\n"
-        "  - {type: max_pool2d, kernel_size: 2}\n",
-        "4:12: ops[1].type: max_pool2d needs a 4-D input (N, C, H, W); its input, the output of "
-        "ops[0], is 5-D (1, 2, 2, 4, 4)",
-    ),
-    (
-        "5d-shape-for-2d-op",
-        "input: {shape: [1, 2, 4, 6, 6]}\n"
-        "ops:\n  - {type: conv2d, out_channels: 2, kernel_size: 3}\n",
-        "1:16: input.shape: a 5-D shape [N, C, D, H, W] is for conv3d, but ops[0] is conv2d, "
-        "which needs [C, H, W] or [N, C, H, W]",
-    ),
-    (
-        "values-wrong-shape",
-        "input:\n  shape: [1, 2, 2]\n  values: [[[1, 2, 4], [3, 4, 5]]]\n"
-        "ops: [{type: max_pool2d, kernel_size: 2}]\n",
-        "3:11: input.values: expected shape (1, 1, 2, 2) or (1, 2, 2) (N, C, H, W), got (1, 2, 3)",
-    ),
-    (
-        "values-ragged",
-        "input:\n  shape: [1, 2, 2]\n  values: [[[1, 2], [3]]]\n"
-        "ops: [{type: max_pool2d, kernel_size: 2}]\n",
-        "3:21: input.values[0][1]: has shape (1,) but [0][0] has shape (2,) (the nested list must "
-        "be rectangular)",
-    ),
-    (
-        "weight-wrong-shape",
-        GOOD.replace("bias: true", "weight: [[1, 2, 3]]"),
-        "12:13: ops[0].weight: expected shape (8, 8, 3, 3) (out_channels, in_channels/groups, "
-        "kh, kw), got (1, 3)",
-    ),
-    (
-        "offset-wrong-shape",
-        "input: {shape: [4, 5, 5]}\n"
-        "ops:\n"
-        "  - type: deform_conv2d\n"
-        "    out_channels: 2\n"
-        "    kernel_size: 3\n"
-        "    offset: zeros\n"
-        "    mask: [[[1, 2], [3, 4]]]\n",
-        "7:11: ops[0].mask: expected shape (1, 9, 3, 3) or (9, 3, 3) (N, offset_groups*kh*kw, "
-        "H_out, W_out), got (1, 2, 2)",
-    ),
-    (
-        "se-weight-wrong-shape",
-        "input: {shape: [8, 5, 5]}\n"
-        "ops:\n"
-        "  - type: squeeze_excitation\n"
-        "    fc2_weight: [[1, 2, 3]]\n",
-        "4:17: ops[0].fc2_weight: expected shape (8, 2) (channels, hidden), got (1, 3)",
-    ),
-    (
-        "conv3d-after-a-2d-op",
-        "input: {shape: [4, 6, 6]}\n"
-        "ops:\n"
-        "  - {type: conv2d, out_channels: 4, kernel_size: 3}\n"
-        "  - {type: conv3d, out_channels: 4, kernel_size: 3}\n",
-        "4:12: ops[1].type: conv3d needs a 5-D input (N, C, D, H, W); its input, the output of "
-        "ops[0], is 4-D (1, 4, 4, 4)",
-    ),
-    (
-        "bias-wrong-length",
-        GOOD.replace("bias: true", "bias: [1, 2, 3]"),
-        "12:11: ops[0].bias: expected 8 values (one per output channel), got 3",
-    ),
-    (
-        "nan-in-values",
-        "input:\n  shape: [1, 2, 2]\n  values: [[[1, 2], [.nan, 3]]]\n"
-        "ops: [{type: max_pool2d, kernel_size: 2}]\n",
-        "3:22: input.values[0][1][0]: NaN is not allowed (first bad element at index [0, 1, 0]); "
-        "values must be finite numbers",
-    ),
-    (
-        "inf-in-bias",
-        GOOD.replace("out_channels: 8", "out_channels: 2").replace(
-            "bias: true", "bias: [1, -.inf]"
-        ),
-        "12:15: ops[0].bias[1]: -inf is not allowed (first bad element at index [1]); values "
-        "must be finite numbers",
-    ),
-    (
-        "output-too-large",
-        "input: {shape: [16, 512, 512]}\n"
-        "ops:\n"
-        "  - {type: conv2d, out_channels: 16, kernel_size: 1}\n"
-        "  - {type: conv2d, out_channels: 160, kernel_size: 1}\n",
-        "4:5: ops[1]: the output of ops[1] would have 41,943,040 elements; the limit is "
-        "33,554,432: use a smaller input or fewer channels",
-    ),
-    (
-        "too-many-macs",
-        "input: {shape: [64, 128, 128]}\n"
-        "ops:\n"
-        "  - {type: conv2d, out_channels: 1024, kernel_size: 5, padding: 2}\n",
-        "3:5: ops[0]: ops[0] would need 26,843,545,600 multiply-accumulates; the limit is "
-        "20,000,000,000: use a smaller input or fewer channels",
-    ),
-    (
-        "unfolded-windows-too-large",
-        "input: {shape: [64, 128, 128]}\n"
-        "ops:\n"
-        "  - {type: max_pool2d, kernel_size: 7, stride: 1, padding: 3}\n",
-        "3:5: ops[0]: the unfolded windows of ops[0] would have 51,380,224 elements; the limit "
-        "is 33,554,432: use a smaller input, a smaller kernel or fewer channels",
-    ),
-    (
-        "input-too-large",
-        "input: {shape: [4, 64, 512, 512]}\nops:\n  - {type: max_pool2d, kernel_size: 2}\n",
-        "1:16: input.shape: the input would have 67,108,864 elements; the limit is 33,554,432: "
-        "use a smaller input",
-    ),
-    (
-        "python-tag",
-        "input: !!python/object/apply:os.system ['echo hi']\nops: []\n",
-        "1:8: input: the YAML tag '!!python/object/apply:os.system' is not allowed; a spec holds "
-        "plain YAML only (mappings, lists, text, numbers, true/false, null)",
-    ),
-    (
-        "custom-tag",
-        GOOD.replace("seed: 0", "seed: !seed 0"),
-        "5:9: input.seed: the YAML tag '!seed' is not allowed; a spec holds plain YAML only "
-        "(mappings, lists, text, numbers, true/false, null)",
-    ),
-    (
-        "recursive-alias",
-        "input: &a {shape: [1, 2, 2], values: *a}\nops: []\n",
-        "1:8: input.values: a recursive alias (an anchor used inside itself)",
-    ),
-    ("empty-file", "", " the file is empty; a spec needs at least 'input' and 'ops'"),
-    (
-        "only-comments",
-        "# a spec\n# with nothing in it\n",
-        " the file is empty; a spec needs at least 'input' and 'ops'",
-    ),
-    (
-        "empty-ops",
-        "input: {shape: [8, 7, 7]}\nops: []\n",
-        "2:6: ops: the ops list is empty; add at least one op, e.g. '- type: conv2d'",
-    ),
-    (
-        "two-documents",
-        GOOD + "---\n" + GOOD,
-        "13:1: the file holds more than one YAML document ('---' starts a new one); a spec is a "
-        "single document",
-    ),
-    (
-        "duplicate-key",
-        GOOD.replace("stride: 1", "stride: 1\n    stride: 2"),
-        "11:5: ops[0].stride: duplicate key 'stride' (first written on line 10)",
-    ),
-    (
-        "not-a-mapping",
-        "- conv2d\n- conv2d\n",
-        "1:1: a spec is a mapping with the keys 'input' and 'ops', got a list",
-    ),
-    (
-        "op-not-a-mapping",
-        "input: {shape: [8, 7, 7]}\nops: [conv2d]\n",
-        "2:7: ops[0]: expected a mapping (key: value lines), got 'conv2d'",
-    ),
-    (
-        "theme-choice",
-        GOOD + "theme:\n  name: drak\n",
-        "14:9: theme.name: expected one of 'light', 'dark', got 'drak' (did you mean 'dark'?)",
-    ),
-]
 
 
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -387,11 +36,7 @@ def test_shape_problems_are_shape_errors(tmp_path: Path) -> None:
 
 
 def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
-    lines = ["a0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"]
-    for i in range(1, 9):
-        refs = ", ".join([f"*a{i - 1}"] * 10)
-        lines.append(f"a{i}: &a{i} [{refs}]")
-    err, file = _error(tmp_path, "\n".join(lines) + "\n")
+    err, file = _error(tmp_path, ALIAS_BOMB)
     assert str(err) == (
         f"{file}:5:5: a4: the document expands to more than 100,000 YAML nodes (anchors and "
         "aliases repeated too many times); write the values out or use a .npy file"
@@ -399,9 +44,8 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
 
 
 def test_document_over_the_size_limit(tmp_path: Path) -> None:
-    text = "title: x\n" + "# padding\n" * (MAX_DOCUMENT_BYTES // 10 + 1)
-    err, file = _error(tmp_path, text)
-    size = len(text.encode())
+    err, file = _error(tmp_path, OVERSIZED)
+    size = len(OVERSIZED.encode())
     assert str(err) == (
         f"{file}: the file is {size:,} bytes; a spec may have at most 1,000,000 bytes (put large "
         "tensors in a .npy file next to the spec)"
@@ -409,7 +53,7 @@ def test_document_over_the_size_limit(tmp_path: Path) -> None:
 
 
 def test_deep_nesting(tmp_path: Path) -> None:
-    err, file = _error(tmp_path, "title: " + "[" * 5000 + "]" * 5000 + "\n")
+    err, file = _error(tmp_path, DEEP_NESTING)
     assert str(err).startswith(f"{file}:") and "nested deeper than 32 levels" in str(err)
 
 
@@ -422,11 +66,6 @@ def test_missing_file_and_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         load(path)
     assert str(info.value) == f"{path}: the file is not UTF-8 text (bad byte at offset 10)"
-
-
-NPY_SPEC = (
-    "input:\n  shape: [2, 3, 3]\n  values: {path}\nops: [{{type: max_pool2d, kernel_size: 3}}]\n"
-)
 
 
 def test_npy_missing(tmp_path: Path) -> None:

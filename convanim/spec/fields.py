@@ -3,22 +3,49 @@
 Every parser raises :class:`FieldProblem` (a ``ValueError``) whose message is meant to be shown as
 is after the YAML path, e.g. ``ops[0].kernel_size: must be a positive integer, got 0``. A problem
 inside a list carries the index (``subpath``) so the error can point at the exact element.
+
+Each constraint is declared once and gives both the check and the JSON Schema that
+``convanim schema`` emits for editors (the ``json_schema_input_type`` of each validator): an
+:class:`IntBound` holds the smallest integer with its messages, :func:`int_tuple` the number of
+values of a pair or triple and the words it also accepts, :data:`ValueKeyword`,
+:data:`NPY_SUFFIX` and :data:`MAX_NESTING` the forms of a value source.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Protocol, TypeVar, get_args
 
-from pydantic import BeforeValidator
+from annotated_types import Ge, Gt, Len, MinLen
+from pydantic import BeforeValidator, Field, StringConstraints
+from typing_extensions import TypeAliasType
 
 __all__ = [
     "FieldProblem",
     "describe",
     "did_you_mean",
+    "IntBound",
+    "FloatBound",
+    "POSITIVE_INT",
+    "NON_NEGATIVE_INT",
+    "bounded",
+    "int_tuple",
+    "parse_items",
+    "json_list",
+    "ValueKeyword",
     "VALUE_KEYWORDS",
+    "NPY_SUFFIX",
+    "MAX_NESTING",
+    "NUMBER_LIST",
+    "NESTED_NUMBERS",
+    "PadWord",
+    "PAD_WORDS",
+    "SAME_PADDING_STRIDE",
+    "same_padding_schema",
     "NestedValues",
     "ValueSource",
     "PositiveInt",
@@ -40,14 +67,24 @@ __all__ = [
     "nested_shape",
 ]
 
-#: Keywords a value field (``values``, ``weight``, ...) accepts besides lists and paths.
-VALUE_KEYWORDS: tuple[str, ...] = ("random", "zeros", "ones", "arange")
+#: The keywords a value field (``values``, ``weight``, ...) accepts besides lists and paths.
+ValueKeyword = Literal["random", "zeros", "ones", "arange"]
+VALUE_KEYWORDS: tuple[str, ...] = get_args(ValueKeyword)
+
+#: The ending (in any case) of a path to a NumPy file in a value field.
+NPY_SUFFIX = ".npy"
 
 #: A nested list of numbers as stored in a model (tuples all the way down, so models stay hashable).
 NestedValues = tuple[Any, ...]
 
 #: Deepest list nesting accepted in a value (5-D tensors need 5).
 MAX_NESTING = 6
+
+#: The words ``padding`` accepts besides numbers.
+PadWord = Literal["same", "valid"]
+PAD_WORDS: tuple[str, ...] = get_args(PadWord)
+
+_T = TypeVar("_T")
 
 
 class FieldProblem(ValueError):
@@ -91,35 +128,72 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def parse_items(values: Sequence[Any], element: Callable[[Any], _T]) -> tuple[_T, ...]:
+    """Each item of ``values`` through ``element``; a problem gets the item's index as subpath."""
+    out = []
+    for i, item in enumerate(values):
+        try:
+            out.append(element(item))
+        except FieldProblem as exc:
+            raise FieldProblem(exc.message, (i, *exc.subpath)) from None
+    return tuple(out)
+
+
 # ---------------------------------------------------------------------------------------------
 # scalars
 # ---------------------------------------------------------------------------------------------
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldProblem(f"expected an integer, got {describe(value)}")
-    return value
+class _Rule(Protocol):
+    """A parser that also knows the JSON Schema of what it accepts."""
+
+    def __call__(self, value: Any) -> Any: ...  # pragma: no cover - protocol
+
+    @property
+    def json_type(self) -> Any: ...  # pragma: no cover - protocol
 
 
-def _positive_int(value: Any) -> int:
-    v = _int(value)
-    if v < 1:
-        raise FieldProblem(f"must be a positive integer, got {v}")
-    return v
+@dataclass(frozen=True)
+class IntBound:
+    """Integers from ``minimum`` up: the check, its messages and the JSON Schema, from one number.
+
+    Attributes
+    ----------
+    minimum : int
+        Smallest integer accepted (JSON Schema ``minimum``).
+    too_small : str
+        Message for a smaller integer; ``{value}`` is replaced by it.
+    not_int : str
+        Message for anything but an integer (booleans included); ``{value}`` is replaced by
+        :func:`describe` of it.
+    """
+
+    minimum: int
+    too_small: str
+    not_int: str = "expected an integer, got {value}"
+
+    def __call__(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FieldProblem(self.not_int.format(value=describe(value)))
+        if value < self.minimum:
+            raise FieldProblem(self.too_small.format(value=value))
+        return value
+
+    @property
+    def json_type(self) -> Any:
+        """What the JSON Schema says: ``{"type": "integer", "minimum": minimum}``."""
+        return Annotated[int, Ge(self.minimum)]
 
 
-def _non_negative_int(value: Any) -> int:
-    v = _int(value)
-    if v < 0:
-        raise FieldProblem(f"must be 0 or a positive integer, got {v}")
-    return v
+#: 1, 2, 3, ... (sizes, channels, strides, groups).
+POSITIVE_INT = IntBound(1, "must be a positive integer, got {value}")
+#: 0, 1, 2, ... (paddings, seeds, counts).
+NON_NEGATIVE_INT = IntBound(0, "must be 0 or a positive integer, got {value}")
 
 
-def _strict_bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise FieldProblem(f"expected true or false, got {describe(value)}")
-    return value
+def json_list(item: Any, length: Any) -> Any:
+    """JSON Schema type of a list of ``item`` with a ``Len`` or ``MinLen`` on its length."""
+    return Annotated[list[item], length]
 
 
 def _number(value: Any) -> float:
@@ -131,73 +205,43 @@ def _number(value: Any) -> float:
     return v
 
 
-def _positive_float(value: Any) -> float:
-    v = _number(value)
-    if v <= 0:
-        raise FieldProblem(f"must be a positive number, got {value!r}")
-    return v
+@dataclass(frozen=True)
+class FloatBound:
+    """Finite numbers above ``above``: the check, its message and the JSON Schema, from one number.
+
+    Attributes
+    ----------
+    above : float
+        The numbers accepted are greater than this (JSON Schema ``exclusiveMinimum``).
+    too_small : str
+        Message for a number not above it; ``{value!r}`` is replaced by the number as written.
+    """
+
+    above: float
+    too_small: str
+
+    def __call__(self, value: Any) -> float:
+        v = _number(value)
+        if v <= self.above:
+            raise FieldProblem(self.too_small.format(value=value))
+        return v
+
+    @property
+    def json_type(self) -> Any:
+        """What the JSON Schema says: ``{"type": "number", "exclusiveMinimum": above}``."""
+        return Annotated[float, Gt(self.above)]
+
+
+def _strict_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldProblem(f"expected true or false, got {describe(value)}")
+    return value
 
 
 def _bad_float_name(v: float) -> str:
     if math.isnan(v):
         return "NaN"
     return "inf" if v > 0 else "-inf"
-
-
-PositiveInt = Annotated[int, BeforeValidator(_positive_int, json_schema_input_type=int)]
-NonNegativeInt = Annotated[int, BeforeValidator(_non_negative_int, json_schema_input_type=int)]
-StrictBool = Annotated[bool, BeforeValidator(_strict_bool, json_schema_input_type=bool)]
-Number = Annotated[float, BeforeValidator(_number, json_schema_input_type=float)]
-PositiveFloat = Annotated[float, BeforeValidator(_positive_float, json_schema_input_type=float)]
-
-
-# ---------------------------------------------------------------------------------------------
-# pairs and triples
-# ---------------------------------------------------------------------------------------------
-
-_AXES = {2: "[height, width]", 3: "[depth, height, width]"}
-
-
-def _tuple_of(n: int, element: Callable[[Any], int], extra: str = "") -> Callable[[Any], Any]:
-    """Parser for ``int | list of n ints`` -> tuple of n ints; ``extra`` names other words."""
-    what = f"an integer{extra} or a list of {n} integers {_AXES[n]}"
-
-    def parse(value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return (element(value),) * n
-        if isinstance(value, list | tuple):
-            if len(value) != n:
-                raise FieldProblem(f"expected {n} values {_AXES[n]}, got {len(value)}")
-            out = []
-            for i, item in enumerate(value):
-                try:
-                    out.append(element(item))
-                except FieldProblem as exc:
-                    raise FieldProblem(exc.message, (i,)) from None
-            return tuple(out)
-        raise FieldProblem(f"expected {what}, got {describe(value)}")
-
-    return parse
-
-
-Pair = Annotated[
-    tuple[int, int],
-    BeforeValidator(_tuple_of(2, _positive_int), json_schema_input_type=int | tuple[int, int]),
-]
-NonNegativePair = Annotated[
-    tuple[int, int],
-    BeforeValidator(_tuple_of(2, _non_negative_int), json_schema_input_type=int | tuple[int, int]),
-]
-Triple = Annotated[
-    tuple[int, int, int],
-    BeforeValidator(_tuple_of(3, _positive_int), json_schema_input_type=int | tuple[int, int, int]),
-]
-NonNegativeTriple = Annotated[
-    tuple[int, int, int],
-    BeforeValidator(
-        _tuple_of(3, _non_negative_int), json_schema_input_type=int | tuple[int, int, int]
-    ),
-]
 
 
 def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -209,53 +253,101 @@ def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return parse_optional
 
 
-OptionalPair = Annotated[
-    tuple[int, int] | None,
-    BeforeValidator(
-        _optional(_tuple_of(2, _positive_int)),
-        json_schema_input_type=int | tuple[int, int] | None,
-    ),
-]
-OptionalPositiveInt = Annotated[
-    int | None, BeforeValidator(_optional(_positive_int), json_schema_input_type=int | None)
-]
-OptionalPositiveFloat = Annotated[
-    float | None,
-    BeforeValidator(_optional(_positive_float), json_schema_input_type=float | None),
-]
-
-_PAD_WORDS = ("same", "valid")
+def bounded(rule: _Rule, *, optional: bool = False) -> BeforeValidator:
+    """The validator of a scalar field (``null`` too if ``optional``), with its JSON Schema."""
+    if optional:
+        return BeforeValidator(_optional(rule), json_schema_input_type=rule.json_type | None)
+    return BeforeValidator(rule, json_schema_input_type=rule.json_type)
 
 
-def _padding(n: int) -> Callable[[Any], Any]:
-    pairs = _tuple_of(n, _non_negative_int, ", 'same', 'valid'")
+_POSITIVE_FLOAT = FloatBound(0.0, "must be a positive number, got {value!r}")
+
+PositiveInt = Annotated[int, bounded(POSITIVE_INT)]
+NonNegativeInt = Annotated[int, bounded(NON_NEGATIVE_INT)]
+OptionalPositiveInt = Annotated[int | None, bounded(POSITIVE_INT, optional=True)]
+PositiveFloat = Annotated[float, bounded(_POSITIVE_FLOAT)]
+OptionalPositiveFloat = Annotated[float | None, bounded(_POSITIVE_FLOAT, optional=True)]
+StrictBool = Annotated[bool, BeforeValidator(_strict_bool, json_schema_input_type=bool)]
+#: Any finite number (JSON has no NaN or infinity, so the schema says ``number``).
+Number = Annotated[float, BeforeValidator(_number, json_schema_input_type=float)]
+
+
+# ---------------------------------------------------------------------------------------------
+# pairs and triples
+# ---------------------------------------------------------------------------------------------
+
+_AXES = {2: "[height, width]", 3: "[depth, height, width]"}
+
+
+def _or(words: Sequence[str]) -> str:
+    quoted = [repr(w) for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _tuple_of(n: int, element: IntBound, words: Sequence[str] = ()) -> Callable[[Any], Any]:
+    """Parser for ``int | list of n ints`` (or one of ``words``) -> n ints (or the word)."""
+    what = f"an integer{''.join(f', {w!r}' for w in words)} or a list of {n} integers {_AXES[n]}"
 
     def parse(value: Any) -> Any:
-        if isinstance(value, str):
-            if value in _PAD_WORDS:
+        if words and isinstance(value, str):
+            if value in words:
                 return value
             raise FieldProblem(
-                f"expected an integer, a list of {n} integers {_AXES[n]}, 'same' or 'valid', "
-                f"got {describe(value)}{did_you_mean(value, _PAD_WORDS)}"
+                f"expected an integer, a list of {n} integers {_AXES[n]}, {_or(words)}, "
+                f"got {describe(value)}{did_you_mean(value, words)}"
             )
-        return pairs(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (element(value),) * n
+        if isinstance(value, list | tuple):
+            if len(value) != n:
+                raise FieldProblem(f"expected {n} values {_AXES[n]}, got {len(value)}")
+            return parse_items(value, element)
+        raise FieldProblem(f"expected {what}, got {describe(value)}")
 
     return parse
 
 
-Padding2d = Annotated[
-    tuple[int, int] | Literal["same", "valid"],
-    BeforeValidator(
-        _padding(2), json_schema_input_type=int | tuple[int, int] | Literal["same", "valid"]
-    ),
-]
-Padding3d = Annotated[
-    tuple[int, int, int] | Literal["same", "valid"],
-    BeforeValidator(
-        _padding(3),
-        json_schema_input_type=int | tuple[int, int, int] | Literal["same", "valid"],
-    ),
-]
+def int_tuple(
+    n: int, element: IntBound, words: Sequence[str] = (), *, optional: bool = False
+) -> BeforeValidator:
+    """The validator of a pair or triple field, with its JSON Schema.
+
+    Accepts one integer (used for every axis), a list of ``n`` integers, one of ``words``, and
+    ``null`` if ``optional``; the schema is ``anyOf`` the same forms: ``{integer, minimum}``,
+    ``{array of n such, minItems n, maxItems n}``, ``{enum: words}``, ``{null}``.
+    """
+    parse = _tuple_of(n, element, words)
+    json_type: Any = element.json_type | json_list(element.json_type, Len(n, n))
+    if words:
+        json_type = json_type | Literal[tuple(words)]
+    if optional:
+        return BeforeValidator(_optional(parse), json_schema_input_type=json_type | None)
+    return BeforeValidator(parse, json_schema_input_type=json_type)
+
+
+Pair = Annotated[tuple[int, int], int_tuple(2, POSITIVE_INT)]
+NonNegativePair = Annotated[tuple[int, int], int_tuple(2, NON_NEGATIVE_INT)]
+Triple = Annotated[tuple[int, int, int], int_tuple(3, POSITIVE_INT)]
+NonNegativeTriple = Annotated[tuple[int, int, int], int_tuple(3, NON_NEGATIVE_INT)]
+OptionalPair = Annotated[tuple[int, int] | None, int_tuple(2, POSITIVE_INT, optional=True)]
+Padding2d = Annotated[tuple[int, int] | PadWord, int_tuple(2, NON_NEGATIVE_INT, PAD_WORDS)]
+Padding3d = Annotated[tuple[int, int, int] | PadWord, int_tuple(3, NON_NEGATIVE_INT, PAD_WORDS)]
+
+#: The only stride ``padding: same`` works with, in every axis (as in PyTorch).
+SAME_PADDING_STRIDE = 1
+
+
+def same_padding_schema() -> dict[str, Any]:
+    """JSON Schema rule of an op with ``padding`` and ``stride``: 'same' needs stride 1.
+
+    For the op model's ``json_schema_extra``; :mod:`convanim.spec.chain` checks the rule with
+    :data:`SAME_PADDING_STRIDE`.
+    """
+    one = {"const": SAME_PADDING_STRIDE}
+    return {
+        "if": {"properties": {"padding": {"const": "same"}}, "required": ["padding"]},
+        "then": {"properties": {"stride": {"anyOf": [one, {"type": "array", "items": one}]}}},
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,20 +364,17 @@ def nested_shape(value: Any) -> tuple[int, ...]:
         When the list is empty, ragged, too deep, or holds something other than numbers.
     """
     if isinstance(value, list | tuple):
-        if not value:
-            raise FieldProblem("an empty list holds no values")
-        shape = _shape_of(value, (), 1)
-        return shape
+        return _shape_of(value, (), 1)
     return ()
 
 
 def _shape_of(value: Sequence[Any], where: tuple[int, ...], depth: int) -> tuple[int, ...]:
+    if not value:
+        raise FieldProblem("an empty list holds no values", where)
     if depth > MAX_NESTING:
         raise FieldProblem(f"lists nested deeper than {MAX_NESTING} levels", where)
     first = value[0]
     if isinstance(first, list | tuple):
-        if not first:
-            raise FieldProblem("an empty list holds no values", (*where, 0))
         inner = _shape_of(first, (*where, 0), depth + 1)
         for i, item in enumerate(value[1:], start=1):
             if not isinstance(item, list | tuple):
@@ -356,6 +445,44 @@ def _check_nested(value: Any) -> NestedValues:
     return frozen
 
 
+def _nested_numbers(depth: int) -> tuple[Any, Any]:
+    """JSON Schema types of a list of numbers and of a nested one at most ``depth`` lists deep.
+
+    Each level is a non-empty list holding only numbers or only lists, as :func:`nested_shape`
+    wants (that the lists are rectangular, JSON Schema cannot say). The levels become named
+    ``$defs`` in the schema: ``NumberList``, ``NestedNumbers2`` ... ``NestedNumbers<depth>``.
+    """
+    flat: Any = TypeAliasType(
+        "NumberList",
+        Annotated[list[float], MinLen(1), Field(description="A non-empty list of numbers.")],
+    )
+    level = flat
+    for d in range(2, depth + 1):
+        # mypy wants a literal name; these are numbered
+        level = TypeAliasType(  # type: ignore[misc]
+            f"NestedNumbers{d}",
+            Annotated[
+                flat | json_list(level, MinLen(1)),
+                Field(description=f"A nested list of numbers, at most {d} lists deep."),
+            ],
+        )
+    return flat, level
+
+
+#: JSON Schema type of a flat list of numbers (a bias) and of a nested list (a tensor).
+NUMBER_LIST, NESTED_NUMBERS = _nested_numbers(MAX_NESTING)
+
+
+def _pattern_ending(suffix: str) -> str:
+    """A regular expression (JSON Schema ``pattern``) for text ending in ``suffix``, any case."""
+    return (
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in suffix) + "$"
+    )
+
+
+_NPY_PATH = Annotated[str, StringConstraints(pattern=_pattern_ending(NPY_SUFFIX))]
+_VALUE_SOURCE_JSON: Any = ValueKeyword | _NPY_PATH | NESTED_NUMBERS
+
 _VALUE_WHAT = (
     "expected random, zeros, ones, arange, a nested list of numbers or a path to a .npy file"
 )
@@ -365,7 +492,7 @@ def _value_source(value: Any) -> Any:
     if isinstance(value, str):
         if value in VALUE_KEYWORDS:
             return value
-        if value.lower().endswith(".npy"):
+        if value.lower().endswith(NPY_SUFFIX):
             return value
         raise FieldProblem(
             f"{_VALUE_WHAT}, got {describe(value)}{did_you_mean(value, VALUE_KEYWORDS)}"
@@ -378,10 +505,12 @@ def _value_source(value: Any) -> Any:
 #: ``random | zeros | ones | arange | nested list | "path/to/file.npy"`` (relative to the spec).
 ValueSource = Annotated[
     str | NestedValues,
-    BeforeValidator(
-        _value_source,
-        json_schema_input_type=Literal["random", "zeros", "ones", "arange"] | str | list[Any],
-    ),
+    BeforeValidator(_value_source, json_schema_input_type=_VALUE_SOURCE_JSON),
+]
+
+OptionalValueSource = Annotated[
+    str | NestedValues | None,
+    BeforeValidator(_optional(_value_source), json_schema_input_type=_VALUE_SOURCE_JSON | None),
 ]
 
 
@@ -399,20 +528,8 @@ def _bias(value: Any) -> Any:
     raise FieldProblem(f"expected true, false or a list of numbers, got {describe(value)}")
 
 
-OptionalValueSource = Annotated[
-    str | NestedValues | None,
-    BeforeValidator(
-        _optional(_value_source),
-        json_schema_input_type=Literal["random", "zeros", "ones", "arange"]
-        | str
-        | list[Any]
-        | None,
-    ),
-]
-
-
 #: ``true`` (random, seeded), ``false`` (no bias) or one number per output channel.
 BiasSource = Annotated[
     bool | tuple[float, ...],
-    BeforeValidator(_bias, json_schema_input_type=bool | list[float]),
+    BeforeValidator(_bias, json_schema_input_type=bool | NUMBER_LIST),
 ]

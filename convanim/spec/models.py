@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
+from annotated_types import Len, MinLen
 from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from convanim.errors import SpecError
 from convanim.spec.fields import (
+    POSITIVE_INT,
     FieldProblem,
+    IntBound,
     NonNegativeInt,
     Number,
     OptionalPositiveFloat,
@@ -25,6 +28,8 @@ from convanim.spec.fields import (
     ValueSource,
     describe,
     did_you_mean,
+    json_list,
+    parse_items,
 )
 from convanim.spec.model_base import SpecModel
 from convanim.spec.ops import OP_DEFS, OP_TYPES, OpSpec, op_def
@@ -129,35 +134,37 @@ class SourceInfo:
 # ---------------------------------------------------------------------------------------------
 
 
+#: How many sizes ``input.shape`` has: (C, H, W) up to (N, C, D, H, W).
+SHAPE_SIZES = (3, 5)
+
+
 def _shape(value: Any) -> Any:
     if not isinstance(value, list | tuple):
         raise FieldProblem(
             f"expected a list of sizes like [8, 7, 7] (C, H, W), got {describe(value)}"
         )
-    if not 3 <= len(value) <= 5:
+    low, high = SHAPE_SIZES
+    if not low <= len(value) <= high:
         raise FieldProblem(
-            f"expected 3 to 5 sizes (C, H, W / N, C, H, W / C, D, H, W / N, C, D, H, W), "
+            f"expected {low} to {high} sizes (C, H, W / N, C, H, W / C, D, H, W / N, C, D, H, W), "
             f"got {len(value)}"
         )
-    out = []
-    for i, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, int):
-            raise FieldProblem(f"expected an integer, got {describe(item)}", (i,))
-        if item < 1:
-            raise FieldProblem(f"must be a positive integer, got {item}", (i,))
-        out.append(item)
-    return tuple(out)
+    return parse_items(value, POSITIVE_INT)
 
 
 class InputSpec(SpecModel):
     """The input tensor."""
 
-    shape: Annotated[tuple[int, ...], BeforeValidator(_shape, json_schema_input_type=list[int])] = (
-        Field(
-            description=(
-                "Tensor shape: [C, H, W] or [N, C, H, W] (N defaults to 1); [C, D, H, W] or "
-                "[N, C, D, H, W] when the first op is conv3d."
-            )
+    shape: Annotated[
+        tuple[int, ...],
+        BeforeValidator(
+            _shape,
+            json_schema_input_type=json_list(POSITIVE_INT.json_type, Len(*SHAPE_SIZES)),
+        ),
+    ] = Field(
+        description=(
+            "Tensor shape: [C, H, W] or [N, C, H, W] (N defaults to 1); [C, D, H, W] or "
+            "[N, C, D, H, W] when the first op is conv3d."
         )
     )
     values: ValueSource = Field(
@@ -186,25 +193,28 @@ OP_MODELS: dict[str, type[SpecModel]] = {name: d.model for name, d in OP_DEFS.it
 # ---------------------------------------------------------------------------------------------
 
 
+#: An output channel number (channels count from 0).
+_CHANNEL = IntBound(
+    0, "channel numbers start at 0, got {value}", not_int="expected a channel number, got {value}"
+)
+ChannelWord = Literal["first", "all"]
+_CHANNEL_WORDS = get_args(ChannelWord)
+_CHANNEL_LIST = MinLen(1)
+
+
 def _channels(value: Any) -> Any:
     if isinstance(value, str):
-        if value in ("first", "all"):
+        if value in _CHANNEL_WORDS:
             return value
         raise FieldProblem(
             f"expected 'first', 'all' or a list of channel numbers, got {describe(value)}"
-            f"{did_you_mean(value, ('first', 'all'))}"
+            f"{did_you_mean(value, _CHANNEL_WORDS)}"
         )
     if isinstance(value, list | tuple):
-        out = []
-        for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, int):
-                raise FieldProblem(f"expected a channel number, got {describe(item)}", (i,))
-            if item < 0:
-                raise FieldProblem(f"channel numbers start at 0, got {item}", (i,))
-            out.append(item)
-        if not out:
+        out = parse_items(value, _CHANNEL)
+        if len(out) < _CHANNEL_LIST.min_length:
             raise FieldProblem("the list of channels is empty")
-        return tuple(out)
+        return out
     raise FieldProblem(
         f"expected 'first', 'all' or a list of channel numbers, got {describe(value)}"
     )
@@ -216,7 +226,10 @@ def _show_values(value: Any) -> Any:
     raise FieldProblem(f"expected true, false or 'auto', got {describe(value)}")
 
 
-def _choice(*words: str) -> Any:
+def _choice(words_type: Any) -> BeforeValidator:
+    """The validator of a field taking one of the words of ``words_type`` (a ``Literal``)."""
+    words: tuple[str, ...] = get_args(words_type)
+
     def parse(value: Any) -> Any:
         if isinstance(value, str) and value in words:
             return value
@@ -224,7 +237,11 @@ def _choice(*words: str) -> Any:
         allowed = ", ".join(repr(w) for w in words)
         raise FieldProblem(f"expected one of {allowed}, got {describe(value)}{hint}")
 
-    return parse
+    return BeforeValidator(parse, json_schema_input_type=words_type)
+
+
+TransposeView = Literal["scatter", "direct"]
+ThemeName = Literal["light", "dark"]
 
 
 class AnimationSpec(SpecModel):
@@ -237,8 +254,11 @@ class AnimationSpec(SpecModel):
         default=None, description="Seconds per op; null = automatic pacing."
     )
     channels: Annotated[
-        Literal["first", "all"] | tuple[int, ...],
-        BeforeValidator(_channels, json_schema_input_type=Literal["first", "all"] | list[int]),
+        ChannelWord | tuple[int, ...],
+        BeforeValidator(
+            _channels,
+            json_schema_input_type=ChannelWord | json_list(_CHANNEL.json_type, _CHANNEL_LIST),
+        ),
     ] = Field(
         default="first",
         description="Output channels animated step by step: 'first', 'all' or a list of indices.",
@@ -251,12 +271,7 @@ class AnimationSpec(SpecModel):
     beams: StrictBool = Field(
         default=True, description="Draw beams from the kernel window to the output cell."
     )
-    transpose_view: Annotated[
-        Literal["scatter", "direct"],
-        BeforeValidator(
-            _choice("scatter", "direct"), json_schema_input_type=Literal["scatter", "direct"]
-        ),
-    ] = Field(
+    transpose_view: Annotated[TransposeView, _choice(TransposeView)] = Field(
         default="scatter",
         description="conv_transpose2d view: 'scatter' (stamping) or 'direct' (zero insertion).",
     )
@@ -268,10 +283,9 @@ class AnimationSpec(SpecModel):
 class ThemeSpec(SpecModel):
     """Colours and ground plane."""
 
-    name: Annotated[
-        Literal["light", "dark"],
-        BeforeValidator(_choice("light", "dark"), json_schema_input_type=Literal["light", "dark"]),
-    ] = Field(default="light", description="Colour theme: 'light' or 'dark'.")
+    name: Annotated[ThemeName, _choice(ThemeName)] = Field(
+        default="light", description="Colour theme: 'light' or 'dark'."
+    )
     ground: StrictBool = Field(default=True, description="Draw a neutral ground plane.")
 
 
@@ -311,9 +325,13 @@ def _title(value: Any) -> Any:
     raise FieldProblem(f"expected text, got {describe(value)} (put it in quotes)")
 
 
+#: A scene has at least one op.
+_OPS_LIST = MinLen(1)
+
+
 def _ops(value: Any) -> Any:
     if isinstance(value, list | tuple):
-        if not value:
+        if len(value) < _OPS_LIST.min_length:
             raise FieldProblem("the ops list is empty; add at least one op, e.g. '- type: conv2d'")
         return tuple(value)
     raise FieldProblem(f"expected a list of ops ('- type: conv2d' ...), got {describe(value)}")
@@ -324,12 +342,13 @@ class SceneSpec(SpecModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    title: Annotated[str | None, BeforeValidator(_title, json_schema_input_type=str)] = Field(
-        default=None, description="Title shown in the video; any Unicode text."
+    title: Annotated[str | None, BeforeValidator(_title, json_schema_input_type=str | None)] = (
+        Field(default=None, description="Title shown in the video; any Unicode text.")
     )
     input: InputSpec = Field(description="The input tensor.")
     ops: Annotated[
-        tuple[OpSpec, ...], BeforeValidator(_ops, json_schema_input_type=list[OpSpec])
+        tuple[OpSpec, ...],
+        BeforeValidator(_ops, json_schema_input_type=Annotated[list[OpSpec], _OPS_LIST]),
     ] = Field(description="Ops applied in order; each op's input is the previous op's output.")
     animation: AnimationSpec = Field(
         default_factory=AnimationSpec, description="Pacing of the animation."

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from convanim.spec.fields import (
+    SAME_PADDING_STRIDE,
     BiasSource,
     Padding2d,
     Padding3d,
@@ -14,6 +15,7 @@ from convanim.spec.fields import (
     PositiveInt,
     Triple,
     ValueSource,
+    same_padding_schema,
 )
 from convanim.spec.model_base import SpecModel
 from convanim.spec.ops.base import Fail, KernelOpDef
@@ -29,6 +31,8 @@ BIAS_DESC = "true (random, seeded), false (no bias) or a list with one number pe
 
 class Conv2dSpec(SpecModel):
     """``torch.nn.Conv2d``: a 2-D convolution."""
+
+    model_config = ConfigDict(json_schema_extra=same_padding_schema())
 
     type: Literal["conv2d"] = Field(description="Op type: a 2-D convolution (torch.nn.Conv2d).")
     out_channels: PositiveInt = Field(description="Number of output channels (kernels).")
@@ -51,6 +55,8 @@ class Conv2dSpec(SpecModel):
 
 class Conv3dSpec(SpecModel):
     """``torch.nn.Conv3d``: a 3-D convolution over (D, H, W)."""
+
+    model_config = ConfigDict(json_schema_extra=same_padding_schema())
 
     type: Literal["conv3d"] = Field(description="Op type: a 3-D convolution (torch.nn.Conv3d).")
     out_channels: PositiveInt = Field(description="Number of output channels (kernels).")
@@ -81,11 +87,11 @@ class ConvDef(KernelOpDef):
     def check(self, op: Any, input_shape: tuple[int, ...], fail: Fail) -> None:
         """Groups divide the channels; ``padding: same`` needs stride 1 (as in PyTorch)."""
         super().check(op, input_shape, fail)
-        if op.padding == "same" and any(s != 1 for s in op.stride):
+        if op.padding == "same" and any(s != SAME_PADDING_STRIDE for s in op.stride):
             raise fail(
                 "padding",
-                f"padding 'same' needs stride 1 (as in PyTorch), got stride {list(op.stride)}; "
-                "give the padding as numbers instead",
+                f"padding 'same' needs stride {SAME_PADDING_STRIDE} (as in PyTorch), got "
+                f"stride {list(op.stride)}; give the padding as numbers instead",
             )
 
 
