@@ -25,8 +25,8 @@ ops:
 """
 
 OP_TYPES = (
-    "conv2d, conv_transpose2d, conv3d, max_pool2d, avg_pool2d, channel_shuffle, deform_conv2d, "
-    "squeeze_excitation"
+    "conv1d, conv2d, conv_transpose2d, conv3d, max_pool2d, avg_pool2d, channel_shuffle, "
+    "deform_conv2d, squeeze_excitation"
 )
 CONV2D_KEYS = "type, out_channels, kernel_size, stride, padding, dilation, groups, bias, weight"
 
@@ -408,13 +408,19 @@ CASES: list[tuple[str, str, str]] = [
     (
         "shape-two-sizes",
         GOOD.replace("shape: [8, 7, 7]", "shape: [7, 7]"),
-        "3:10: input.shape: expected 3 to 5 sizes (C, H, W / N, C, H, W / C, D, H, W / "
-        "N, C, D, H, W), got 2",
+        "7:11: ops[0].type: conv2d needs [C, H, W] or [N, C, H, W]; input.shape [7, 7] is a "
+        "1-D input (C, L)",
+    ),
+    (
+        "shape-one-size",
+        GOOD.replace("shape: [8, 7, 7]", "shape: [7]"),
+        "3:10: input.shape: expected 2 to 5 sizes (C, L / C, H, W / N, C, H, W / C, D, H, W / "
+        "N, C, D, H, W), got 1",
     ),
     (
         "shape-six-sizes",
         GOOD.replace("shape: [8, 7, 7]", "shape: [1, 1, 1, 8, 7, 7]"),
-        "3:10: input.shape: expected 3 to 5 sizes (C, H, W / N, C, H, W / C, D, H, W / "
+        "3:10: input.shape: expected 2 to 5 sizes (C, L / C, H, W / N, C, H, W / C, D, H, W / "
         "N, C, D, H, W), got 6",
     ),
     (

@@ -179,13 +179,17 @@ NOT_IN_SCHEMA: dict[str, tuple[str, str]] = {
     "conv3d-on-2d-input": (
         CHAIN,
         "couples len(input.shape) with the rank ops[0] needs, which is op logic "
-        "(convanim/engine/shapes.py) applied along the chain",
+        "(the op registry, convanim/spec/ops/) applied along the chain",
     ),
     "2d-op-on-5d-input": (CHAIN, "the rank an op gets is the output rank of the op before it"),
     "5d-shape-for-2d-op": (
         CHAIN,
         "couples len(input.shape) with the rank ops[0] needs, which is op logic "
-        "(convanim/engine/shapes.py) applied along the chain",
+        "(the op registry, convanim/spec/ops/) applied along the chain",
+    ),
+    "shape-two-sizes": (
+        CHAIN,
+        "two sizes are a conv1d input [C, L]; whether they fit depends on the rank ops[0] needs",
     ),
     "conv3d-after-a-2d-op": (CHAIN, "the rank an op gets is the output rank of the op before it"),
     "values-wrong-shape": (CHAIN, "the shape of the values must equal input.shape"),

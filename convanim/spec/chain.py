@@ -20,6 +20,19 @@ from convanim.spec.values import INPUT_LAYOUTS, resolve_input, resolve_values, r
 
 __all__ = ["validate_chain"]
 
+#: What to call the input of an op of each spatial rank.
+_NOUNS = {1: "a sequence input ", 2: "", 3: "a volume input "}
+#: The input shapes an op of each spatial rank takes, as messages write them.
+_NEEDS = {
+    1: _NOUNS[1] + "[C, L] or [N, C, L]",
+    2: _NOUNS[2] + "[C, H, W] or [N, C, H, W]",
+    3: _NOUNS[3] + "[C, D, H, W] or [N, C, D, H, W]",
+}
+#: A written shape with too few sizes for the first op, by its number of sizes.
+_INPUT_OF_SIZES = {2: "a 1-D input (C, L)", 3: "a 2-D input (C, H, W)", 4: "a 3-D input"}
+#: A written shape with too many sizes for the first op: its layout and the ops it is for.
+_SHAPE_FOR = {4: ("[N, C, H, W]", "2-D ops"), 5: ("[N, C, D, H, W]", "conv3d")}
+
 
 def _shape(values: Sequence[int]) -> str:
     return "(" + ", ".join(str(v) for v in values) + ")"
@@ -46,17 +59,18 @@ class _Checker:
         written = spec.input.shape
         first = spec.ops[0]
         rank = spec.spatial_rank
-        if rank == 3 and len(written) == 3:
+        if len(written) <= rank:
             raise self.fail(
                 ("ops", 0, "type"),
-                f"conv3d needs a volume input [C, D, H, W] or [N, C, D, H, W]; input.shape "
-                f"{list(written)} is a 2-D input (C, H, W)",
+                f"{first.type} needs {_NEEDS[rank]}; input.shape {list(written)} is "
+                f"{_INPUT_OF_SIZES[len(written)]}",
             )
-        if rank == 2 and len(written) == 5:
+        if len(written) > rank + 2:
+            layout, user = _SHAPE_FOR[len(written)]
             raise self.fail(
                 ("input", "shape"),
-                f"a 5-D shape [N, C, D, H, W] is for conv3d, but ops[0] is {first.type}, which "
-                "needs [C, H, W] or [N, C, H, W]",
+                f"a {len(written)}-D shape {layout} is for {user}, but ops[0] is {first.type}, "
+                f"which needs {_NEEDS[rank].removeprefix(_NOUNS[rank])}",
             )
         full = spec.input_shape
         limits.check_elements(

@@ -51,10 +51,12 @@ __all__ = [
     "PositiveInt",
     "NonNegativeInt",
     "StrictBool",
+    "Single",
     "Pair",
     "NonNegativePair",
     "Triple",
     "NonNegativeTriple",
+    "Padding1d",
     "Padding2d",
     "Padding3d",
     "BiasSource",
@@ -276,7 +278,7 @@ Number = Annotated[float, BeforeValidator(_number, json_schema_input_type=float)
 # pairs and triples
 # ---------------------------------------------------------------------------------------------
 
-_AXES = {2: "[height, width]", 3: "[depth, height, width]"}
+_AXES = {1: "[length]", 2: "[height, width]", 3: "[depth, height, width]"}
 
 
 def _or(words: Sequence[str]) -> str:
@@ -286,21 +288,23 @@ def _or(words: Sequence[str]) -> str:
 
 def _tuple_of(n: int, element: IntBound, words: Sequence[str] = ()) -> Callable[[Any], Any]:
     """Parser for ``int | list of n ints`` (or one of ``words``) -> n ints (or the word)."""
-    what = f"an integer{''.join(f', {w!r}' for w in words)} or a list of {n} integers {_AXES[n]}"
+    integers = f"{n} integers" if n > 1 else "one integer"
+    what = f"an integer{''.join(f', {w!r}' for w in words)} or a list of {integers} {_AXES[n]}"
 
     def parse(value: Any) -> Any:
         if words and isinstance(value, str):
             if value in words:
                 return value
             raise FieldProblem(
-                f"expected an integer, a list of {n} integers {_AXES[n]}, {_or(words)}, "
+                f"expected an integer, a list of {integers} {_AXES[n]}, {_or(words)}, "
                 f"got {describe(value)}{did_you_mean(value, words)}"
             )
         if isinstance(value, int) and not isinstance(value, bool):
             return (element(value),) * n
         if isinstance(value, list | tuple):
             if len(value) != n:
-                raise FieldProblem(f"expected {n} values {_AXES[n]}, got {len(value)}")
+                values = f"{n} values" if n > 1 else "one value"
+                raise FieldProblem(f"expected {values} {_AXES[n]}, got {len(value)}")
             return parse_items(value, element)
         raise FieldProblem(f"expected {what}, got {describe(value)}")
 
@@ -325,11 +329,13 @@ def int_tuple(
     return BeforeValidator(parse, json_schema_input_type=json_type)
 
 
+Single = Annotated[tuple[int], int_tuple(1, POSITIVE_INT)]
 Pair = Annotated[tuple[int, int], int_tuple(2, POSITIVE_INT)]
 NonNegativePair = Annotated[tuple[int, int], int_tuple(2, NON_NEGATIVE_INT)]
 Triple = Annotated[tuple[int, int, int], int_tuple(3, POSITIVE_INT)]
 NonNegativeTriple = Annotated[tuple[int, int, int], int_tuple(3, NON_NEGATIVE_INT)]
 OptionalPair = Annotated[tuple[int, int] | None, int_tuple(2, POSITIVE_INT, optional=True)]
+Padding1d = Annotated[tuple[int] | PadWord, int_tuple(1, NON_NEGATIVE_INT, PAD_WORDS)]
 Padding2d = Annotated[tuple[int, int] | PadWord, int_tuple(2, NON_NEGATIVE_INT, PAD_WORDS)]
 Padding3d = Annotated[tuple[int, int, int] | PadWord, int_tuple(3, NON_NEGATIVE_INT, PAD_WORDS)]
 

@@ -33,7 +33,7 @@ from convanim.spec.fields import (
 )
 from convanim.spec.model_base import SpecModel
 from convanim.spec.ops import OP_DEFS, OP_TYPES, OpSpec, op_def
-from convanim.spec.ops.conv import Conv2dSpec, Conv3dSpec
+from convanim.spec.ops.conv import Conv1dSpec, Conv2dSpec, Conv3dSpec
 from convanim.spec.ops.deform import DeformConv2dSpec
 from convanim.spec.ops.pool import AvgPool2dSpec, MaxPool2dSpec
 from convanim.spec.ops.shuffle import ChannelShuffleSpec
@@ -45,6 +45,7 @@ __all__ = [
     "format_path",
     "SourceInfo",
     "InputSpec",
+    "Conv1dSpec",
     "Conv2dSpec",
     "ConvTranspose2dSpec",
     "Conv3dSpec",
@@ -134,8 +135,8 @@ class SourceInfo:
 # ---------------------------------------------------------------------------------------------
 
 
-#: How many sizes ``input.shape`` has: (C, H, W) up to (N, C, D, H, W).
-SHAPE_SIZES = (3, 5)
+#: How many sizes ``input.shape`` has: (C, L) up to (N, C, D, H, W).
+SHAPE_SIZES = (2, 5)
 
 
 def _shape(value: Any) -> Any:
@@ -146,8 +147,8 @@ def _shape(value: Any) -> Any:
     low, high = SHAPE_SIZES
     if not low <= len(value) <= high:
         raise FieldProblem(
-            f"expected {low} to {high} sizes (C, H, W / N, C, H, W / C, D, H, W / N, C, D, H, W), "
-            f"got {len(value)}"
+            f"expected {low} to {high} sizes (C, L / C, H, W / N, C, H, W / C, D, H, W / "
+            f"N, C, D, H, W), got {len(value)}"
         )
     return parse_items(value, POSITIVE_INT)
 
@@ -163,8 +164,8 @@ class InputSpec(SpecModel):
         ),
     ] = Field(
         description=(
-            "Tensor shape: [C, H, W] or [N, C, H, W] (N defaults to 1); [C, D, H, W] or "
-            "[N, C, D, H, W] when the first op is conv3d."
+            "Tensor shape: [C, H, W] or [N, C, H, W] (N defaults to 1); [C, L] or [N, C, L] "
+            "when the first op is conv1d; [C, D, H, W] or [N, C, D, H, W] when it is conv3d."
         )
     )
     values: ValueSource = Field(

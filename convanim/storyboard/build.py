@@ -15,6 +15,7 @@ import numpy as np
 
 from convanim.storyboard.common import Clock, block_shape, chw, dims
 from convanim.storyboard.ops import BuildContext, visual_for
+from convanim.storyboard.ops.sequence import rows_view
 from convanim.storyboard.pacing import Pacing
 from convanim.storyboard.receptive import play_receptive
 from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline
@@ -66,6 +67,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     pacing:
         Base durations; the spec's ``animation.op_duration`` rescales each op to that length.
     """
+    plan = rows_view(plan)  # a 1-D chain is drawn as rows: (N, C, L) -> (N, C, 1, L)
     spec = plan.spec
     base = pacing or Pacing()
     explicit_full = "full_positions" in spec.animation.model_fields_set

@@ -1,4 +1,4 @@
-"""``conv2d`` and ``conv3d``: the NumPy convolutions and their window traces."""
+"""``conv1d``, ``conv2d`` and ``conv3d``: the NumPy convolutions and their window traces."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from convanim.engine.conv import conv2d, conv3d
+from convanim.engine.conv import conv1d, conv2d, conv3d
 from convanim.engine.ops.registry import Step, runner
 from convanim.engine.trace import volume3d_trace, window_trace
 from convanim.spec.ops import window_def
@@ -15,6 +15,24 @@ from convanim.spec.ops import window_def
 
 def _ints(values: tuple[int, ...] | Any) -> tuple[int, ...]:
     return tuple(int(v) for v in values)
+
+
+@runner("conv1d")
+def run_conv1d(op: Any, x: np.ndarray, t: Mapping[str, np.ndarray]) -> Step:
+    """A 1-D convolution along L; its windows are traced as those of a one-row 2-D input.
+
+    The trace describes the same windows over an input of height 1 (kernel ``1 x k``), which
+    is how a sequence is shown: one row of cubes per channel.
+    """
+    left, right = window_def(op).padding(op)
+    out = conv1d(x, t["weight"], t.get("bias"), op.stride, (left, right), op.dilation, op.groups)
+    (length,), (out_length,) = _ints(x.shape[2:]), _ints(out.shape[2:])
+    trace = window_trace(
+        (1, length), (1, op.kernel_size[0]), (1, op.stride[0]), (0, 0, left, right),
+        (1, op.dilation[0]), groups=op.groups, in_channels=int(x.shape[1]),
+        out_channels=op.out_channels, output_size=(1, out_length),
+    )  # fmt: skip
+    return Step(out, trace)
 
 
 @runner("conv2d")

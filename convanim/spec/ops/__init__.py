@@ -12,7 +12,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field
 
 from convanim.spec.ops.base import OpDef, TensorRequest, WindowedOpDef
-from convanim.spec.ops.conv import CONV2D, CONV3D, Conv2dSpec, Conv3dSpec
+from convanim.spec.ops.conv import CONV1D, CONV2D, CONV3D, Conv1dSpec, Conv2dSpec, Conv3dSpec
 from convanim.spec.ops.deform import DEFORM_CONV2D, DeformConv2dSpec
 from convanim.spec.ops.pool import AVG_POOL2D, MAX_POOL2D, AvgPool2dSpec, MaxPool2dSpec
 from convanim.spec.ops.shuffle import CHANNEL_SHUFFLE, ChannelShuffleSpec
@@ -32,6 +32,7 @@ __all__ = [
 
 OpSpec = Annotated[
     Union[  # noqa: UP007  (a Union reads better than a 9-line `|` chain here)
+        Conv1dSpec,
         Conv2dSpec,
         ConvTranspose2dSpec,
         Conv3dSpec,
@@ -49,6 +50,7 @@ OpSpec = Annotated[
 OP_DEFS: dict[str, OpDef] = {
     d.type: d
     for d in (
+        CONV1D,
         CONV2D,
         CONV_TRANSPOSE2D,
         CONV3D,

@@ -1,4 +1,4 @@
-"""``conv2d`` and ``conv3d``: PyTorch's ``nn.Conv2d`` / ``nn.Conv3d``."""
+"""``conv1d``, ``conv2d``, ``conv3d``: PyTorch's ``nn.Conv1d``, ``nn.Conv2d``, ``nn.Conv3d``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pydantic import ConfigDict, Field
 from convanim.spec.fields import (
     SAME_PADDING_STRIDE,
     BiasSource,
+    Padding1d,
     Padding2d,
     Padding3d,
     Pair,
     PositiveInt,
+    Single,
     Triple,
     ValueSource,
     same_padding_schema,
@@ -20,13 +22,47 @@ from convanim.spec.fields import (
 from convanim.spec.model_base import SpecModel
 from convanim.spec.ops.base import Fail, KernelOpDef
 
-__all__ = ["BIAS_DESC", "CONV2D", "CONV3D", "Conv2dSpec", "Conv3dSpec", "ConvDef", "WEIGHT_DESC"]
+__all__ = [
+    "BIAS_DESC",
+    "CONV1D",
+    "CONV2D",
+    "CONV3D",
+    "Conv1dSpec",
+    "Conv2dSpec",
+    "Conv3dSpec",
+    "ConvDef",
+    "WEIGHT_DESC",
+]
 
 WEIGHT_DESC = (
     "random (seeded, PyTorch's default init bound 1/sqrt(fan_in)) | zeros | ones | arange | "
     "a nested list | a .npy path; PyTorch weight layout {layout}."
 )
 BIAS_DESC = "true (random, seeded), false (no bias) or a list with one number per output channel."
+
+
+class Conv1dSpec(SpecModel):
+    """``torch.nn.Conv1d``: a 1-D convolution along L (sequences, signals)."""
+
+    model_config = ConfigDict(json_schema_extra=same_padding_schema())
+
+    type: Literal["conv1d"] = Field(description="Op type: a 1-D convolution (torch.nn.Conv1d).")
+    out_channels: PositiveInt = Field(description="Number of output channels (kernels).")
+    kernel_size: Single = Field(description="Kernel size: an int or [k].")
+    stride: Single = Field(default=(1,), description="Stride: an int or [s].")
+    padding: Padding1d = Field(
+        default=(0,),
+        description="Zero padding: an int, [p], 'same' (stride 1 only) or 'valid' (none).",
+    )
+    dilation: Single = Field(default=(1,), description="Spacing between kernel taps: an int.")
+    groups: PositiveInt = Field(
+        default=1, description="Channel groups; must divide in_channels and out_channels."
+    )
+    bias: BiasSource = Field(default=True, description=BIAS_DESC)
+    weight: ValueSource = Field(
+        default="random",
+        description=WEIGHT_DESC.format(layout="(out_channels, in_channels/groups, k)"),
+    )
 
 
 class Conv2dSpec(SpecModel):
@@ -95,5 +131,6 @@ class ConvDef(KernelOpDef):
             )
 
 
+CONV1D = ConvDef("conv1d", Conv1dSpec, spatial_rank=1)
 CONV2D = ConvDef("conv2d", Conv2dSpec, spatial_rank=2)
 CONV3D = ConvDef("conv3d", Conv3dSpec, spatial_rank=3)

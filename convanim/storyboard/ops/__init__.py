@@ -2,6 +2,7 @@
 
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.ops.deform import DeformVisual
+from convanim.storyboard.ops.sequence import Conv1dVisual
 from convanim.storyboard.ops.shuffle import ShuffleVisual
 from convanim.storyboard.ops.squeeze import SqueezeExcitationVisual
 from convanim.storyboard.ops.transpose import TransposeVisual
@@ -9,6 +10,7 @@ from convanim.storyboard.ops.volume import Conv3dVisual
 from convanim.storyboard.ops.windowed import PoolVisual, WindowedVisual
 
 VISUALS: dict[str, OpVisual] = {
+    "conv1d": Conv1dVisual(),
     "conv2d": WindowedVisual(),
     "max_pool2d": PoolVisual(),
     "avg_pool2d": PoolVisual(),
