@@ -86,7 +86,7 @@ def render_plan(
 
         return render_segmented(plan, job, timeline, jobs, progress)
     renderer = FrameRenderer(
-        timeline, plan, FrameFormat(quality.width, quality.height, quality.fps, job.transparent)
+        timeline, FrameFormat(quality.width, quality.height, quality.fps, job.transparent)
     )
     writer = open_writer(
         job.output,

@@ -113,7 +113,6 @@ def _worker_renderer() -> FrameRenderer:
         quality = job.quality  # type: ignore[attr-defined]
         renderer = FrameRenderer(
             _SHARED["timeline"],  # type: ignore[arg-type]
-            _SHARED["plan"],  # type: ignore[arg-type]
             FrameFormat(quality.width, quality.height, quality.fps, job.transparent),  # type: ignore[attr-defined]
         )
         _SHARED["renderer"] = renderer

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from convanim.storyboard.common import chw
+from convanim.storyboard.timeline import actor_kind
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -36,6 +37,7 @@ class Region:
     channels: tuple[int, ...]
 
 
+@actor_kind
 @dataclass(frozen=True)
 class ReceptiveActor:
     """The lit regions; each ``light`` event adds one tensor's region."""
