@@ -3,7 +3,9 @@ into equal actors of every kind, and a Timeline read back renders the very same 
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from convanim.storyboard import build
 from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.timeline import ACTOR_KINDS, BlockActor, Event, Timeline, View
 
-from .conftest import SCENES
+from .conftest import ROOT, SCENES
 
 ROUND_TRIP_SCENES = {
     "standard_conv": "block, kernel, overlay",
@@ -142,6 +144,29 @@ def test_event_data_are_plain_json() -> None:
     assert Event(0.0, 1.0, "show", "t0").end == 1.0
 
 
+# -- the renderer knows only the Timeline ---------------------------------------------------------
+
+FORBIDDEN = ("convanim.engine", "convanim.spec", "convanim.output", "convanim.pipeline",
+             "convanim.batch", "convanim.limits", "convanim.cli", "convanim.gallery")  # fmt: skip
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_renderer_imports_nothing_above_the_storyboard() -> None:
+    """Not the engine's Plan, not the spec, not the output writers (not even for type checking)."""
+    for path in sorted((ROOT / "convanim" / "renderer").rglob("*.py")):
+        bad = [n for n in _imports(path) if n.startswith(FORBIDDEN)]
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
 # -- frames from a Timeline read back from JSON ---------------------------------------------------
 
 
@@ -169,14 +194,31 @@ def test_every_actor_kind_has_a_drawer() -> None:
 @pytest.mark.render
 @pytest.mark.parametrize("name", sorted(ROUND_TRIP_SCENES))
 def test_a_timeline_read_back_from_json_renders_the_same_frames(name: str) -> None:
-    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
+    from convanim.renderer import FrameFormat, frame_renderer
 
     _, timeline = _built(name)
     back = Timeline.from_json(timeline.to_json())
     fmt = FrameFormat(320, 180, 15)
-    original, read_back = FrameRenderer(timeline, fmt), FrameRenderer(back, fmt)
+    original, read_back = frame_renderer(timeline, fmt), frame_renderer(back, fmt)
     for t in _times(timeline):
         a, b = original.frame_at(t), read_back.frame_at(t)
         assert a[..., :3].std() > 5  # something is drawn
         assert a.dtype == b.dtype == np.uint8
         assert a.tobytes() == b.tobytes(), f"{name} at t={t:.3f}"
+
+
+@pytest.mark.render
+def test_pipeline_renders_a_timeline_read_back_from_json(tmp_path: Path) -> None:
+    """What another tool would do: store a Timeline as JSON, render it later without the spec."""
+    from convanim.output import QUALITIES
+    from convanim.pipeline import OutputSettings, build_timeline, render_spec, render_timeline
+
+    spec = load(SCENES / "squeeze_excitation.yaml")
+    stored = tmp_path / "scene.timeline.json"
+    stored.write_text(build_timeline(spec).to_json(), encoding="utf-8")
+    direct = render_spec(spec, OutputSettings(tmp_path / "direct.png", "png", QUALITIES["l"]))
+    later = render_timeline(
+        Timeline.from_json(stored.read_text(encoding="utf-8")),
+        OutputSettings(tmp_path / "later.png", "png", QUALITIES["l"]),
+    )
+    assert later.path.read_bytes() == direct.path.read_bytes()
