@@ -25,16 +25,15 @@ LIMIT_MB = 1500.0
 
 def _child(scene: str, quality: str) -> None:
     sys.path.insert(0, str(ROOT))
-    from convanim.engine import plan
     from convanim.output import QUALITIES
-    from convanim.renderer import RenderJob, render_plan
+    from convanim.pipeline import OutputSettings, render_spec
     from convanim.spec import load
 
     started = time.perf_counter()
     spec = load(ROOT / "scenes" / f"{scene}.yaml")
     with tempfile.TemporaryDirectory() as tmp:
-        job = RenderJob(spec, Path(tmp) / f"{scene}.mp4", "mp4", QUALITIES[quality])
-        report = render_plan(plan(spec), job)
+        settings = OutputSettings(Path(tmp) / f"{scene}.mp4", "mp4", QUALITIES[quality])
+        report = render_spec(spec, settings)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     seconds = time.perf_counter() - started
     print(json.dumps({"frames": report.frames, "seconds": seconds, "rss_mb": rss}))

@@ -151,15 +151,14 @@ def run_convanim(scene: Path, quality: str, out_dir: Path, jobs: int = 1) -> dic
     """
     sys.path.insert(0, str(ROOT))
     import convanim.renderer.manim.frames  # noqa: F401  (imports manim)
-    from convanim.engine import plan
     from convanim.output import QUALITIES
-    from convanim.renderer import RenderJob, render_plan
+    from convanim.pipeline import OutputSettings, render_spec
     from convanim.spec import load
 
     started, cpu = time.perf_counter(), _cpu_seconds()
     spec = load(scene)
-    job = RenderJob(spec, out_dir / f"{scene.stem}.mp4", "mp4", QUALITIES[quality])
-    report = render_plan(plan(spec), job, jobs=jobs)
+    settings = OutputSettings(out_dir / f"{scene.stem}.mp4", "mp4", QUALITIES[quality])
+    report = render_spec(spec, settings, jobs=jobs)
     return _measured(report.frames, started, cpu)
 
 

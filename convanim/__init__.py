@@ -101,7 +101,7 @@ def render(
     transparent : bool
         Transparent background (WebM, PNG, PNG sequence).
     jobs : int
-        Processes rendering segments of this scene (used when the renderer supports it).
+        Processes rendering segments of this scene.
     force : bool
         For a spec file: render even if the output is up to date (same spec, ``.npy`` files,
         version and options as recorded by the last render). A loaded spec always renders.
@@ -118,7 +118,7 @@ def render(
     UsageError
         Unknown format or quality, options that do not go together, an unwritable output.
     """
-    from convanim.batch import RenderOptions, RenderTask, default_output, execute, render_job
+    from convanim.batch import RenderOptions, RenderTask, default_output, execute
 
     options = RenderOptions.checked(format, quality, max_size, transparent)
     if isinstance(spec_or_path, str | Path):
@@ -128,13 +128,13 @@ def render(
         return execute(task).output
 
     from convanim.output import QUALITIES
-    from convanim.renderer import RenderJob
+    from convanim.pipeline import OutputSettings, render_spec
 
     spec = spec_or_path
     stem = Path(spec.source.file).stem if spec.source.file else "scene"
     target = Path(output) if output is not None else default_output(Path(stem), format)
-    job = RenderJob(spec, target, format, QUALITIES[quality], options.max_bytes, transparent)
-    return Path(render_job(plan(spec), job, segment_jobs=jobs).path)
+    settings = OutputSettings(target, format, QUALITIES[quality], options.max_bytes, transparent)
+    return Path(render_spec(spec, settings, jobs=jobs).path)
 
 
 def show(

@@ -30,14 +30,9 @@ def render_scene_frames(scene: Path, fractions: tuple[float, ...]) -> np.ndarray
     """Frames (T, H, W, 4) at the given fractions of the scene's duration."""
     from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
 
-    spec = load(scene)
-    the_plan = plan(spec)
-    timeline = build(the_plan)
+    timeline = build(plan(load(scene)))
     width, height = GOLDEN_SIZE
-    renderer = FrameRenderer(
-        timeline, the_plan, FrameFormat(width, height, 15), theme=spec.theme.name,
-        ground=spec.theme.ground,
-    )  # fmt: skip
+    renderer = FrameRenderer(timeline, FrameFormat(width, height, 15))
     return np.stack([renderer.frame_at(f * timeline.duration) for f in fractions])
 
 

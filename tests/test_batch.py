@@ -318,28 +318,27 @@ def test_changed_options_or_npy_render_again(tmp_path: Path) -> None:
     assert os.path.getsize(target) > 0
 
 
-def test_render_job_passes_segment_jobs_to_a_renderer_that_takes_them(
-    monkeypatch: pytest.MonkeyPatch,
+def test_execute_renders_the_spec_in_the_segment_processes_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib
-
-    from convanim.batch import render_job
-
-    package = importlib.import_module("convanim.renderer")
+    import convanim.pipeline as pipeline
+    from convanim.batch import RenderTask, execute
+    from convanim.output import OutputReport
+    from convanim.version import version
 
     calls: list[tuple[object, ...]] = []
 
-    def segmented(plan: object, job: object, progress: object = None, jobs: int = 1) -> str:
-        calls.append(("segmented", jobs))
-        return "report"
+    def render_spec(spec: object, settings: pipeline.OutputSettings, progress: object = None,
+                    jobs: int = 1) -> OutputReport:  # fmt: skip
+        calls.append((getattr(spec, "title", None), settings.output, settings.format, jobs))
+        settings.output.write_bytes(b"frames")
+        return OutputReport(settings.output, settings.format, 6, 1, 15.0, 854, 480)
 
-    def whole(plan: object, job: object, progress: object = None) -> str:
-        calls.append(("whole",))
-        return "report"
-
-    monkeypatch.setattr(package, "render_plan", segmented)
-    assert render_job("plan", "job", None, segment_jobs=3) == "report"  # type: ignore[arg-type]
-    render_job("plan", "job", None)  # type: ignore[arg-type]
-    monkeypatch.setattr(package, "render_plan", whole)
-    render_job("plan", "job", None, segment_jobs=3)  # type: ignore[arg-type]
-    assert calls == [("segmented", 3), ("segmented", 1), ("whole",)]
+    monkeypatch.setattr(pipeline, "render_spec", render_spec)
+    spec = _write(tmp_path, "a.yaml", TINY.format(name="a"))
+    target = tmp_path / "a.png"
+    result = execute(RenderTask(spec, target, RenderOptions("png"), segment_jobs=3))
+    assert result.status == "rendered" and result.bytes == 6
+    assert calls == [("Tiny a", target, "png", 3)]
+    inputs = cache_inputs(spec, load(spec), RenderOptions("png"), version())
+    assert is_up_to_date(target, cache_key(inputs))

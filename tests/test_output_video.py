@@ -201,8 +201,7 @@ def test_mp4_keeps_rendered_frames_visually_lossless(tmp_path: Path) -> None:
     from convanim.storyboard import build
 
     scene = Path(__file__).resolve().parent.parent / "scenes" / "standard_conv.yaml"
-    the_plan = plan(load(scene))
-    renderer = FrameRenderer(build(the_plan), the_plan, FrameFormat(854, 480, 15))
+    renderer = FrameRenderer(build(plan(load(scene))), FrameFormat(854, 480, 15))
     frames = list(renderer.frames(20, 60))
     report = _write(tmp_path / "a.mp4", "mp4", frames)
 

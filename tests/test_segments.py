@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convanim.engine import plan
 from convanim.output import QUALITIES, probe
-from convanim.renderer import RenderJob, render_plan
-from convanim.renderer.segments import (
+from convanim.pipeline import OutputSettings, render_spec, render_timeline
+from convanim.pipeline.segments import (
     MIN_SEGMENT_SECONDS,
     SEGMENTS_PER_WORKER,
     join_packets,
@@ -93,12 +92,10 @@ def test_join_copies_packets_bit_exactly(tmp_path: Path, fmt: str) -> None:
 
 
 def test_segmented_render_has_every_frame(tmp_path: Path) -> None:
-    the_plan = plan(loads(SPEC))
+    spec = loads(SPEC)
     quality = QUALITIES["l"]
-    one = render_plan(the_plan, RenderJob(the_plan.spec, tmp_path / "one.mp4", "mp4", quality))
-    two = render_plan(
-        the_plan, RenderJob(the_plan.spec, tmp_path / "two.mp4", "mp4", quality), jobs=2
-    )
+    one = render_spec(spec, OutputSettings(tmp_path / "one.mp4", "mp4", quality))
+    two = render_spec(spec, OutputSettings(tmp_path / "two.mp4", "mp4", quality), jobs=2)
     assert one.frames == two.frames == probe(tmp_path / "two.mp4").frames
     a, b = _decode(tmp_path / "one.mp4"), _decode(tmp_path / "two.mp4")
     assert len(a) == len(b)
@@ -115,8 +112,10 @@ def test_segmented_render_has_every_frame(tmp_path: Path) -> None:
 
 
 def test_segmented_gif_feeds_one_writer(tmp_path: Path) -> None:
-    the_plan = plan(loads(SPEC))
-    report = render_plan(
-        the_plan, RenderJob(the_plan.spec, tmp_path / "x.gif", "gif", QUALITIES["l"]), jobs=2
+    from convanim.pipeline import build_timeline
+
+    timeline = build_timeline(loads(SPEC))
+    report = render_timeline(
+        timeline, OutputSettings(tmp_path / "x.gif", "gif", QUALITIES["l"]), jobs=2
     )
     assert report.path.exists() and probe(report.path).codec == "gif"

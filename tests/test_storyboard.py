@@ -94,7 +94,7 @@ def test_timeline_is_json_and_deterministic(name: str) -> None:
     a = build(plan(loads(spec_text))).to_json()
     b = build(plan(loads(spec_text))).to_json()
     assert a == b
-    assert json.loads(a)["version"] == 1
+    assert json.loads(a)["version"] == 2
 
 
 def test_chain_moves_the_camera_to_each_op() -> None:

@@ -1,7 +1,10 @@
 """Every scene's Timeline (renderer-independent, JSON) equals its stored golden.
 
 A change that alters what moves when shows up here as a readable JSON diff. After checking the
-change is intended (and looking at a rendered frame), rewrite with ``--update-goldens``.
+change is intended (and looking at a rendered frame), rewrite with ``--update-goldens``. The
+goldens are the summary form (``Timeline.to_json(summary=True)``): arrays as dtype, shape and a
+digest of their values, floats to 4 decimals; ``tests/test_timeline_json.py`` checks the exact
+form.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ TIMELINES = GOLDENS / "timelines"
 @pytest.mark.parametrize("scene", SCENE_FILES, ids=[p.stem for p in SCENE_FILES])
 def test_timeline_matches_golden(scene: Path, update_goldens: bool) -> None:
     timeline = build(plan(load(scene)))
-    text = timeline.to_json() + "\n"
+    text = timeline.to_json(summary=True) + "\n"
     golden = TIMELINES / f"{scene.stem}.json"
     if update_goldens or not golden.exists():
         if not update_goldens:

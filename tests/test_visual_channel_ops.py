@@ -16,6 +16,7 @@ from convanim.engine import OpResult, Plan, plan
 from convanim.engine.trace import SETrace, ShuffleTrace, TransposeTrace
 from convanim.spec import load, loads
 from convanim.storyboard import build
+from convanim.storyboard.ops.squeeze import SEChartActor
 from convanim.storyboard.timeline import BlockActor, Event, KernelActor, Timeline
 
 from .conftest import SCENES
@@ -106,15 +107,18 @@ def test_shuffle_in_a_chain_is_briefer() -> None:
 # -- squeeze-excitation ---------------------------------------------------------------------
 
 
-def test_se_events_carry_the_engine_values() -> None:
+def test_se_chart_carries_the_engine_values() -> None:
     p, tl = _scene("squeeze_excitation")
     op = p.ops[0]
     events = _events(tl, "se")
     assert [e.data["phase"] for e in events] == ["squeeze", "fc1", "fc2", "scale"]
     by_phase = {e.data["phase"]: e for e in events}
-    np.testing.assert_allclose(by_phase["squeeze"].data["values"], _se(op).squeezed[0])
-    np.testing.assert_allclose(by_phase["fc1"].data["values"], _se(op).hidden[0])
-    np.testing.assert_allclose(by_phase["fc2"].data["values"], _se(op).scale[0])
+    chart = tl.actor("se0")
+    assert isinstance(chart, SEChartActor)
+    np.testing.assert_array_equal(chart.squeezed, _se(op).squeezed[0])
+    np.testing.assert_array_equal(chart.hidden_values, _se(op).hidden[0])
+    np.testing.assert_array_equal(chart.scale, _se(op).scale[0])
+    assert chart.hidden == len(chart.hidden_values) and chart.channels == len(chart.scale)
     np.testing.assert_allclose(op.output[0], op.input[0] * _se(op).scale[0][:, None, None])
     # The output fills channel by channel during the scale phase.
     scale = by_phase["scale"]
@@ -175,7 +179,8 @@ def test_direct_view_sweeps_the_zero_inserted_input() -> None:
     dilated = tl.actor("z0")
     assert isinstance(dilated, BlockActor)
     assert dilated.shape == (op.input.shape[1], *trace.dilated_shape)
-    assert dilated.source == "ops[0].trace.direct_input"
+    assert dilated.tensor == "ops[0].direct_input"
+    np.testing.assert_array_equal(tl.values(dilated), trace.direct_input(op.input)[0])
     pads = [e for e in _events(tl, "pad") if e.target == "z0"]
     assert pads[-1].data["padding"] == [max(int(b), 0) for b in trace.border]
     kernel = next(a for a in tl.actors if isinstance(a, KernelActor))
@@ -205,7 +210,7 @@ def test_scatter_partial_sums_add_up_to_the_output() -> None:
 
     text = (SCENES / "transposed_conv_stride2.yaml").read_text().replace("direct", "scatter")
     p, tl = _plan_text(text)
-    renderer = FrameRenderer(tl, p, FrameFormat(320, 180, 5))
+    renderer = FrameRenderer(tl, FrameFormat(320, 180, 5))
     drawer = renderer.drawers["scatter"]
     assert isinstance(drawer, ScatterDrawer)
     actor = tl.actor("scatter0")
@@ -230,7 +235,7 @@ def test_frames_not_blank_and_moving(stem: str) -> None:
     from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
 
     p, tl = _scene(stem)
-    renderer = FrameRenderer(tl, p, FrameFormat(320, 180, 5))
+    renderer = FrameRenderer(tl, FrameFormat(320, 180, 5))
     kinds = {"shuffle", "se", "stamp", "sweep"}
     main = [e for e in tl.events if e.kind in kinds]
     times = [main[0].start + main[0].duration * 0.5, main[-1].start + main[-1].duration * 0.7]

@@ -172,9 +172,8 @@ def test_receptive_mode_is_off_by_default() -> None:
 def test_frames_are_drawn_and_move(scene: str) -> None:
     from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
 
-    p = plan(load(SCENES / f"{scene}.yaml"))
-    timeline = build(p)
-    renderer = FrameRenderer(timeline, p, FrameFormat(320, 180, 15))
+    timeline = build(plan(load(SCENES / f"{scene}.yaml")))
+    renderer = FrameRenderer(timeline, FrameFormat(320, 180, 15))
     frames = [renderer.frame_at(timeline.duration * f) for f in (0.3, 0.55, 0.97)]
     for frame in frames:
         assert frame.shape == (180, 320, 4)

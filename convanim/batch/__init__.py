@@ -34,7 +34,7 @@ from convanim.batch.task import (
     output_paths,
     plan_tasks,
 )
-from convanim.batch.worker import describe_report, execute, render_job, render_task
+from convanim.batch.worker import describe_report, execute, render_task
 
 __all__ = [
     "CACHE_DIR",
@@ -52,7 +52,6 @@ __all__ = [
     "output_paths",
     "plan_tasks",
     "read_sidecar",
-    "render_job",
     "render_task",
     "run_batch",
     "sidecar_path",

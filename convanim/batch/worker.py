@@ -18,11 +18,10 @@ from convanim.errors import ConvanimError
 from convanim.version import version
 
 if TYPE_CHECKING:
-    from convanim.engine import Plan
     from convanim.output import OutputReport
-    from convanim.renderer import ProgressCallback, RenderJob
+    from convanim.pipeline import ProgressCallback
 
-__all__ = ["describe_report", "execute", "render_job", "render_task", "worker_init"]
+__all__ = ["describe_report", "execute", "render_task", "worker_init"]
 
 
 def describe_report(report: OutputReport, seconds: float) -> str:
@@ -34,40 +33,6 @@ def describe_report(report: OutputReport, seconds: float) -> str:
         f"wrote {report.path} ({human_size(report.bytes)}, {report.frames} frames, "
         f"{report.width}×{report.height}@{report.fps:g}{extra}) in {seconds:.1f} s"
     )
-
-
-def render_job(
-    plan: Plan,
-    job: RenderJob,
-    progress: ProgressCallback | None = None,
-    segment_jobs: int = 1,
-) -> OutputReport:
-    """Render one computed plan, in ``segment_jobs`` processes when the renderer supports it.
-
-    Parameters
-    ----------
-    plan : Plan
-        The computed spec.
-    job : RenderJob
-        Output path, format, quality, size budget, transparency.
-    progress : callable or None
-        ``progress(frames_done, frames_total)``.
-    segment_jobs : int
-        Processes for segments of this one scene: passed on as ``render_plan(..., jobs=N)``
-        when the renderer accepts ``jobs`` (segmented rendering); a renderer without it renders
-        the whole scene in this process.
-
-    Returns
-    -------
-    OutputReport
-    """
-    import inspect
-
-    from convanim.renderer import render_plan
-
-    if segment_jobs > 1 and "jobs" in inspect.signature(render_plan).parameters:
-        return render_plan(plan, job, progress, jobs=segment_jobs)  # type: ignore[call-arg,unused-ignore]
-    return render_plan(plan, job, progress)
 
 
 def execute(task: RenderTask, progress: ProgressCallback | None = None) -> TaskResult:
@@ -90,9 +55,8 @@ def execute(task: RenderTask, progress: ProgressCallback | None = None) -> TaskR
     ConvanimError
         Bad spec (exit code 2), unwritable output, and other failures the renderer reports.
     """
-    from convanim.engine import plan
     from convanim.output import QUALITIES
-    from convanim.renderer import RenderJob
+    from convanim.pipeline import OutputSettings, render_spec
     from convanim.spec import load
 
     started = time.perf_counter()
@@ -110,15 +74,14 @@ def execute(task: RenderTask, progress: ProgressCallback | None = None) -> TaskR
             time.perf_counter() - started,
             f"skipped {task.spec}: {task.output} is up to date (--force renders it again)",
         )
-    job = RenderJob(
-        spec=spec,
+    settings = OutputSettings(
         output=task.output,
         format=options.format,
         quality=QUALITIES[options.quality],
         max_bytes=options.max_bytes,
         transparent=options.transparent,
     )
-    report = render_job(plan(spec), job, progress, task.segment_jobs)
+    report = render_spec(spec, settings, progress, jobs=task.segment_jobs)
     write_sidecar(task.output, key, inputs)
     seconds = time.perf_counter() - started
     return TaskResult(
@@ -186,7 +149,7 @@ def worker_init(parent_pid: int | None = None) -> None:
 
     stop_worker_on_signal()
     die_with_parent(parent_pid)
-    # Without the drawing libraries each task fails with render.environment's message instead
+    # Without the drawing libraries each task fails with renderer.environment's message instead
     # of the initializer breaking the whole pool.
     with contextlib.suppress(ImportError, OSError):
         import convanim.renderer.manim  # noqa: F401  (private text folder for this worker)

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from convanim.renderer.frame_format import FRAME_HEIGHT
 from convanim.renderer.geometry import block_center, box_faces
 from convanim.renderer.projection import Projector
 from convanim.renderer.volumes import display_of
 from convanim.storyboard.timeline import BlockActor
-
-FRAME_HEIGHT = 8.0
 
 
 @dataclass(frozen=True)

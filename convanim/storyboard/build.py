@@ -18,7 +18,7 @@ from convanim.storyboard.ops import BuildContext, visual_for
 from convanim.storyboard.ops.sequence import rows_view
 from convanim.storyboard.pacing import Pacing
 from convanim.storyboard.receptive import play_receptive
-from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline
+from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline, View
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult, Plan
@@ -93,7 +93,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         id="t0",
         slot=0,
         shape=block_shape(first.input),
-        source="input",
+        tensor=ctx.add_tensor("input", first.input[0]),
         label=dims(block_shape(first.input)),
         caption="input",
         coloring=first_visual.input_coloring(first),
@@ -127,7 +127,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             id=out_id,
             slot=k + 1,
             shape=block_shape(op.output),
-            source=f"ops[{k}].output",
+            tensor=ctx.add_tensor(f"ops[{k}].output", op.output[0]),
             label=dims(block_shape(op.output)),
             caption=visual.caption(op),
             coloring=visual.output_coloring(op),
@@ -165,6 +165,14 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         duration=round(clock.now, 4),
         actors=tuple(ctx.actors),
         events=events,
+        tensors=dict(ctx.tensors),
+        view=View(
+            theme=spec.theme.name,
+            ground=bool(spec.theme.ground),
+            phi=float(spec.camera.phi),
+            theta=float(spec.camera.theta),
+            zoom=float(spec.camera.zoom),
+        ),
     )
 
 

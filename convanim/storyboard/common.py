@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from convanim.storyboard.timeline import Event
+from convanim.storyboard.timeline import Event, plain_data
 
 
 def dims(shape: tuple[int, ...]) -> str:
@@ -51,8 +51,11 @@ class Clock:
     def add(
         self, kind: str, target: str, duration: float, *, at: float | None = None, **data: Any
     ) -> Event:
-        """Add an event starting now (or ``at``) without advancing the clock."""
-        event = Event(self.now if at is None else at, duration, kind, target, data)
+        """Add an event starting now (or ``at``) without advancing the clock.
+
+        ``data`` is stored as plain JSON values (:func:`~convanim.storyboard.timeline.plain_data`).
+        """
+        event = Event(self.now if at is None else at, duration, kind, target, plain_data(data))
         self.events.append(event)
         return event
 

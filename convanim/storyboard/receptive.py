@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from convanim.storyboard.common import chw
 from convanim.storyboard.ops import visual_for
 from convanim.storyboard.regions import Region
+from convanim.storyboard.timeline import actor_kind
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -26,6 +27,7 @@ STEP_SECONDS = 1.4
 """Time to light one tensor's region."""
 
 
+@actor_kind
 @dataclass(frozen=True)
 class ReceptiveActor:
     """The lit regions; each ``light`` event adds one tensor's region."""

@@ -1,9 +1,16 @@
-"""The Timeline: a renderer-independent, JSON-serialisable description of what moves when.
+"""The Timeline: a renderer-independent, JSON-serialisable description of a whole scene.
 
-A Timeline holds *actors* (tensor blocks, kernels, overlays) and *events* on a common clock in
-seconds. Cell colours are not listed per cell: a block names the tensor it shows (``source``, e.g.
-``"input"`` or ``"ops[0].output"``) and how its cells are coloured, and the renderer reads the real
-values from the Plan. That keeps a Timeline small enough to store as a golden file.
+A Timeline holds *actors* (tensor blocks, kernels, overlays, op-specific charts) and *events* on a
+common clock in seconds, the *tensors* the blocks show, and the *view* (theme, ground, camera).
+It is everything a renderer needs: no renderer looks at the engine's Plan. Numbers are stored
+once: a block names its values in ``tensors`` (``"input"``, ``"ops[k].output"``...), and actors
+that draw numbers of their own (sampling points, stamps, SE weights) carry them as typed fields
+(:class:`~convanim.storyboard.arrays.ArrayData` for arrays, tuples for short lists).
+
+``Timeline.to_json()`` writes all of it exactly and ``Timeline.from_json(text)`` reads it back
+into equal actors (every actor kind is registered with :func:`actor_kind`, so its dataclass can
+be rebuilt); ``to_json(summary=True)`` is the small form of the goldens (arrays as digests,
+floats rounded), not meant to be read back.
 
 Event kinds
 -----------
@@ -25,15 +32,49 @@ Event kinds
     set the caption line (the equation of the current step) to ``data["text"]``.
 ``recolor``
     switch a block to another :class:`Coloring` (used when an output becomes the next op's input).
+
+Event data are plain JSON values (lists, not tuples; see :func:`plain_data`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Protocol, TypeVar
 
-TIMELINE_VERSION = 1
+import numpy as np
+
+from convanim.storyboard.arrays import ArrayData
+
+TIMELINE_VERSION = 2
+"""Version of the JSON form (2: tensors, view and typed actor data inside the Timeline)."""
+
+A = TypeVar("A")
+
+ACTOR_KINDS: dict[str, type[Any]] = {}
+"""Actor kind -> its dataclass: filled by :func:`actor_kind`, read by :meth:`Timeline.from_dict`.
+
+Complete whenever this module is: importing it imports the package ``convanim.storyboard``
+first, which imports every op visual (and with it every actor class)."""
+
+
+def actor_kind(cls: type[A]) -> type[A]:
+    """Register an actor dataclass under its ``kind`` (the default of its ``kind`` field).
+
+    Every actor class a visual adds is decorated with this, so that a Timeline read back from
+    JSON rebuilds its actors as the same dataclasses.
+    """
+    kind = next((f.default for f in fields(cls) if f.name == "kind"), None)  # type: ignore[arg-type]
+    if not isinstance(kind, str):
+        raise TypeError(f"{cls.__name__} has no default kind")
+    known = ACTOR_KINDS.get(kind)
+    if known is not None and known.__qualname__ != cls.__qualname__:
+        raise ValueError(f"actor kind {kind!r} is taken by {known.__name__}")
+    ACTOR_KINDS[kind] = cls
+    return cls
 
 
 @dataclass(frozen=True)
@@ -50,17 +91,19 @@ class Coloring:
     value_range: tuple[float, float] | None = None
 
 
+@actor_kind
 @dataclass(frozen=True)
 class BlockActor:
     """A tensor shown as a block of cubes (channels in depth).
 
     ``shape`` is (C, H, W), or (C, D, H, W) for a conv3d tensor (drawn as a row of C volumes).
+    ``tensor`` is the key of its values (batch 0, exactly ``shape``) in ``Timeline.tensors``.
     """
 
     id: str
     slot: int
     shape: tuple[int, ...]
-    source: str
+    tensor: str
     label: str
     caption: str
     coloring: Coloring
@@ -70,6 +113,7 @@ class BlockActor:
     kind: str = field(default="block", init=False)
 
 
+@actor_kind
 @dataclass(frozen=True)
 class KernelActor:
     """A kernel that slides over ``block``: kh x kw taps, ``dilation`` apart, ``stride`` per step.
@@ -89,6 +133,7 @@ class KernelActor:
     kind: str = field(default="kernel", init=False)
 
 
+@actor_kind
 @dataclass(frozen=True)
 class OverlayActor:
     """Text fixed in the frame: title, shape table, formula, counts, legend, caption."""
@@ -103,8 +148,8 @@ class Actor(Protocol):
     """What every actor is: a frozen dataclass with a unique ``id`` and a ``kind``.
 
     :class:`BlockActor`, :class:`KernelActor` and :class:`OverlayActor` are the common kinds; op
-    visuals add dataclasses of their own kinds (``"shuffle"``, ``"deform"``...), each drawn by the
-    drawer the renderer registers for that kind.
+    visuals add dataclasses of their own kinds (``"shuffle"``, ``"deform"``...), each registered
+    with :func:`actor_kind` and drawn by the drawer the renderer registers for that kind.
     """
 
     @property
@@ -135,13 +180,30 @@ class Event:
 
 
 @dataclass(frozen=True)
+class View:
+    """How the scene is looked at: the spec's ``theme`` and ``camera`` sections (same defaults).
+
+    ``phi`` and ``theta`` are the camera's angles in degrees (manim's convention), ``zoom``
+    scales the framing, ``ground`` draws the blocks' shadows.
+    """
+
+    theme: str = "light"
+    ground: bool = True
+    phi: float = 65.0
+    theta: float = -58.0
+    zoom: float = 1.0
+
+
+@dataclass(frozen=True)
 class Timeline:
-    """Actors and events of one scene, with the total duration in seconds."""
+    """Actors, events, tensors and view of one scene, with the total duration in seconds."""
 
     title: str | None
     duration: float
     actors: tuple[Actor, ...]
     events: tuple[Event, ...]
+    tensors: Mapping[str, ArrayData] = field(default_factory=dict)
+    view: View = field(default_factory=View)
     version: int = TIMELINE_VERSION
 
     def actor(self, actor_id: str) -> Actor:
@@ -151,20 +213,164 @@ class Timeline:
                 return actor
         raise KeyError(actor_id)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (lists, dicts, numbers, strings), rounded for stable goldens."""
-        return _round(asdict(self))
+    def values(self, block: BlockActor) -> np.ndarray:
+        """The values a block shows (read-only, exactly ``block.shape``)."""
+        return self.tensors[block.tensor].array
 
-    def to_json(self) -> str:
-        """The timeline as indented JSON with sorted keys."""
-        return json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False)
+    def to_dict(self, *, summary: bool = False) -> dict[str, Any]:
+        """Plain data (lists, dicts, numbers, strings, booleans, None).
+
+        Parameters
+        ----------
+        summary : bool
+            False: everything, exactly (what :meth:`from_dict` reads). True: the golden form,
+            arrays as ``{"dtype", "shape", "digest"}`` and floats rounded to 4 decimals.
+        """
+        return {
+            "version": self.version,
+            "title": self.title,
+            "duration": _plain(self.duration, summary),
+            "view": _plain(self.view, summary),
+            "tensors": {name: _plain(a, summary) for name, a in sorted(self.tensors.items())},
+            "actors": [_plain(a, summary) for a in self.actors],
+            "events": [_plain(e, summary) for e in self.events],
+        }
+
+    def to_json(self, *, summary: bool = False) -> str:
+        """The timeline as JSON with sorted keys (see :meth:`to_dict` for ``summary``).
+
+        The exact form (the default) is compact; the summary is indented for readable diffs.
+        """
+        if summary:
+            return json.dumps(
+                self.to_dict(summary=True), indent=1, sort_keys=True, ensure_ascii=False
+            )
+        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Timeline:
+        """The Timeline that :meth:`to_dict` wrote (not its summary).
+
+        Raises
+        ------
+        ValueError
+            Another version of the format, an unknown actor kind, or a malformed entry.
+        """
+        version = data.get("version")
+        if version != TIMELINE_VERSION:
+            raise ValueError(
+                f"timeline format version {version!r}; this convanim reads {TIMELINE_VERSION}"
+            )
+        try:
+            actors = tuple(_actor_from_dict(a) for a in data["actors"])
+            events = tuple(
+                Event(
+                    float(e["start"]),
+                    float(e["duration"]),
+                    str(e["kind"]),
+                    str(e["target"]),
+                    dict(e["data"]),
+                )
+                for e in data["events"]
+            )
+            tensors = {str(k): ArrayData.from_dict(v) for k, v in data["tensors"].items()}
+            view = _from_plain(data["view"], View)
+            title = data["title"]
+            duration = float(data["duration"])
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"not a convanim timeline: {type(err).__name__}: {err}") from None
+        return cls(title, duration, actors, events, tensors, view)
+
+    @classmethod
+    def from_json(cls, text: str) -> Timeline:
+        """The Timeline that :meth:`to_json` wrote (see :meth:`from_dict`)."""
+        return cls.from_dict(json.loads(text))
 
 
-def _round(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return round(obj, 4)
-    if isinstance(obj, dict):
-        return {k: _round(v) for k, v in obj.items()}
+def plain_data(value: Any) -> Any:
+    """Event data as plain JSON values: tuples become lists, NumPy scalars Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_data(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _plain(obj: Any, summary: bool) -> Any:
+    """Dataclasses, arrays, tuples and mappings as plain JSON values."""
+    if isinstance(obj, ArrayData):
+        return obj.summary() if summary else obj.to_dict()
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name), summary) for f in fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v, summary) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_round(v) for v in obj]
+        return [_plain(v, summary) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if summary and isinstance(obj, float):
+        return round(obj, 4)
     return obj
+
+
+def _actor_from_dict(data: Mapping[str, Any]) -> Actor:
+    kind = data.get("kind")
+    cls = ACTOR_KINDS.get(str(kind))
+    if cls is None:
+        raise ValueError(f"unknown actor kind {kind!r} (known: {', '.join(sorted(ACTOR_KINDS))})")
+    actor: Actor = _from_plain(data, cls)
+    return actor
+
+
+def _from_plain(value: Any, hint: Any) -> Any:
+    """Rebuild a value of type ``hint`` from its plain JSON form (the inverse of :func:`_plain`)."""
+    if hint is Any:
+        return value
+    if hint is ArrayData:
+        return ArrayData.from_dict(value)
+    if isinstance(hint, type) and is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        kwargs = {
+            f.name: _from_plain(value[f.name], hints[f.name])
+            for f in fields(hint)
+            if f.init and f.name in value
+        }
+        return hint(**kwargs)
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        for arm in args:
+            if arm is type(None):
+                continue
+            if _fits(value, arm):
+                return _from_plain(value, arm)
+        raise ValueError(f"{value!r} is not a {hint}")
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_from_plain(v, args[0]) for v in value)
+        return tuple(_from_plain(v, a) for v, a in zip(value, args, strict=True))
+    if origin in (dict, Mapping):
+        return {str(k): _from_plain(v, args[1] if args else Any) for k, v in value.items()}
+    if hint is float:
+        return float(value)
+    if hint in (int, str, bool) and not isinstance(value, hint):
+        raise ValueError(f"{value!r} is not a {hint.__name__}")
+    return value
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a plain value can be read as ``hint`` (to pick the arm of a union)."""
+    origin = typing.get_origin(hint) or hint
+    if origin is tuple:
+        return isinstance(value, list)
+    if isinstance(origin, type) and (is_dataclass(origin) or origin is ArrayData):
+        return isinstance(value, dict)
+    if origin is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(origin, type):
+        return isinstance(value, origin)
+    return True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 import numpy as np
 from manim import Mobject
 
@@ -11,12 +9,9 @@ from convanim.renderer import geometry as geo
 from convanim.renderer.layout import Viewport
 from convanim.renderer.manim.kernel_marks import output_outline
 from convanim.renderer.manim.mobjects import lines_mobject, polygons_mobject
-from convanim.renderer.manim.stage import Drawer, Stage
+from convanim.renderer.manim.stage import Drawer
 from convanim.renderer.state import smooth
 from convanim.storyboard.ops.deform import PHASES, DeformActor
-
-if TYPE_CHECKING:
-    from convanim.engine.trace import DeformTrace
 
 ARROW = "#D1495B"
 """Offsets and the sampled points (red), against the gold regular grid."""
@@ -33,25 +28,16 @@ class DeformDrawer(Drawer[DeformActor]):
 
     layer = 1
 
-    def __init__(self, stage: Stage) -> None:
-        super().__init__(stage)
-        self._corners: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
     def _trace_step(self, actor: DeformActor, oh: int, ow: int) -> dict[str, np.ndarray]:
-        """Grid, points, corners, weights of one position, from the engine's trace."""
-        trace = cast("DeformTrace", self.stage.plan.ops[actor.op].trace)
-        if actor.op not in self._corners:
-            corners, weights = trace.corners()
-            self._corners[actor.op] = (corners[0, 0], weights[0, 0])
-        corners, weights = self._corners[actor.op]
+        """Grid, points, corners, weights of one position, as the actor holds them."""
         h, w = self.blocks[actor.block].shape[1:]
-        cs = corners[oh, ow]
+        cs = actor.corners.array[oh, ow]
         inside = (cs[..., 0] >= 0) & (cs[..., 0] < h) & (cs[..., 1] >= 0) & (cs[..., 1] < w)
         return {
-            "grid": np.asarray(trace.base[oh, ow], dtype=float),
-            "points": np.asarray(trace.points[0, 0, oh, ow], dtype=float),
+            "grid": actor.grid.array[oh, ow],
+            "points": actor.points.array[oh, ow],
             "corners": cs,
-            "weights": weights[oh, ow],
+            "weights": actor.weights.array[oh, ow],
             "inside": inside,
         }
 

@@ -23,7 +23,7 @@ from convanim.renderer.manim.stage import Drawer, Stage, to_hex
 from convanim.renderer.state import smooth
 from convanim.storyboard import palette
 from convanim.storyboard.common import fmt_value
-from convanim.storyboard.ops.transpose import ScatterActor, transpose_trace_of
+from convanim.storyboard.ops.transpose import ScatterActor
 from convanim.storyboard.timeline import BlockActor, Event
 
 FLY_SHARE = 0.6
@@ -45,34 +45,30 @@ class ScatterDrawer(Drawer[ScatterActor]):
         for e in stage.timeline.events:
             if e.kind == "stamp":
                 self._events.setdefault(e.target, []).append(e)
-        self._stamps: dict[str, np.ndarray] = {}
+        self._flat: dict[str, np.ndarray] = {}
 
     def stamps(self, actor: ScatterActor) -> np.ndarray:
-        """Contribution of every input position to the output channel, (Hin*Win, kh, kw).
+        """Contribution of every input position to the output channel, (Hin*Win, kh, kw)."""
+        return actor.stamps.array
 
-        ``stamp[i*Win + j] = Σ_ci x[ci, i, j] * weight[ci, co]`` over the channels of the group.
-        """
-        cached = self._stamps.get(actor.id)
+    def flat_indices(self, actor: ScatterActor) -> np.ndarray:
+        """All stamps as flat output indices ``row * Wo + col`` (Hin*Win, kh, kw); -1: cut off."""
+        cached = self._flat.get(actor.id)
         if cached is None:
-            op = self.stage.plan.ops[actor.op]
-            trace = transpose_trace_of(op)
-            co = actor.out_channel
-            group = co // trace.out_per_group
-            ipg = trace.in_per_group
-            chans = slice(group * ipg, (group + 1) * ipg)
-            x = np.asarray(op.input)[0, chans]  # (ipg, Hin, Win)
-            w = np.asarray(op.weight)[chans, co % trace.out_per_group]
-            cached = np.einsum("chw,cab->hwab", x, w).reshape(-1, *w.shape[1:])
-            self._stamps[actor.id] = cached
+            ho, wo = actor.output_size
+            r = actor.out_rows.array[:, None, :, None]
+            c = actor.out_cols.array[None, :, None, :]
+            inside = (r >= 0) & (r < ho) & (c >= 0) & (c < wo)
+            cached = np.where(inside, r * wo + c, -1).reshape(-1, *self.stamps(actor).shape[1:])
+            self._flat[actor.id] = cached
         return cached
 
     def partial(self, actor: ScatterActor, done: int) -> tuple[np.ndarray, np.ndarray]:
         """Running sum (Ho, Wo) of the first ``done`` stamps and how many reached each cell."""
-        trace = transpose_trace_of(self.stage.plan.ops[actor.op])
-        ho, wo = trace.output_size
+        ho, wo = actor.output_size
         total = np.zeros(ho * wo)
         hits = np.zeros(ho * wo, dtype=int)
-        flat = trace.scatter_flat_indices().reshape(-1, *trace.kernel)[:done]
+        flat = self.flat_indices(actor)[:done]
         vals = self.stamps(actor)[:done]
         inside = flat >= 0
         np.add.at(total, flat[inside], vals[inside])
@@ -102,8 +98,6 @@ class ScatterDrawer(Drawer[ScatterActor]):
 
     def draw(self, actor: ScatterActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Running sums, the current element and its flying stamp at time t."""
-        op = self.stage.plan.ops[actor.op]
-        trace = transpose_trace_of(op)
         in_block, out_block = self.blocks[actor.input], self.blocks[actor.output]
         coloring = self.state.coloring(out_block, t)
         hue = coloring.hues[actor.out_channel]
@@ -134,9 +128,7 @@ class ScatterDrawer(Drawer[ScatterActor]):
                     set_opacity(mob, opacity)
                     mobs.append(mob)
         if current is not None:
-            mobs.extend(
-                self._flight(actor, trace, current, u, in_block, out_block, hue, rng, vp, opacity)
-            )
+            mobs.extend(self._flight(actor, current, u, in_block, out_block, hue, rng, vp, opacity))
         return mobs
 
     def _cell(self, block: BlockActor, vp: Viewport) -> float:
@@ -147,14 +139,12 @@ class ScatterDrawer(Drawer[ScatterActor]):
         pixels = self._cell(block, vp) * self.fmt.width / self.fmt.frame_width
         return bool(block.values_on_cells is True and pixels >= 22) or pixels >= 34
 
-    def _flight(
-        self, actor, trace, index, u, in_block, out_block, hue, rng, vp, opacity
-    ) -> list[Mobject]:
+    def _flight(self, actor, index, u, in_block, out_block, hue, rng, vp, opacity) -> list[Mobject]:
         """The element's outline and its stamp on the way to the output region."""
-        win = trace.input_size[1]
+        win = actor.out_cols.shape[0]
         i, j = divmod(index, win)
-        rows, cols = trace.stamp(i, j)
-        kh, kw = trace.kernel
+        rows, cols = actor.out_rows.array[i], actor.out_cols.array[j]
+        kh, kw = self.stamps(actor).shape[1:]
         src_cell = self._to_frame(in_block, geo.front_cell_quad(i, j, gap=0.0, z=0.02), vp)
         mobs: list[Mobject] = [
             polygons_mobject(
@@ -173,8 +163,8 @@ class ScatterDrawer(Drawer[ScatterActor]):
         k = smooth(u)
         quads = start * (1 - k) + end * k
         values = self.stamps(actor)[index].reshape(-1)
-        inside = ((rows >= 0) & (rows < trace.output_size[0]))[:, None] & (
-            (cols >= 0) & (cols < trace.output_size[1])
+        inside = ((rows >= 0) & (rows < actor.output_size[0]))[:, None] & (
+            (cols >= 0) & (cols < actor.output_size[1])
         )[None, :]
         inside = inside.reshape(-1)
         levels = palette.value_level(values, rng)

@@ -11,7 +11,6 @@ import numpy as np
 from manim import Mobject
 from manim.mobject.text.text_mobject import Text
 
-from convanim.engine.trace import SETrace
 from convanim.renderer import geometry as geo
 from convanim.renderer.layout import Viewport
 from convanim.renderer.manim.mobjects import (
@@ -65,12 +64,9 @@ class SEChartDrawer(Drawer[SEChartActor]):
     def draw(self, actor: SEChartActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The chart as far as the SE phases have got at time t."""
         ps = phase_state(self._events.get(actor.id, []), t)
-        trace = self.stage.plan.ops[actor.op].trace
-        if not isinstance(trace, SETrace):
-            raise TypeError(f"ops[{actor.op}] has no SE trace")
-        s = np.asarray(trace.squeezed[0])
-        h = np.asarray(trace.hidden[0])
-        w = np.asarray(trace.scale[0])
+        s = np.asarray(actor.squeezed)
+        h = np.asarray(actor.hidden_values)
+        w = np.asarray(actor.scale)
         in_block = self.blocks[actor.input]
         region = region_between(self.layout, in_block.slot, self.blocks[actor.output].slot, vp, 0.2)
         c = actor.channels

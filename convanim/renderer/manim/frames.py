@@ -1,6 +1,6 @@
 """Play a Timeline into frames with manim's Cairo camera.
 
-The frame at time t is a pure function of (timeline, plan, t): :class:`TimelineState` says what each
+The frame at time t is a pure function of (timeline, t): :class:`TimelineState` says what each
 actor looks like, a drawer per actor kind turns that into mobjects, and manim's Cairo
 :class:`~manim.Camera` draws them. Actors that no running event touches are drawn once into a
 static background for each stretch between event boundaries (as manim's own renderer does for
@@ -16,62 +16,47 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 from manim import Camera, ManimColor, Mobject
 
+from convanim.renderer.frame_format import FrameFormat, frame_count
 from convanim.renderer.layout import FRAME_HEIGHT, Layout, Viewport, blend
 from convanim.renderer.manim.registry import DRAWERS
-from convanim.renderer.manim.stage import Drawer, FrameFormat, Stage, source_array
+from convanim.renderer.manim.stage import Drawer, Stage
 from convanim.renderer.projection import Projector
 from convanim.renderer.state import TimelineState
 from convanim.renderer.theme import THEMES
 from convanim.renderer.volumes import display_of
 from convanim.storyboard.timeline import BlockActor, Timeline
 
-if TYPE_CHECKING:
-    from convanim.engine import Plan
-
 __all__ = ["FrameFormat", "FrameRenderer"]
 
 
 class FrameRenderer:
-    """Renders the frames of one Timeline.
+    """Renders the frames of one Timeline in one format; it needs nothing else.
 
-    Camera angles, zoom, theme and ground plane come from the plan's spec unless given here.
+    Camera angles, zoom, theme and ground plane are the Timeline's ``view``.
     """
 
-    def __init__(
-        self,
-        timeline: Timeline,
-        plan: Plan,
-        fmt: FrameFormat,
-        theme: str | None = None,
-        projector: Projector | None = None,
-        ground: bool | None = None,
-        zoom: float | None = None,
-    ) -> None:
-        spec = plan.spec
-        camera = getattr(spec, "camera", None)
+    def __init__(self, timeline: Timeline, fmt: FrameFormat) -> None:
+        view = timeline.view
         self.timeline = timeline
-        self.plan = plan
         self.fmt = fmt
-        self.theme_name = theme or spec.theme.name
-        self.ground = spec.theme.ground if ground is None else ground
-        self.zoom = zoom if zoom is not None else (float(camera.zoom) if camera else 1.0)
-        if projector is None:
-            projector = Projector.from_camera(camera.phi, camera.theta) if camera else Projector()
-            # Keep the perspective gentle for big blocks: the camera backs off with their size.
-            largest = max(
-                (
-                    max(getattr(display_of(a.shape), "lod", display_of(a.shape)).display_shape)
-                    for a in timeline.actors
-                    if isinstance(a, BlockActor)
-                ),
-                default=0,
-            )
-            projector = replace(projector, distance=max(projector.distance, 2.6 * largest))
+        self.theme_name = view.theme
+        self.ground = view.ground
+        self.zoom = float(view.zoom)
+        projector = Projector.from_camera(view.phi, view.theta)
+        # Keep the perspective gentle for big blocks: the camera backs off with their size.
+        largest = max(
+            (
+                max(getattr(display_of(a.shape), "lod", display_of(a.shape)).display_shape)
+                for a in timeline.actors
+                if isinstance(a, BlockActor)
+            ),
+            default=0,
+        )
+        projector = replace(projector, distance=max(projector.distance, 2.6 * largest))
         self.base_projector = projector
         self.state = TimelineState(timeline)
         self.actors = {a.id: a for a in timeline.actors}
@@ -107,14 +92,13 @@ class FrameRenderer:
             )
             stage = Stage(
                 timeline=timeline,
-                plan=self.plan,
                 fmt=self.fmt,
                 theme=THEMES[self.theme_name],
                 state=self.state,
                 projector=projector,
                 layout=layout,
                 blocks={b.id: b for b in blocks},
-                arrays={b.id: source_array(self.plan, b.source) for b in blocks},
+                arrays={b.id: timeline.values(b) for b in blocks},
                 ground=self.ground,
             )
             drawers = {kind: cls(stage) for kind, cls in DRAWERS.items()}
@@ -134,7 +118,7 @@ class FrameRenderer:
     @staticmethod
     def count_frames(timeline: Timeline, fps: int) -> int:
         """Number of frames of a timeline's video at ``fps``."""
-        return max(1, int(math.ceil(timeline.duration * fps)))
+        return frame_count(timeline.duration, fps)
 
     @property
     def frame_count(self) -> int:

@@ -1,4 +1,9 @@
-"""What every drawer shares: the timeline state, layout, theme, the tensors' values."""
+"""What every drawer shares: the timeline state, layout, theme, the tensors' values.
+
+A drawer reads nothing but the Timeline: the values of a block are ``Stage.arrays[block.id]``
+(from ``Timeline.tensors``), and every other number it draws is a field of its actor or of an
+event.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
-from convanim.renderer.layout import FRAME_HEIGHT, Layout, Viewport
+from convanim.renderer.frame_format import FrameFormat
+from convanim.renderer.layout import Layout, Viewport
 from convanim.renderer.projection import Projector
 from convanim.renderer.state import TimelineState
 from convanim.renderer.theme import Theme
@@ -17,46 +23,8 @@ from convanim.storyboard.timeline import BlockActor, Timeline
 if TYPE_CHECKING:
     from manim import Mobject
 
-    from convanim.engine import Plan
-
 ActorT = TypeVar("ActorT")
 """The actor type a drawer draws."""
-
-
-@dataclass(frozen=True)
-class FrameFormat:
-    """Pixel size and frame rate of the frames to produce."""
-
-    width: int
-    height: int
-    fps: int
-    transparent: bool = False
-
-    @property
-    def frame_width(self) -> float:
-        """Width of the frame in manim units (the height is always 8)."""
-        return FRAME_HEIGHT * self.width / self.height
-
-
-def source_array(plan: Plan, source: str) -> np.ndarray:
-    """The (C, H, W) array of batch 0 that a block shows ((C, D, H, W) for conv3d tensors).
-
-    ``source`` is ``"input"``, ``"ops[k].output"``, ``"ops[k].input"`` or ``"ops[k].trace.NAME"``:
-    an array held by op k's trace, or a method of it applied to op k's input (e.g. the
-    zero-inserted input ``direct_input`` of a transposed conv).
-    """
-    if source == "input":
-        arr = plan.input
-    else:
-        index = int(source.split("[")[1].split("]")[0])
-        op = plan.ops[index]
-        attr = source.split("].", 1)[1]
-        if attr.startswith("trace."):
-            found = getattr(op.trace, attr[len("trace.") :])
-            arr = found(op.input) if callable(found) else found
-        else:
-            arr = op.input if attr == "input" else op.output
-    return np.asarray(arr)[0]
 
 
 def to_hex(rgb: np.ndarray) -> str:
@@ -69,7 +37,6 @@ class Stage:
     """Shared, read-only context of one render."""
 
     timeline: Timeline
-    plan: Plan
     fmt: FrameFormat
     theme: Theme
     state: TimelineState
@@ -77,6 +44,7 @@ class Stage:
     layout: Layout
     blocks: dict[str, BlockActor]
     arrays: dict[str, np.ndarray]
+    """Block id -> the values it shows (``Timeline.values``)."""
     ground: bool
 
 

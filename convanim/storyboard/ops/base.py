@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy.typing as npt
+
 from convanim.storyboard import palette
+from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import Clock, chw, value_range
 from convanim.storyboard.pacing import Pacing
 from convanim.storyboard.regions import Region
@@ -23,18 +26,32 @@ if TYPE_CHECKING:
 
 @dataclass
 class BuildContext:
-    """The timeline being built: actors so far, the clock, pacing and the spec's settings."""
+    """The timeline being built: actors and tensors so far, the clock, pacing, the settings.
+
+    The Plan is here for the visuals to read; everything the renderer will need goes into the
+    actors, the events and ``tensors`` (the Timeline is all a renderer gets).
+    """
 
     plan: Plan
     pacing: Pacing
     animation: Any
     clock: Clock = field(default_factory=Clock)
     actors: list[Actor] = field(default_factory=list)
+    tensors: dict[str, ArrayData] = field(default_factory=dict)
 
     def add_actor(self, actor: Actor) -> Actor:
         """Add an actor (ids must be unique) and return it."""
         self.actors.append(actor)
         return actor
+
+    def add_tensor(self, name: str, values: npt.ArrayLike) -> str:
+        """Store the values a block shows under ``name`` (once; no copy of a float64 array).
+
+        Returns ``name``, for the block's ``tensor`` field.
+        """
+        if name not in self.tensors:
+            self.tensors[name] = ArrayData.of(values)
+        return name
 
 
 class OpVisual:

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from convanim.storyboard import palette
+from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import chw, fmt_value
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual, _window_back_region
 from convanim.storyboard.regions import Region
+from convanim.storyboard.timeline import actor_kind
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -32,9 +34,16 @@ FULL_POSITIONS = 2
 """Positions played beat by beat (unless the spec sets ``animation.full_positions``)."""
 
 
+@actor_kind
 @dataclass(frozen=True)
 class DeformActor:
-    """Sampling points of op ``op`` drawn on block ``block``, summed into block ``output``."""
+    """Sampling points of op ``op`` drawn on block ``block``, summed into block ``output``.
+
+    The engine's sampling of every output position (offset group 0, batch 0), K = kh * kw taps:
+    ``grid`` (Ho, Wo, K, 2) the regular grid points (y, x), ``points`` (Ho, Wo, K, 2) the points
+    actually sampled, ``corners`` (Ho, Wo, K, 4, 2) their four integer neighbours and
+    ``weights`` (Ho, Wo, K, 4) the bilinear weights of those.
+    """
 
     id: str
     block: str
@@ -42,6 +51,10 @@ class DeformActor:
     op: int
     kernel: tuple[int, int]
     hue: str
+    grid: ArrayData
+    points: ArrayData
+    corners: ArrayData
+    weights: ArrayData
     kind: str = field(default="deform", init=False)
 
 
@@ -97,9 +110,20 @@ class DeformVisual(WindowedVisual):
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Beats of the first positions, then a fast sweep; other channels fill at once."""
         clock, pacing = ctx.clock, ctx.pacing
-        kh, kw = (int(v) for v in cast("DeformTrace", op.trace).window.kernel)
+        trace = cast("DeformTrace", op.trace)
+        kh, kw = (int(v) for v in trace.window.kernel)
+        corners, weights = trace.corners()
         actor = DeformActor(
-            f"deform{op.index}", in_id, out_id, op.index, (kh, kw), palette.KERNEL_HUE
+            id=f"deform{op.index}",
+            block=in_id,
+            output=out_id,
+            op=op.index,
+            kernel=(kh, kw),
+            hue=palette.KERNEL_HUE,
+            grid=ArrayData.of(trace.base),
+            points=ArrayData.of(trace.points[0, 0]),
+            corners=ArrayData.of(corners[0, 0], "int64"),
+            weights=ArrayData.of(weights[0, 0]),
         )
         ctx.add_actor(actor)
         out_w = chw(op.output)[2]

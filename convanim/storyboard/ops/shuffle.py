@@ -16,7 +16,7 @@ from convanim.engine.trace import ShuffleTrace
 from convanim.storyboard.common import chw
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
-from convanim.storyboard.timeline import Coloring
+from convanim.storyboard.timeline import Coloring, actor_kind
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -29,6 +29,7 @@ CHAIN_SPEED = 0.7
 """Duration factor of a shuffle that is not the first op of its chain."""
 
 
+@actor_kind
 @dataclass(frozen=True)
 class ShuffleActor:
     """Channel slabs moving from block ``input`` to block ``output``.

@@ -1,10 +1,11 @@
 """squeeze_excitation: squeeze to a column of channel means, two FC layers, re-weight channels.
 
 A chart drawn between the input and output blocks tells the computation with the engine's real
-numbers (``op.trace``: squeezed, hidden, scale): every channel's slab flies into a column of C
-cells holding its mean (squeeze), FC1 + ReLU gives the small hidden column, FC2 + sigmoid gives
-one weight in (0, 1) per channel as a bar, and the output block fills channel by channel with
-``x[c] * w[c]`` coloured on the input's own value scale, so weak channels fade.
+numbers (``op.trace``: squeezed, hidden, scale, held by the chart's actor): every channel's slab
+flies into a column of C cells holding its mean (squeeze), FC1 + ReLU gives the small hidden
+column, FC2 + sigmoid gives one weight in (0, 1) per channel as a bar, and the output block fills
+channel by channel with ``x[c] * w[c]`` coloured on the input's own value scale, so weak channels
+fade.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value, value_range
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
-from convanim.storyboard.timeline import Coloring
+from convanim.storyboard.timeline import Coloring, actor_kind
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -28,9 +29,14 @@ PHASE_SECONDS = {"squeeze": 2.2, "fc1": 1.6, "fc2": 1.8, "scale": 2.6}
 PHASE_PAUSE = 0.6
 
 
+@actor_kind
 @dataclass(frozen=True)
 class SEChartActor:
-    """The squeeze/excitation chart of op ``op`` between blocks ``input`` and ``output``."""
+    """The squeeze/excitation chart of op ``op`` between blocks ``input`` and ``output``.
+
+    The engine's numbers (batch 0): ``squeezed`` the C channel means, ``hidden_values`` the
+    hidden column after FC1 + ReLU, ``scale`` the C weights after FC2 + sigmoid.
+    """
 
     id: str
     op: int
@@ -41,6 +47,9 @@ class SEChartActor:
     hue: str
     gap_slot: int
     gap: float
+    squeezed: tuple[float, ...]
+    hidden_values: tuple[float, ...]
+    scale: tuple[float, ...]
     kind: str = field(default="se_chart", init=False)
 
 
@@ -93,6 +102,9 @@ class SqueezeExcitationVisual(OpVisual):
             hue=palette.INPUT_HUE,
             gap_slot=op.index + 1,
             gap=chart_gap(shape),
+            squeezed=tuple(squeezed),
+            hidden_values=tuple(hidden),
+            scale=tuple(scale),
         )
         ctx.add_actor(actor)
         h, w = shape[1], shape[2]
@@ -103,13 +115,10 @@ class SqueezeExcitationVisual(OpVisual):
             + fmt_value(scale[0]),
             "scale": "scale: out[c] = x[c] × w[c]",
         }
-        values = {"squeeze": squeezed, "fc1": hidden, "fc2": scale}
         clock.add("show", actor.id, 0.3)
         for phase in PHASES:
             clock.add("caption", "caption", 0.0, text=texts[phase])
             data: dict[str, object] = {"phase": phase}
-            if phase in values:
-                data["values"] = values[phase]
             if phase == "scale":
                 data["also"] = [out_id]
                 clock.add("fill", out_id, PHASE_SECONDS[phase], channels=list(range(channels)))

@@ -19,11 +19,12 @@ import numpy as np
 
 from convanim.engine.trace import TransposeTrace
 from convanim.storyboard import palette
+from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import chw, dims, fmt_value, value_range
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.regions import Region, grouped_channels, span
-from convanim.storyboard.timeline import BlockActor, Coloring, KernelActor
+from convanim.storyboard.timeline import BlockActor, Coloring, KernelActor, actor_kind
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -33,9 +34,16 @@ FAST_STAMP_SECONDS = 0.35
 FAST_STAMP_BUDGET = 4.0
 
 
+@actor_kind
 @dataclass(frozen=True)
 class ScatterActor:
-    """Stamps of op ``op``'s kernel from block ``input`` into ``out_channel`` of ``output``."""
+    """Stamps of op ``op``'s kernel from block ``input`` into ``out_channel`` of ``output``.
+
+    ``stamps`` (Hin * Win, kh, kw): what input position ``i * Win + j`` adds to the output
+    channel, ``Σ_ci x[ci, i, j] * weight[ci, out_channel]`` over the channels of its group.
+    ``out_rows`` (Hin, kh) and ``out_cols`` (Win, kw): the output rows and columns each input
+    row and column stamps into (outside ``output_size`` where the padding cuts them off).
+    """
 
     id: str
     op: int
@@ -43,9 +51,26 @@ class ScatterActor:
     output: str
     out_channel: int
     hue: str
+    stamps: ArrayData
+    out_rows: ArrayData
+    out_cols: ArrayData
+    output_size: tuple[int, int]
     kind: str = field(default="scatter", init=False)
 
 
+def scatter_stamps(op: OpResult, out_channel: int) -> np.ndarray:
+    """The stamps (Hin * Win, kh, kw) of every input position into one output channel."""
+    trace = transpose_trace_of(op)
+    group = out_channel // trace.out_per_group
+    ipg = trace.in_per_group
+    chans = slice(group * ipg, (group + 1) * ipg)
+    x = np.asarray(op.input)[0, chans]  # (ipg, Hin, Win)
+    w = np.asarray(op.weight)[chans, out_channel % trace.out_per_group]
+    stamps: np.ndarray = np.einsum("chw,cab->hwab", x, w).reshape(-1, *w.shape[1:])
+    return stamps
+
+
+@actor_kind
 @dataclass(frozen=True)
 class HolesActor:
     """The zeros inserted between the inputs of ``block`` (every ``stride``-th cell is real)."""
@@ -138,7 +163,18 @@ class TransposeVisual(WindowedVisual):
         """Input elements stamp the scaled kernel into the output one after another."""
         clock, pacing = ctx.clock, ctx.pacing
         trace = transpose_trace_of(op)
-        actor = ScatterActor(f"scatter{op.index}", op.index, in_id, out_id, 0, palette.KERNEL_HUE)
+        actor = ScatterActor(
+            id=f"scatter{op.index}",
+            op=op.index,
+            input=in_id,
+            output=out_id,
+            out_channel=0,
+            hue=palette.KERNEL_HUE,
+            stamps=ArrayData.of(scatter_stamps(op, 0)),
+            out_rows=ArrayData.of(trace.out_rows, "int64"),
+            out_cols=ArrayData.of(trace.out_cols, "int64"),
+            output_size=(int(trace.output_size[0]), int(trace.output_size[1])),
+        )
         ctx.add_actor(actor)
         hin, win = trace.input_size
         count = hin * win
@@ -201,7 +237,7 @@ class TransposeVisual(WindowedVisual):
             id=f"z{op.index}",
             slot=op.index,
             shape=(cin, dh, dw),
-            source=f"ops[{op.index}].trace.direct_input",
+            tensor=ctx.add_tensor(f"ops[{op.index}].direct_input", trace.direct_input(op.input)[0]),
             label=dims((cin, dh, dw)),
             caption="zeros inserted",
             coloring=self.input_coloring(op),

@@ -19,12 +19,14 @@ from convanim.storyboard import palette
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
+from convanim.storyboard.timeline import actor_kind
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
     from convanim.engine.trace import Volume3DTrace
 
 
+@actor_kind
 @dataclass(frozen=True)
 class Kernel3DActor:
     """A kd×kh×kw kernel moving through the volumes of block ``block``.

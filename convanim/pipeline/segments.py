@@ -30,9 +30,8 @@ import numpy as np
 from convanim.errors import ConvanimError
 
 if TYPE_CHECKING:
-    from convanim.engine import Plan
     from convanim.output import OutputReport
-    from convanim.renderer import RenderJob
+    from convanim.pipeline.settings import OutputSettings
     from convanim.renderer.manim.frames import FrameRenderer
     from convanim.storyboard.timeline import Timeline
 
@@ -77,9 +76,9 @@ def segment_ranges(frame_count: int, workers: int, fps: int) -> list[tuple[int, 
     return split(frame_count, parts)
 
 
-# The plan, timeline and job reach forked workers through this module-level slot (fork shares
-# memory; nothing is pickled). The parent sets it only for the duration of one segmented render;
-# a worker adds its own renderer to its copy (``_worker_renderer``).
+# The timeline and the output settings reach forked workers through this module-level slot (fork
+# shares memory; nothing is pickled). The parent sets it only for the duration of one segmented
+# render; a worker adds its own renderer to its copy (``_worker_renderer``).
 _SHARED: dict[str, object] = {}
 
 
@@ -105,33 +104,32 @@ def _worker_init(parent_pid: int | None = None) -> None:
 def _worker_renderer() -> FrameRenderer:
     """The worker's one renderer, built for its first segment and kept for the next ones (its
     texts, layouts and cached background carry over)."""
-    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
+    from convanim.renderer import frame_renderer
 
     renderer = _SHARED.get("renderer")
     if renderer is None:
-        job = _SHARED["job"]
-        quality = job.quality  # type: ignore[attr-defined]
-        renderer = FrameRenderer(
-            _SHARED["timeline"],  # type: ignore[arg-type]
-            _SHARED["plan"],  # type: ignore[arg-type]
-            FrameFormat(quality.width, quality.height, quality.fps, job.transparent),  # type: ignore[attr-defined]
-        )
+        settings = _settings()
+        renderer = frame_renderer(_SHARED["timeline"], settings.frame_format)  # type: ignore[arg-type]
         _SHARED["renderer"] = renderer
     return renderer  # type: ignore[return-value]
+
+
+def _settings() -> OutputSettings:
+    return _SHARED["settings"]  # type: ignore[return-value]
 
 
 def _render_segment(segment: Segment) -> int:
     """Worker: render frames [start, stop) and encode them to ``segment.path``."""
     from convanim.output import open_writer
 
-    job = _SHARED["job"]
-    quality = job.quality  # type: ignore[attr-defined]
+    settings = _settings()
+    quality = settings.quality
     renderer = _worker_renderer()
-    fmt = job.format  # type: ignore[attr-defined]
+    fmt = settings.format
     if fmt in JOINABLE:
         with open_writer(
             segment.path, fmt, quality.width, quality.height, quality.fps,
-            transparent=job.transparent, threads=1,  # type: ignore[attr-defined]
+            transparent=settings.transparent, threads=1,
         ) as writer:  # fmt: skip
             for frame in renderer.frames(segment.start, segment.stop):
                 writer.write(frame)
@@ -181,22 +179,22 @@ def join_packets(parts: list[Path], target: Path, fmt: str) -> None:
 
 
 def render_segmented(
-    plan: Plan,
-    job: RenderJob,
     timeline: Timeline,
+    settings: OutputSettings,
     jobs: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> OutputReport:
-    """Render ``job`` with ``jobs`` worker processes; see the module docstring."""
+    """Render ``timeline`` to ``settings.output`` with ``jobs`` worker processes; see the module
+    docstring."""
     from convanim.output import open_writer, probe
     from convanim.output.formats import OutputReport
-    from convanim.renderer.manim.frames import FrameRenderer
+    from convanim.renderer import frame_count
 
-    quality = job.quality
-    total = FrameRenderer.count_frames(timeline, quality.fps)
+    quality = settings.quality
+    total = frame_count(timeline.duration, quality.fps)
     ranges = segment_ranges(total, jobs, quality.fps)
-    fmt = job.format
-    target = Path(job.output)
+    fmt = settings.format
+    target = Path(settings.output)
     target.parent.mkdir(parents=True, exist_ok=True)
     from convanim.output.atomic import TEMP_PATHS
 
@@ -207,7 +205,7 @@ def render_segmented(
             Segment(i, a, b, Path(tmp) / f"segment{i:03d}{suffix}")
             for i, (a, b) in enumerate(ranges)
         ]
-        _SHARED.update(plan=plan, timeline=timeline, job=job)
+        _SHARED.update(timeline=timeline, settings=settings)
         try:
             context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
             if context is None:  # pragma: no cover - platforms without fork
@@ -247,7 +245,7 @@ def render_segmented(
             )  # fmt: skip
         writer = open_writer(
             target, fmt, quality.width, quality.height, quality.fps,
-            max_bytes=job.max_bytes, transparent=job.transparent,
+            max_bytes=settings.max_bytes, transparent=settings.transparent,
         )  # fmt: skip
         with writer:
             for segment in segments:
