@@ -1,27 +1,50 @@
-"""Rendered frames of a few scenes equal the approved control data (see frame_harness.py)."""
+"""Rendered frames of every scene equal the approved control data (see frame_harness.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from .conftest import SCENES
-from .frame_harness import compare_with_golden, render_scene_frames
+from .frame_harness import FRAMES_DIR, SUFFIX, compare_with_golden, render_scene_frames
 
 pytestmark = pytest.mark.render
 
 CASES = {
-    "standard_conv": (0.3, 0.55, 0.97),
-    "grouped_conv": (0.35, 0.6),
-    "strided_padded_conv": (0.35, 0.6),
-    "dilated_conv": (0.35,),
-    "depthwise_separable": (0.25, 0.75),
-    "channel_shuffle": (0.45, 0.9),
-    "transposed_conv": (0.4,),
-    "squeeze_excitation": (0.55,),
-    "deformable_conv": (0.2,),
-    "conv3d": (0.4,),
+    # Fractions of the scene's duration: a fully played step (kernel, beams, the caption with
+    # its value), a later moment of the sweep, the end; for chains one moment per op worth it.
+    "big_imagenet": (0.3,),
     "big_tensor": (0.5,),
+    "channel_shuffle": (0.45, 0.9),
+    "conv1d": (0.25, 0.75),
+    "conv3d": (0.4,),
+    "deformable_conv": (0.2,),
+    "depthwise_conv": (0.15,),
+    "depthwise_separable": (0.25, 0.75),
+    "dilated_conv": (0.35,),
+    "flattened_conv": (0.45, 0.75),
+    "grouped_conv": (0.35, 0.6),
+    "pointwise_conv": (0.3,),
+    "pointwise_group_conv": (0.15,),
+    "pooling": (0.25, 0.7),
+    "receptive_field": (0.6, 0.97),
+    "rgb_conv": (0.3,),
+    "same_padding": (0.3,),
+    "shufflenet_unit": (0.45, 0.75),
+    "spatially_separable": (0.15, 0.75),
+    "spatially_separable_full": (0.45,),
+    "squeeze_excitation": (0.55,),
+    "standard_conv": (0.3, 0.55, 0.97),
+    "strided_padded_conv": (0.35, 0.6),
+    "transposed_conv": (0.4,),
+    "transposed_conv_stride2": (0.45,),
 }
+
+
+def test_every_scene_has_a_frame_golden() -> None:
+    scenes = sorted(p.stem for p in SCENES.glob("*.yaml"))
+    assert sorted(CASES) == scenes, "add the new scene to CASES and run pytest --update-goldens"
+    stored = sorted(p.name[: -len(SUFFIX)] for p in FRAMES_DIR.glob(f"*{SUFFIX}"))
+    assert stored == scenes, "goldens without a scene: delete them"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

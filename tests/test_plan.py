@@ -18,7 +18,6 @@ from convanim.engine.trace import (
 )
 from convanim.errors import ShapeError
 from convanim.spec import SceneSpec, loads
-from convanim.spec.ops import op_def
 
 CHAIN = """
 title: every 2-D op
@@ -50,18 +49,138 @@ def test_each_op_reads_the_previous_output(chain: Plan) -> None:
     assert [op.type for op in chain.ops] == [op.type for op in chain.spec.ops]
 
 
-def test_shapes_match_the_shape_arithmetic(chain: Plan) -> None:
+# Hand-computed from PyTorch's output-size rules, written out (not computed by convanim):
+# op -> (output shape, formula lines, shape table rows Input / Kernel / Output). Table columns are
+# batch, height, width, in_channel, out_channel (conv3d: depth before height).
+CHAIN_EXPECTED = [
+    (  # conv2d k3, padding same (1 each side), groups 2: C 4 -> 6, 9 -> 9
+        (2, 6, 9, 9),
+        (
+            "H_out = floor((9 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 9",
+            "W_out = floor((9 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 9",
+        ),
+        ((2, 9, 9, 4, "-"), ("-", 3, 3, 2, 6), (2, 9, 9, "-", 6)),
+    ),
+    (  # max pool k3 s2 p1 ceil_mode: ceil(8 / 2) + 1 = 5, last window starts at 8 < 9 + 1
+        (2, 6, 5, 5),
+        (
+            "H_out = ceil((9 + 2*1 - 1*(3-1) - 1) / 2) + 1 = 5",
+            "W_out = ceil((9 + 2*1 - 1*(3-1) - 1) / 2) + 1 = 5",
+        ),
+        ((2, 9, 9, 6, "-"), ("-", 3, 3, "-", "-"), (2, 5, 5, "-", 6)),
+    ),
+    (  # channel shuffle keeps the shape
+        (2, 6, 5, 5),
+        ("output shape = input shape: C=6, H=5, W=5 (channels reordered in 3 groups)",),
+        ((2, 5, 5, 6, "-"), ("-",) * 5, (2, 5, 5, "-", 6)),
+    ),
+    (  # squeeze-excitation, reduction 2: hidden 6 // 2 = 3
+        (2, 6, 5, 5),
+        (
+            "output shape = input shape: C=6, H=5, W=5 "
+            "(each channel scaled by its weight; hidden size 3)",
+        ),
+        ((2, 5, 5, 6, "-"), ("-",) * 5, (2, 5, 5, "-", 6)),
+    ),
+    (  # transposed conv k3 s2 p1 output_padding 1, groups 2: (5-1)*2 - 2 + 2 + 1 + 1 = 10
+        (2, 4, 10, 10),
+        (
+            "H_out = (5 - 1)*2 - 2*1 + 1*(3-1) + 1 + 1 = 10",
+            "W_out = (5 - 1)*2 - 2*1 + 1*(3-1) + 1 + 1 = 10",
+        ),
+        ((2, 5, 5, 6, "-"), ("-", 3, 3, 3, 4), (2, 10, 10, "-", 4)),
+    ),
+    (  # avg pool k2 (stride = kernel) p1: floor(10 / 2) + 1 = 6
+        (2, 4, 6, 6),
+        (
+            "H_out = floor((10 + 2*1 - 1*(2-1) - 1) / 2) + 1 = 6",
+            "W_out = floor((10 + 2*1 - 1*(2-1) - 1) / 2) + 1 = 6",
+        ),
+        ((2, 10, 10, 4, "-"), ("-", 2, 2, "-", "-"), (2, 6, 6, "-", 4)),
+    ),
+    (  # deformable conv k3 p1: 6 -> 6, C 4 -> 2
+        (2, 2, 6, 6),
+        (
+            "H_out = floor((6 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 6",
+            "W_out = floor((6 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 6",
+        ),
+        ((2, 6, 6, 4, "-"), ("-", 3, 3, 4, 2), (2, 6, 6, "-", 2)),
+    ),
+]
+
+
+def _rows(op: OpResult) -> tuple[tuple[int | str, ...], ...]:
+    assert [r.name for r in op.shape_table.rows] == ["Input", "Kernel", "Output"]
+    return tuple(r.cells for r in op.shape_table.rows)
+
+
+def test_shapes_formulas_and_tables_of_the_chain(chain: Plan) -> None:
+    assert chain.input.shape == (2, 4, 9, 9)
+    columns = ("batch", "height", "width", "in_channel", "out_channel")
     shape = chain.input.shape
-    assert shape == (2, 4, 9, 9)
-    for op in chain.ops:
-        assert op.input_shape == shape
-        assert op.output_shape == op_def(op.spec).output_shape(op.spec, shape)
-        assert op.formula == op_def(op.spec).formulas(op.spec, shape)
-        assert op.shape_table == op_def(op.spec).shape_table(op.spec, shape)
-        shape = op.output_shape
-    assert chain.ops[0].output_shape == (2, 6, 9, 9)
-    assert chain.ops[1].output_shape == (2, 6, 5, 5)
-    assert chain.ops[4].output_shape == (2, 4, 10, 10)
+    for op, (out_shape, formula, rows) in zip(chain.ops, CHAIN_EXPECTED, strict=True):
+        assert op.input_shape == shape, op.index
+        assert op.output.shape == op.output_shape == out_shape, op.index
+        assert op.formula == formula, op.index
+        assert op.shape_table.columns == columns, op.index
+        assert _rows(op) == rows, op.index
+        shape = out_shape
+
+
+SINGLE_OPS = {
+    "conv2d stride, padding, dilation": (
+        "input: {shape: [3, 10, 11]}\n"
+        "ops: [{type: conv2d, out_channels: 4, kernel_size: [3, 2], stride: [2, 3],"
+        " padding: [1, 0], dilation: [2, 1]}]",
+        (
+            "H_out = floor((10 + 2*1 - 2*(3-1) - 1) / 2) + 1 = 4",
+            "W_out = floor((11 + 2*0 - 1*(2-1) - 1) / 3) + 1 = 4",
+        ),
+        ((1, 10, 11, 3, "-"), ("-", 3, 2, 3, 4), (1, 4, 4, "-", 4)),
+    ),
+    "conv2d same, even kernel (extra row bottom/right)": (
+        "input: {shape: [1, 6, 6]}\n"
+        "ops: [{type: conv2d, out_channels: 2, kernel_size: 4, padding: same}]",
+        (
+            "H_out = floor((6 + (1+2) - 1*(4-1) - 1) / 1) + 1 = 6",
+            "W_out = floor((6 + (1+2) - 1*(4-1) - 1) / 1) + 1 = 6",
+        ),
+        ((1, 6, 6, 1, "-"), ("-", 4, 4, 1, 2), (1, 6, 6, "-", 2)),
+    ),
+    "max pool ceil_mode, last window dropped": (
+        "input: {shape: [2, 5, 5]}\n"
+        "ops: [{type: max_pool2d, kernel_size: 2, stride: 2, padding: 1, ceil_mode: true}]",
+        (
+            "H_out = ceil((5 + 2*1 - 1*(2-1) - 1) / 2) + 1 - 1 = 3 "
+            "(the last window would start in the padding)",
+            "W_out = ceil((5 + 2*1 - 1*(2-1) - 1) / 2) + 1 - 1 = 3 "
+            "(the last window would start in the padding)",
+        ),
+        ((1, 5, 5, 2, "-"), ("-", 2, 2, "-", "-"), (1, 3, 3, "-", 2)),
+    ),
+    "conv3d": (
+        "input: {shape: [2, 4, 6, 7]}\n"
+        "ops: [{type: conv3d, out_channels: 3, kernel_size: [2, 3, 3], stride: [1, 2, 2],"
+        " padding: [0, 1, 1]}]",
+        (
+            "D_out = floor((4 + 2*0 - 1*(2-1) - 1) / 1) + 1 = 3",
+            "H_out = floor((6 + 2*1 - 1*(3-1) - 1) / 2) + 1 = 3",
+            "W_out = floor((7 + 2*1 - 1*(3-1) - 1) / 2) + 1 = 4",
+        ),
+        ((1, 4, 6, 7, 2, "-"), ("-", 2, 3, 3, 2, 3), (1, 3, 3, 4, "-", 3)),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SINGLE_OPS))
+def test_formulas_and_tables_of_single_ops(case: str) -> None:
+    text, formula, rows = SINGLE_OPS[case]
+    (op,) = plan(loads(text)).ops
+    assert op.formula == formula
+    assert _rows(op) == rows
+    spatial = ("depth", "height", "width") if len(formula) == 3 else ("height", "width")
+    assert op.shape_table.columns == ("batch", *spatial, "in_channel", "out_channel")
+    assert op.output_shape == (rows[2][0], rows[2][-1], *rows[2][1:-2])
 
 
 def test_trace_types(chain: Plan) -> None:

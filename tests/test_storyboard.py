@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from convanim.engine import plan
 from convanim.spec import loads
 from convanim.storyboard import build
 from convanim.storyboard.common import fmt_value
+from convanim.storyboard.pacing import Pacing
 
 from .conftest import SCENES
 
@@ -103,3 +105,47 @@ def test_chain_moves_the_camera_to_each_op() -> None:
     cams = [e.data["slots"] for e in tl.events if e.kind == "camera"]
     assert cams == [[0, 1], [1, 2]]
     assert np.isclose(tl.duration, max(e.end for e in tl.events) + 1.5, atol=1.6)
+
+
+def _chain(ops: int, extra: str = "") -> str:
+    """A default spec of ``ops`` grouped 3×3 convs (each op alone plays for about 9 s)."""
+    conv = "{type: conv2d, out_channels: 8, kernel_size: 3, groups: 4}"
+    size = 2 * ops + 5
+    return f"input: {{shape: [8, {size}, {size}]}}\nops: [{', '.join([conv] * ops)}]\n{extra}"
+
+
+def test_long_chain_is_played_faster_to_fit_30_s() -> None:
+    pacing = Pacing()
+    natural = build(plan(loads(_chain(5))), replace(pacing, scene_max=1e9))
+    assert natural.duration > 40.0  # what five ops take unsqueezed
+    _, fitted = _timeline(_chain(5))
+    assert fitted.duration == pytest.approx(pacing.scene_max, abs=1e-3)
+    steps = [e for e in fitted.events if e.kind == "sweep" and e.data["detail"]]
+    factor = steps[0].duration / pacing.full_step
+    assert pacing.min_speed <= factor < 0.9  # every event squeezed by the same factor
+    assert all(e.duration == pytest.approx(pacing.full_step * factor, abs=1e-3) for e in steps)
+
+
+def test_very_long_chain_is_not_squeezed_past_min_speed() -> None:
+    pacing = Pacing()
+    _, tl = _timeline(_chain(9))
+    step = next(e for e in tl.events if e.kind == "sweep" and e.data["detail"])
+    assert step.duration == pytest.approx(pacing.full_step * pacing.min_speed, abs=1e-3)
+    assert tl.duration > pacing.scene_max  # longer rather than unreadable
+
+
+def test_explicit_op_duration_is_not_squeezed() -> None:
+    _, tl = _timeline(_chain(5, "animation: {op_duration: 7}\n"))
+    show_input = next(e for e in tl.events if e.kind == "show" and e.target == "t0")
+    assert tl.duration == pytest.approx(show_input.end + 5 * 7.0, abs=1e-3)
+
+
+def test_pacing_per_op_of_a_chain() -> None:
+    base = Pacing()
+    assert base.for_op(0, 1) == base and base.for_op(0, 2) == base
+    assert base.for_op(1, 2) == base.for_op(2, 3) == base.for_later_op()
+    first = base.for_op(0, 3)
+    assert (first.full_positions, first.fast_max, first.max_swept_groups) == (2, 3.0, 2)
+    assert first.phase_speed == 1.0 and base.for_later_op().phase_speed < 1.0
+    assert base.fit_factor(30.0) == 1.0 and base.fit_factor(40.0) == 0.75
+    assert base.fit_factor(100.0) == base.min_speed

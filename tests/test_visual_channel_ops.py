@@ -223,12 +223,6 @@ def test_scatter_partial_sums_add_up_to_the_output() -> None:
 # -- scenes and frames ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stem", MY_SCENES)
-def test_scene_duration(stem: str) -> None:
-    _, tl = _scene(stem)
-    assert 10.0 <= tl.duration <= 36.0
-
-
 @pytest.mark.render
 @pytest.mark.parametrize("stem", MY_SCENES)
 def test_frames_not_blank_and_moving(stem: str) -> None:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convanim.storyboard.common import Clock, block_shape, chw, dims
+from convanim.storyboard.common import Clock, block_shape, chw
 from convanim.storyboard.ops import BuildContext, visual_for
-from convanim.storyboard.ops.sequence import rows_view
+from convanim.storyboard.ops.sequence import rows_view, shape_label
 from convanim.storyboard.pacing import Pacing
 from convanim.storyboard.receptive import play_receptive
 from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline, View
@@ -71,12 +71,14 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     spec = plan.spec
     base = pacing or Pacing()
     explicit_full = "full_positions" in spec.animation.model_fields_set
-    if len(plan.ops) >= 3:
-        # Long chains: a briefer first op too, so the whole stays within about 30 s.
-        base = replace(base, full_positions=min(base.full_positions, 2), fast_max=3.0)
-    if explicit_full:
-        base = replace(base, full_positions=int(spec.animation.full_positions))
-    ctx = BuildContext(plan=plan, pacing=base, animation=spec.animation)
+
+    def op_pacing(index: int) -> Pacing:
+        op_pace = base.for_op(index, len(plan.ops))
+        if explicit_full:
+            op_pace = replace(op_pace, full_positions=int(spec.animation.full_positions))
+        return op_pace
+
+    ctx = BuildContext(plan=plan, pacing=op_pacing(0), animation=spec.animation)
     clock, pacing = ctx.clock, ctx.pacing
 
     labels = spec.labels
@@ -94,7 +96,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         slot=0,
         shape=block_shape(first.input),
         tensor=ctx.add_tensor("input", first.input[0]),
-        label=dims(block_shape(first.input)),
+        label=shape_label(first.input, spec.spatial_rank),
         caption="input",
         coloring=first_visual.input_coloring(first),
         padding=first_visual.padding(first),
@@ -108,11 +110,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     for op in plan.ops:
         visual = visual_for(op.type)
         k = op.index
-        if k > 0:
-            later = base.for_later_op()
-            if explicit_full:
-                later = replace(later, full_positions=base.full_positions)
-            ctx.pacing = pacing = later
+        ctx.pacing = pacing = op_pacing(k)
         in_id, out_id = f"t{k}", f"t{k + 1}"
         op_start, first_event = clock.now, len(clock.events)
         if k > 0:
@@ -128,7 +126,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             slot=k + 1,
             shape=block_shape(op.output),
             tensor=ctx.add_tensor(f"ops[{k}].output", op.output[0]),
-            label=dims(block_shape(op.output)),
+            label=shape_label(op.output, spec.spatial_rank),
             caption=visual.caption(op),
             coloring=visual.output_coloring(op),
             initially="empty",
@@ -159,6 +157,11 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             _rescale(clock, first_event, op_start, float(spec.animation.op_duration))
 
     play_receptive(ctx)
+    if not spec.animation.op_duration:
+        factor = base.fit_factor(clock.now)
+        if factor != 1.0:
+            # Too long a chain for the scene budget: play the whole of it a little faster.
+            _rescale(clock, 0, 0.0, clock.now * factor)
     events = tuple(sorted(clock.events, key=lambda e: e.start))
     return Timeline(
         title=spec.title,

@@ -1,4 +1,11 @@
-"""How long things take (seconds). A spec's ``animation`` section scales or overrides these."""
+"""How long things take (seconds). A spec's ``animation`` section scales or overrides these.
+
+Every duration rule of the automatic pacing lives here: the base durations, how much brisker the
+ops of a chain play (:meth:`Pacing.for_op`), and the scene budget (:meth:`Pacing.fit_factor`)
+that keeps a spec with only ``input`` and ``ops`` within the 10-30 s the README promises.
+Op visuals keep their own phase lengths (``PHASE_SECONDS`` in ``ops/shuffle.py`` and
+``ops/squeeze.py``) and scale them by :attr:`Pacing.phase_speed`.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +32,15 @@ class Pacing:
     orbit_degrees: float = 40.0
     full_positions: int = 3
     """Window positions played in full (the spec's ``animation.full_positions`` overrides it)."""
+    phase_speed: float = 1.0
+    """Factor on the phase lengths of ops told in phases (channel shuffle, squeeze-excitation)."""
+    scene_max: float = 30.0
+    """Longest automatically paced scene (seconds): longer ones are played faster."""
+    min_speed: float = 0.6
+    """Lowest time factor of that squeeze: a chain that does not fit even so runs longer."""
 
     def for_later_op(self) -> Pacing:
-        """Brisker pacing for the second and later ops of a chain (keeps chains within ~30 s)."""
+        """Brisker pacing for the second and later ops of a chain."""
         return replace(
             self,
             fast_max=2.5,
@@ -35,4 +48,34 @@ class Pacing:
             max_swept_groups=2,
             hold=0.8,
             full_positions=min(self.full_positions, 1),
+            phase_speed=0.7,
         )
+
+    def for_op(self, index: int, count: int) -> Pacing:
+        """Pacing of op ``index`` of a chain of ``count`` ops.
+
+        A single op plays at this pacing; later ops of a chain play briskly
+        (:meth:`for_later_op`). In a chain of three or more ops the first op is brief too: as
+        brisk as a later op but with two positions in full and up to 3 s of fast-forward, so
+        that a three-op chain (e.g. the ShuffleNet unit) stays under 30 s without squeezing.
+        """
+        if index > 0:
+            return self.for_later_op()
+        if count >= 3:
+            return replace(
+                self.for_later_op(),
+                full_positions=min(self.full_positions, 2),
+                fast_max=3.0,
+                phase_speed=self.phase_speed,
+            )
+        return self
+
+    def fit_factor(self, duration: float) -> float:
+        """Time factor that brings an automatically paced scene within :attr:`scene_max`.
+
+        1.0 when ``duration`` fits; otherwise ``scene_max / duration``, but never below
+        :attr:`min_speed` (a very long chain would become unreadable).
+        """
+        if duration <= self.scene_max:
+            return 1.0
+        return max(self.scene_max / duration, self.min_speed)

@@ -18,7 +18,7 @@ from convanim.renderer.manim.stage import Drawer, Stage, to_hex
 from convanim.renderer.theme import gap_color, shade
 from convanim.renderer.volumes import display_of
 from convanim.storyboard import palette
-from convanim.storyboard.common import dims, fmt_value
+from convanim.storyboard.common import fmt_value
 from convanim.storyboard.timeline import BlockActor
 
 
@@ -274,7 +274,7 @@ class BlockDrawer(Drawer[BlockActor]):
         y0, y1 = float(pts[:, 1].min()), float(pts[:, 1].max())
         max_w = max(x1 - x0 + 2.5, 3.2)
         label = text_mobject(
-            dims(block.shape), 0.34, self.theme.text, max_width=max_w, usage=(block.id, "label")
+            block.label, 0.34, self.theme.text, max_width=max_w, usage=(block.id, "label")
         )
         label.move_to(np.array([self._inside((x0 + x1) / 2, label.width), y0 - 0.28, 0.0]))
         mobs: list[VMobject] = [label]

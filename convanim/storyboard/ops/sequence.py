@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from convanim.storyboard.common import chw, fmt_value
+from convanim.storyboard.common import block_shape, chw, dims, fmt_value
 from convanim.storyboard.ops.windowed import WindowedVisual
 
 if TYPE_CHECKING:
@@ -31,6 +31,14 @@ def rows_view(plan: Plan) -> Plan:
         return plan
     ops = tuple(replace(op, input=_row(op.input), output=_row(op.output)) for op in plan.ops)
     return replace(plan, input=_row(plan.input), ops=ops)
+
+
+def shape_label(array: np.ndarray, spatial_rank: int) -> str:
+    """A block's label: ``8×7×7``; a sequence keeps its true ``C×L`` (not the drawn ``C×1×L``)."""
+    shape = block_shape(array)
+    if spatial_rank == 1 and len(shape) == 3:
+        shape = (shape[0], shape[2])
+    return dims(shape)
 
 
 class Conv1dVisual(WindowedVisual):

@@ -25,8 +25,6 @@ PHASES = ("reshape", "transpose", "flatten")
 """The three moves of a shuffle, in order (event kind ``shuffle``, ``data["phase"]``)."""
 PHASE_SECONDS = {"reshape": 1.8, "transpose": 1.6, "flatten": 2.2}
 PHASE_PAUSE = 0.7
-CHAIN_SPEED = 0.7
-"""Duration factor of a shuffle that is not the first op of its chain."""
 
 
 @actor_kind
@@ -109,7 +107,7 @@ class ShuffleVisual(OpVisual):
             "flatten": "flatten: out[j] = in[perm[j]],  perm = " + _short_list(perm),
         }
         # Later ops of a chain play briskly, as the core does for kernel sweeps.
-        speed = 1.0 if op.index == 0 else CHAIN_SPEED
+        speed = ctx.pacing.phase_speed
         clock.add("show", actor.id, 0.3)
         for n, phase in enumerate(PHASES):
             clock.add("caption", "caption", 0.0, text=texts[phase])

@@ -119,9 +119,10 @@ class SqueezeExcitationVisual(OpVisual):
         for phase in PHASES:
             clock.add("caption", "caption", 0.0, text=texts[phase])
             data: dict[str, object] = {"phase": phase}
+            seconds = PHASE_SECONDS[phase] * ctx.pacing.phase_speed
             if phase == "scale":
                 data["also"] = [out_id]
-                clock.add("fill", out_id, PHASE_SECONDS[phase], channels=list(range(channels)))
-            clock.then("se", actor.id, PHASE_SECONDS[phase], **data)
-            clock.wait(PHASE_PAUSE)
+                clock.add("fill", out_id, seconds, channels=list(range(channels)))
+            clock.then("se", actor.id, seconds, **data)
+            clock.wait(PHASE_PAUSE * ctx.pacing.phase_speed)
         clock.add("caption", "caption", 0.0, text="")
