@@ -1,4 +1,5 @@
-"""Shared pytest configuration: the golden-file flag and small helpers."""
+"""Shared pytest configuration: the golden-file flag, the late run of the determinism tests and
+small helpers."""
 
 from __future__ import annotations
 
@@ -18,6 +19,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite timeline and frame goldens from the current code instead of comparing",
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests marked ``determinism`` after all the others.
+
+    They check that the same input gives the same bytes in a process that has already run
+    everything else (MP4 bytes once depended on what the process had done before; see
+    tests/test_determinism.py). A hook, not a file name, so that the order holds for any
+    selection of files, and ``trylast`` so that it holds after plugins that reorder tests.
+    """
+    late = [item for item in items if item.get_closest_marker("determinism")]
+    if late:
+        items[:] = [item for item in items if not item.get_closest_marker("determinism")] + late
 
 
 @pytest.fixture

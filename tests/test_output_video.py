@@ -166,14 +166,6 @@ def test_closing_without_frames_is_an_error(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("fmt", ["mp4", "webm", "gif", "png"])
-def test_same_frames_give_the_same_bytes(tmp_path: Path, fmt: str) -> None:
-    frames = list(moving_boxes(20))
-    first = _write(tmp_path / f"a.{fmt}", fmt, frames)
-    second = _write(tmp_path / f"b.{fmt}", fmt, frames)
-    assert first.path.read_bytes() == second.path.read_bytes()
-
-
 def _luma_psnr(decoded: list[np.ndarray], sources: list[np.ndarray]) -> np.ndarray:
     """PSNR (dB) per frame of decoded luma planes against the sources' luma (both (H, W))."""
     mse = np.array(
