@@ -1,15 +1,32 @@
-"""Shared pytest configuration: the golden-file flag, the late run of the determinism tests and
-small helpers."""
+"""Shared pytest configuration: the golden-file flag, one Hypothesis profile for every run, the
+late run of the determinism tests, and small helpers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES = ROOT / "scenes"
 GOLDENS = Path(__file__).resolve().parent / "goldens"
+
+# One profile, loaded whether or not CI is set (Hypothesis would otherwise switch to its "ci"
+# profile there only): every run, a user's or CI's, tries the same examples. A failure found
+# while writing tests is kept as an @example(...) on its test, since nothing is remembered
+# between runs. Tests set their own max_examples; deadline and the too_slow check are off
+# because several processes share two cores here and timing says nothing about correctness.
+settings.register_profile(
+    "convanim",
+    derandomize=True,
+    max_examples=100,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("convanim")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
