@@ -1,5 +1,5 @@
 """Shared pytest configuration: the golden-file flag, one Hypothesis profile for every run, the
-late run of the determinism tests, and small helpers."""
+CI skip guard, the late run of the determinism tests, and small helpers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from .ci_skips import SkipGuard, ci_is_set
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES = ROOT / "scenes"
@@ -28,6 +30,16 @@ settings.register_profile(
 )
 settings.load_profile("convanim")
 
+#: Tests that may skip when CI is set, each with why it cannot run there; any other skip fails a
+#: CI run (tests/ci_skips.py). Keys are test ids without parameters, or a module path.
+ALLOWED_CI_SKIPS: dict[str, str] = {
+    # CI runs as root, whom permission bits do not stop; the test then asks user 65534 to try,
+    # which it cannot when the Python it would run lives under /root (mode 700), as on CI.
+    "tests/test_output_atomic.py::test_unwritable_folder_is_a_usage_error": (
+        "root ignores permissions and user 65534 cannot run a Python under /root"
+    ),
+}
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -36,6 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite timeline and frame goldens from the current code instead of comparing",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(SkipGuard(ALLOWED_CI_SKIPS, enabled=ci_is_set()), "ci-skips")
 
 
 @pytest.hookimpl(trylast=True)
