@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import hypothesis
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 
 from convanim.errors import ShapeError, SpecError
 from convanim.spec import load, loads
@@ -141,9 +143,6 @@ def test_loads_names_the_given_filename() -> None:
 # ---------------------------------------------------------------------------------------------
 # bounded fuzzing: any document gives a spec or a clean SpecError, never another exception
 # ---------------------------------------------------------------------------------------------
-
-hypothesis = pytest.importorskip("hypothesis")
-st = hypothesis.strategies
 
 _ALPHABET = "abcdefgilmnoprstuvwxyz_0123456789-.:[]{},!&*#'\" \n\t"
 

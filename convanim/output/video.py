@@ -19,6 +19,7 @@ import numpy as np
 from convanim.output.atomic import commit, discard, prepare_folder, temp_path
 from convanim.output.base import Frame, FrameWriter
 from convanim.output.formats import OutputReport
+from convanim.output.x264_cpu import x264_params
 
 __all__ = ["CODECS", "VideoCodec", "VideoWriter"]
 
@@ -38,7 +39,8 @@ class VideoCodec:
 #: drawn frames 51.8 vs 52.2 dB on average, 49.0 vs 48.8 dB at worst, for the standard conv at
 #: 1080p60) for half the encoding time and about 15 % more bytes; tests/test_output_video.py
 #: guards the PSNR. VP9 in constant-quality mode (b=0) with row multithreading. ``bitexact``
-#: drops random ids (Matroska's track and segment UIDs) so the same frames give the same bytes.
+#: drops random ids (Matroska's track and segment UIDs) so the same frames give the same bytes;
+#: for the same reason x264 runs without its AVX-512 code (:mod:`convanim.output.x264_cpu`).
 CODECS: dict[str, VideoCodec] = {
     "mp4": VideoCodec(
         "mp4",
@@ -113,6 +115,8 @@ class VideoWriter(FrameWriter):
                 container_options=dict(spec.container_options),
             )
             options = dict(spec.options)
+            if spec.codec == "libx264" and (params := x264_params()) is not None:
+                options["x264-params"] = params
             if threads is not None:
                 options["threads"] = str(threads)
             stream: Any = self._container.add_stream(spec.codec, rate=fps, options=options)

@@ -148,8 +148,11 @@ def join_packets(parts: list[Path], target: Path, fmt: str) -> None:
     """Copy the packets of ``parts`` (same codec and settings) into ``target``, back to back."""
     import av
 
-    options = {"movflags": "+faststart"} if fmt == "mp4" else {}
-    with av.open(str(target), "w", format=fmt, options=options) as out:
+    from convanim.output.video import CODECS
+
+    # The writer's container options: +faststart, and +bitexact (no random Matroska UIDs).
+    options = dict(CODECS[fmt].container_options)
+    with av.open(str(target), "w", format=fmt, container_options=options) as out:
         out_stream = None
         offset = 0
         for part in parts:
