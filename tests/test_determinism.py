@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convanim.engine import plan
 from convanim.output import QUALITIES, open_writer
 from convanim.output.base import FrameWriter
-from convanim.render import RenderJob, render_plan
+from convanim.pipeline import OutputSettings, render_spec
 from convanim.spec import loads
 
 from .test_output_support import moving_boxes
@@ -102,13 +101,11 @@ def test_same_frames_give_the_same_bytes(tmp_path: Path, fmt: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_two_job_renders_give_the_same_bytes(tmp_path: Path, fmt: str) -> None:
     """A scene rendered twice with two worker processes gives the same bytes (quality ``l``)."""
-    the_plan = plan(loads(SHORT))
+    spec = loads(SHORT)
     made = []
     for attempt in ("a", "b"):
-        job = RenderJob(
-            the_plan.spec, _target(tmp_path / attempt, "short", fmt), fmt, QUALITIES["l"]
-        )
-        made.append(_written(render_plan(the_plan, job, jobs=2).path))
+        settings = OutputSettings(_target(tmp_path / attempt, "short", fmt), fmt, QUALITIES["l"])
+        made.append(_written(render_spec(spec, settings, jobs=2).path))
     assert made[0] == made[1]
     if fmt == "mp4":  # really in segments: each starts with its own x264 header
         assert made[0][0].count(b" threads=1 lookahead_threads=1 ") >= 2
