@@ -270,6 +270,13 @@ class WindowedOpDef(OpDef):
         names = axis.AXIS_NAMES[len(spatial)]
         return tuple(self.axis_rule(op, i)[1](names[i], n) for i, n in enumerate(spatial))
 
+    def empty_axis_formula(
+        self, op: Any, input_shape: tuple[int, ...], output_shape: tuple[int, ...]
+    ) -> str | None:
+        """The formula of the first spatial axis whose output size is below 1, if any."""
+        empty = [i for i, size in enumerate(output_shape[2:]) if size < 1]
+        return self.formulas(op, input_shape)[empty[0]] if empty else None
+
     def kernel_cells(self, op: Any, input_shape: tuple[int, ...]) -> tuple[Cell, ...]:
         """The window's spatial size; no channels (pooling reads one channel per window)."""
         return (*self.kernel(op), "-", "-")
@@ -285,10 +292,9 @@ class WindowedOpDef(OpDef):
         self, op: Any, input_shape: tuple[int, ...], output_shape: tuple[int, ...], fail: Fail
     ) -> None:
         """Refuse a window that does not fit in the padded input, with the formula."""
-        if all(s >= 1 for s in output_shape[2:]):
+        formula = self.empty_axis_formula(op, input_shape, output_shape)
+        if formula is None:
             return
-        lines = self.formulas(op, input_shape)
-        formula = lines[next(i for i, s in enumerate(output_shape[2:]) if s < 1)]
         kernel, pads, dilation = self.kernel(op), self.padding(op), self.dilation(op)
         padded = [input_shape[2 + i] + pads[2 * i] + pads[2 * i + 1] for i in range(len(kernel))]
         what = f"the {_dims(kernel)} {self.noun}"

@@ -117,10 +117,9 @@ class TransposeDef(KernelOpDef):
         self, op: Any, input_shape: tuple[int, ...], output_shape: tuple[int, ...], fail: Fail
     ) -> None:
         """Refuse a padding that removes the whole output, with the formula."""
-        if all(s >= 1 for s in output_shape[2:]):
+        formula = self.empty_axis_formula(op, input_shape, output_shape)
+        if formula is None:
             return
-        lines = self.formulas(op, input_shape)
-        formula = lines[next(i for i, s in enumerate(output_shape[2:]) if s < 1)]
         raise fail("padding", f"padding {list(op.padding)} removes the whole output: {formula}")
 
 
