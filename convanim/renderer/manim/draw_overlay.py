@@ -61,7 +61,10 @@ class OverlayDrawer(Drawer[OverlayActor]):
             block = self.blocks[block_id]
             coloring = self.state.coloring(block, t)
             key = f"{block_id}:{coloring}"
-            group = self._cached_overlay(overlay.id, key, lambda: self._legend_group(coloring))
+            title = overlay.lines[0] if overlay.lines else self.words.legend
+            group = self._cached_overlay(
+                overlay.id, key, lambda: self._legend_group(coloring, title)
+            )
         else:
             group = self._cached_overlay(overlay.id, "", lambda: self._static_overlay(overlay))
         set_opacity(group, opacity)
@@ -138,8 +141,9 @@ class OverlayDrawer(Drawer[OverlayActor]):
         mob.move_to(np.array([0.0, -1.72, 0.0]))
         return VGroup(mob)
 
-    def _legend_group(self, coloring: Coloring) -> VGroup:
-        """Colour bars (one per group hue) from the lowest to the highest output value."""
+    def _legend_group(self, coloring: Coloring, title: str) -> VGroup:
+        """Colour bars (one per group hue) from the lowest to the highest output value, and
+        the legend's ``title`` above them."""
         if coloring.mode != "values" or coloring.value_range is None:
             return VGroup()
         hues = list(dict.fromkeys(coloring.hues))[:4]
@@ -172,7 +176,7 @@ class OverlayDrawer(Drawer[OverlayActor]):
         high = text_mobject(fmt_value(hi), 0.22, self.theme.muted_text, font=MONO)
         low.next_to(np.array([0, middle, 0]), LEFT, buff=0.08)
         high.next_to(np.array([width, middle, 0]), RIGHT, buff=0.08)
-        name = text_mobject("output value", 0.22, self.theme.muted_text)
+        name = text_mobject(title, 0.22, self.theme.muted_text)
         name.next_to(np.array([width / 2, height, 0]), UP, buff=0.06)
         group = VGroup(*mobs, low, high, name)
         group.move_to(
