@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from manim import LEFT, RIGHT, UP, Mobject, VGroup, VMobject
 
+from convanim.renderer.fontconfig import has_cjk
 from convanim.renderer.layout import FRAME_HEIGHT, Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
@@ -120,8 +121,10 @@ class OverlayDrawer(Drawer[OverlayActor]):
         columns of the monospace font line up (leading blanks carry no ink to align on).
         """
         rows = [line.split("\t") for line in lines]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         size = 0.27
+        if any(has_cjk(cell) for row in rows for cell in row):
+            return self._cell_table(rows, size)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         mobs: list[VMobject] = []
         for n, row in enumerate(rows):
             cells = [row[0].ljust(widths[0])] + [
@@ -132,6 +135,40 @@ class OverlayDrawer(Drawer[OverlayActor]):
             mob = text_mobject(text, size, color, font=MONO)
             mob.align_to(np.array([0.0, -n * size * 1.45, 0.0]), np.array([1, 1, 0]))
             mobs.append(mob)
+        return VGroup(*mobs)
+
+    def _cell_table(self, rows: list[list[str]], size: float) -> VGroup:
+        """The shape table with Chinese words: one text per cell, placed by measured width.
+
+        A Chinese glyph is not a whole number of Latin cells wide in every font, so cells are
+        not padded with blanks: the first column is left-aligned, the others right-aligned at
+        the widest cell of their column plus two digits' width.
+        """
+        texts = [
+            [
+                text_mobject(cell, size, self.theme.muted_text if n == 0 else self.theme.text,
+                             font=MONO) if cell else None
+                for cell in row
+            ]
+            for n, row in enumerate(rows)
+        ]  # fmt: skip
+        gap = text_mobject("00", size, self.theme.text, font=MONO).width
+        widths = [
+            max((m.width for m in column if m is not None), default=0.0)
+            for column in zip(*texts, strict=True)
+        ]
+        mobs: list[VMobject] = []
+        right = 0.0
+        for i, width in enumerate(widths):
+            right = width if i == 0 else right + gap + width
+            for n, row_mobs in enumerate(texts):
+                cell = row_mobs[i]
+                if cell is None:
+                    continue
+                middle = -n * size * 1.45 - size / 2
+                x = 0.0 if i == 0 else right - cell.width
+                cell.move_to(np.array([x + cell.width / 2, middle, 0.0]))
+                mobs.append(cell)
         return VGroup(*mobs)
 
     def _caption_group(self, text: str) -> VGroup:
