@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := libpango1.0-dev libcairo2-dev pkg-config fonts-wqy-microhei fonts-dejavu-core chromium
+SYSTEM_PACKAGES := libpango1.0-dev libcairo2-dev pkg-config fonts-wqy-microhei fonts-droid-fallback fonts-dejavu-core chromium
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 STAMP := $(VENV)/.installed
 

@@ -359,6 +359,11 @@ CASES: list[tuple[str, str, str]] = [
         GOOD + "theme:\n  name: drak\n",
         "14:9: theme.name: expected one of 'light', 'dark', got 'drak' (did you mean 'dark'?)",
     ),
+    (
+        "language-choice",
+        GOOD + "labels:\n  language: zh-CN\n",
+        "14:13: labels.language: expected one of 'en', 'zh', got 'zh-CN' (did you mean 'zh'?)",
+    ),
     # one case per constraint the JSON Schema repeats (tests/test_schema.py feeds it every case)
     (
         "zero-stride",

@@ -82,7 +82,7 @@ def render_timeline(
     from convanim.renderer.environment import check_fonts, load_frames_module
 
     load_frames_module()
-    check_fonts(timeline.title)
+    check_fonts(timeline.title, timeline.view.language)
     if jobs > 1 and settings.format != "png":
         from convanim.pipeline.segments import render_segmented
 

@@ -13,15 +13,22 @@ from functools import lru_cache
 from types import ModuleType
 
 from convanim.errors import ConvanimError
+from convanim.renderer.fontconfig import cjk_font, has_cjk
 
-__all__ = ["FONT_PACKAGES", "check_fonts", "load_frames_module", "missing_fonts"]
+__all__ = ["CJK_PACKAGES", "FONT_PACKAGES", "check_fonts", "load_frames_module", "missing_fonts"]
 
 #: The fonts convanim draws with, and the Debian package of each.
 FONT_PACKAGES = {
     "DejaVu Sans": "fonts-dejavu-core",
     "DejaVu Sans Mono": "fonts-dejavu-core",
-    "WenQuanYi Micro Hei": "fonts-wqy-microhei",
 }
+
+CHINESE_FONT = "a Chinese font"
+"""How :func:`missing_fonts` names the missing CJK font: any font fontconfig lists for Chinese."""
+
+#: Debian packages that provide a Chinese font (the first is the small one ``make install`` adds).
+CJK_PACKAGES = ("fonts-wqy-microhei", "fonts-noto-cjk")
+
 
 _LIBRARIES = "libcairo2 libpango-1.0-0 (Debian: apt-get install libcairo2-dev libpango1.0-dev)"
 
@@ -57,38 +64,52 @@ def _installed_fonts() -> frozenset[str]:
     return frozenset(manimpango.list_fonts())
 
 
-def missing_fonts(title: str | None = None) -> list[str]:
+def missing_fonts(title: str | None = None, language: str = "en") -> list[str]:
     """The fonts a render needs that fontconfig cannot find.
 
     Parameters
     ----------
     title : str or None
-        The scene's title: CJK characters in it need the CJK font.
+        The scene's title: CJK characters in it need a Chinese font.
+    language : str
+        The language of the words on screen (``labels.language``): ``"zh"`` needs a Chinese font.
     """
     needed = ["DejaVu Sans", "DejaVu Sans Mono"]
-    if title and any(ord(ch) > 0x2E80 for ch in title):
-        needed.append("WenQuanYi Micro Hei")
     installed = _installed_fonts()
-    return [font for font in needed if font not in installed]
+    missing = [font for font in needed if font not in installed]
+    if (language == "zh" or (title and has_cjk(title))) and cjk_font() is None:
+        missing.append(CHINESE_FONT)
+    return missing
 
 
-def check_fonts(title: str | None = None) -> None:
+def check_fonts(title: str | None = None, language: str = "en") -> None:
     """Refuse to render when a needed font is missing (texts would be drawn as empty boxes).
+
+    Any font fontconfig lists for Chinese will do for Chinese texts (:func:`cjk_font`).
 
     Parameters
     ----------
     title : str or None
         The scene's title (see :func:`missing_fonts`).
+    language : str
+        The language of the words on screen (see :func:`missing_fonts`).
 
     Raises
     ------
     ConvanimError
         Naming the missing fonts and the Debian packages that provide them.
     """
-    missing = missing_fonts(title)
+    missing = missing_fonts(title, language)
     if not missing:
         return
-    packages = " ".join(dict.fromkeys(FONT_PACKAGES[font] for font in missing))
+    if missing == [CHINESE_FONT]:
+        raise ConvanimError(
+            "cannot render: no Chinese font is installed (fontconfig lists none for :lang=zh), "
+            "so Chinese texts would be drawn as empty boxes; install one, e.g. "
+            f"{' or '.join(CJK_PACKAGES)} (Debian: apt-get install {CJK_PACKAGES[0]}, "
+            "or run `make install`)"
+        )
+    packages = " ".join(dict.fromkeys(FONT_PACKAGES.get(font, CJK_PACKAGES[0]) for font in missing))
     names = ", ".join(missing)
     raise ConvanimError(
         f"cannot render: the font{'s' if len(missing) > 1 else ''} {names} "

@@ -23,6 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from convanim.renderer.geometry import FRONT, RIGHT, TOP, ShellQuads, block_shell
+from convanim.storyboard.words import EN, Words
 
 MAX_SIDE = 32
 """Most cubes drawn along a block's height or width."""
@@ -116,13 +117,17 @@ class BlockLOD:
         out[..., 2] = -self.channels(-world[..., 2])
         return out
 
-    def note(self) -> str:
-        """What the drawing leaves out, for the block's label ('' when detailed)."""
+    def note(self, words: Words = EN, channels: str = "") -> str:
+        """What the drawing leaves out, for the block's label ('' when detailed).
+
+        ``channels`` is the template of the elided channels (default ``words.lod_channels``).
+        """
         parts = []
         if self.tile > 1:
-            parts.append(f"1 cube = {self.rows.tile}×{self.cols.tile}")
+            parts.append(words.lod_tile.format(rows=self.rows.tile, cols=self.cols.tile))
         if self.channels.head is not None:
-            parts.append(f"channels {self.channels.head}–{self.shape[0] - 2} elided")
+            template = channels or words.lod_channels
+            parts.append(template.format(first=self.channels.head, last=self.shape[0] - 2))
         return ", ".join(parts)
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from convanim.renderer.lod import BlockLOD, block_lod
+from convanim.storyboard.words import EN, Words
 
 MAX_VOLUMES = 6
 """Most volumes drawn in a row before the middle ones are elided."""
@@ -101,11 +102,12 @@ class VolumeRow:
         """Row coordinates are display coordinates: returned unchanged."""
         return world
 
-    def note(self) -> str:
+    def note(self, words: Words = EN) -> str:
         """What the drawing leaves out ('' when every volume is drawn)."""
-        parts = [self.lod.note().replace("channels", "depths")] if self.lod.note() else []
+        depths = self.lod.note(words, channels=words.lod_depths)
+        parts = [depths] if depths else []
         if self.elided:
-            parts.append(f"volumes {HEAD_VOLUMES}–{self.shape[0] - 2} elided")
+            parts.append(words.lod_volumes.format(first=HEAD_VOLUMES, last=self.shape[0] - 2))
         return ", ".join(parts)
 
 

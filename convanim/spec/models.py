@@ -227,14 +227,20 @@ def _show_values(value: Any) -> Any:
     raise FieldProblem(f"expected true, false or 'auto', got {describe(value)}")
 
 
-def _choice(words_type: Any) -> BeforeValidator:
-    """The validator of a field taking one of the words of ``words_type`` (a ``Literal``)."""
+def _choice(words_type: Any, aliases: dict[str, str] | None = None) -> BeforeValidator:
+    """The validator of a field taking one of the words of ``words_type`` (a ``Literal``).
+
+    ``aliases`` maps other spellings (lower case) to the word the message suggests instead.
+    """
     words: tuple[str, ...] = get_args(words_type)
 
     def parse(value: Any) -> Any:
         if isinstance(value, str) and value in words:
             return value
         hint = did_you_mean(value, words) if isinstance(value, str) else ""
+        if isinstance(value, str) and not hint and aliases:
+            alias = aliases.get(value.lower().replace("_", "-").split("-")[0])
+            hint = f" (did you mean {alias!r}?)" if alias else ""
         allowed = ", ".join(repr(w) for w in words)
         raise FieldProblem(f"expected one of {allowed}, got {describe(value)}{hint}")
 
@@ -243,6 +249,16 @@ def _choice(words_type: Any) -> BeforeValidator:
 
 TransposeView = Literal["scatter", "direct"]
 ThemeName = Literal["light", "dark"]
+Language = Literal["en", "zh"]
+_LANGUAGE_ALIASES = {
+    "cn": "zh",
+    "chinese": "zh",
+    "中文": "zh",
+    "zh": "zh",
+    "english": "en",
+    "en": "en",
+}
+"""Other spellings of a language (lower case, before any ``-`` or ``_``) and the word to use."""
 
 
 class AnimationSpec(SpecModel):
@@ -313,6 +329,13 @@ class LabelsSpec(SpecModel):
     )
     counts: StrictBool = Field(default=True, description="Show params, MACs and FLOPs.")
     legend: StrictBool = Field(default=True, description="Show the colour-map legend of values.")
+    language: Annotated[Language, _choice(Language, _LANGUAGE_ALIASES)] = Field(
+        default="en",
+        description=(
+            "Language of every word on screen: 'en' (English) or 'zh' (Chinese, the terms of "
+            "Chinese course material; op names, symbols and units stay)."
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from convanim.spec.ops import op_def
 from convanim.storyboard.common import Clock, block_shape, chw
 from convanim.storyboard.ops import BuildContext, visual_for
 from convanim.storyboard.ops.sequence import rows_view, shape_label
 from convanim.storyboard.pacing import Pacing
 from convanim.storyboard.receptive import play_receptive
 from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline, View
+from convanim.storyboard.words import EN, Words, words_for
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult, Plan
@@ -40,19 +42,26 @@ def show_numbers(setting: object, *tensors: np.ndarray) -> bool | str:
     return setting
 
 
-def op_overlays(op: OpResult) -> list[OverlayActor]:
-    """Shape table, output-size formula and counts of one op."""
+def op_overlays(op: OpResult, words: Words = EN) -> list[OverlayActor]:
+    """Shape table, output-size formula and counts of one op, in the language of ``words``."""
     k = op.index
     table = op.shape_table
-    rows = [("", *table.columns)] + [(r.name, *(str(c) for c in r.cells)) for r in table.rows]
+    pooling = bool(op_def(op.spec).pooling)
+    rows = [("", *(words.column(c) for c in table.columns))] + [
+        (words.row(r.name, pooling), *(str(c) for c in r.cells)) for r in table.rows
+    ]
     cost = op.cost
     return [
         OverlayActor(f"table{k}", "table", tuple("\t".join(map(str, row)) for row in rows)),
-        OverlayActor(f"formula{k}", "formula", tuple(op.formula)),
+        OverlayActor(f"formula{k}", "formula", tuple(words.formula(f) for f in op.formula)),
         OverlayActor(
             f"counts{k}",
             "counts",
-            (f"params {cost.params:,}", f"MACs {cost.macs:,}", f"FLOPs {cost.flops:,}"),
+            (
+                words.params.format(n=f"{cost.params:,}"),
+                words.macs.format(n=f"{cost.macs:,}"),
+                words.flops.format(n=f"{cost.flops:,}"),
+            ),
         ),
     ]
 
@@ -78,7 +87,8 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             op_pace = replace(op_pace, full_positions=int(spec.animation.full_positions))
         return op_pace
 
-    ctx = BuildContext(plan=plan, pacing=op_pacing(0), animation=spec.animation)
+    words = words_for(spec.labels.language)
+    ctx = BuildContext(plan=plan, pacing=op_pacing(0), animation=spec.animation, words=words)
     clock, pacing = ctx.clock, ctx.pacing
 
     labels = spec.labels
@@ -87,7 +97,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         clock.add("show", "title", 0.0)  # on screen from the first frame (GIF previews)
     ctx.add_actor(OverlayActor("caption", "caption", ("",)))
     if labels.legend:
-        ctx.add_actor(OverlayActor("legend", "legend", ()))
+        ctx.add_actor(OverlayActor("legend", "legend", (words.legend,)))
 
     first = plan.ops[0]
     first_visual = visual_for(first.type)
@@ -97,7 +107,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         shape=block_shape(first.input),
         tensor=ctx.add_tensor("input", first.input[0]),
         label=shape_label(first.input, spec.spatial_rank),
-        caption="input",
+        caption=words.input,
         coloring=first_visual.input_coloring(first),
         padding=first_visual.padding(first),
         values_on_cells=show_numbers(spec.animation.show_values, first.input, first.output),
@@ -127,14 +137,14 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             shape=block_shape(op.output),
             tensor=ctx.add_tensor(f"ops[{k}].output", op.output[0]),
             label=shape_label(op.output, spec.spatial_rank),
-            caption=visual.caption(op),
+            caption=visual.caption(op, words),
             coloring=visual.output_coloring(op),
             initially="empty",
             values_on_cells=show_numbers(spec.animation.show_values, op.input, op.output),
         )
         ctx.add_actor(out_block)
         wanted = {"table": labels.table, "formula": labels.formula, "counts": labels.counts}
-        overlays = [o for o in op_overlays(op) if wanted[o.role]]
+        overlays = [o for o in op_overlays(op, words) if wanted[o.role]]
         for overlay in overlays:
             ctx.add_actor(overlay)
         for overlay in previous:
@@ -175,6 +185,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             phi=float(spec.camera.phi),
             theta=float(spec.camera.theta),
             zoom=float(spec.camera.zoom),
+            language=words.language,
         ),
     )
 

@@ -16,6 +16,7 @@ from convanim.storyboard.common import chw
 from convanim.storyboard.ops import visual_for
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import actor_kind
+from convanim.storyboard.words import Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -61,12 +62,12 @@ def _ranges(channels: tuple[int, ...]) -> list[list[int]]:
     return out
 
 
-def _size_text(op: OpResult) -> str:
+def _size_text(op: OpResult, words: Words) -> str:
     field_ = op.receptive_field
     if field_.covers_input:
-        return "the whole input"
+        return words.receptive_whole
     size = "×".join(f"{v:g}" for v in field_.size)
-    return f"{size} input pixels"
+    return words.receptive_pixels.format(size=size)
 
 
 def play_receptive(ctx: BuildContext) -> None:
@@ -82,12 +83,13 @@ def play_receptive(ctx: BuildContext) -> None:
     regions = receptive_regions(plan.ops)
     _, h, w = chw(plan.ops[-1].output)
     cell = f"out[0,{h // 2},{w // 2}]"
-    clock.add("caption", "caption", 0.0, text=f"receptive field of {cell}")
+    clock.add("caption", "caption", 0.0, text=ctx.words.receptive_title.format(cell=cell))
     for k in range(last, -1, -1):
         region = regions[k]
         rows, cols = region.rows, region.cols
         if k == 0:
-            text = f"{cell} depends on {_size_text(plan.ops[-1])}"
+            size_text = _size_text(plan.ops[-1], ctx.words)
+            text = ctx.words.receptive_depends.format(cell=cell, size=size_text)
             clock.add("caption", "caption", 0.0, text=text)
         size = f"{rows[1] - rows[0]}×{cols[1] - cols[0]}"
         clock.then(

@@ -184,7 +184,9 @@ class View:
     """How the scene is looked at: the spec's ``theme`` and ``camera`` sections (same defaults).
 
     ``phi`` and ``theta`` are the camera's angles in degrees (manim's convention), ``zoom``
-    scales the framing, ``ground`` draws the blocks' shadows.
+    scales the framing, ``ground`` draws the blocks' shadows. ``language`` is the spec's
+    ``labels.language``: the texts of the actors and events are already in it; the renderer
+    uses it for the few words it composes itself (:class:`convanim.storyboard.words.Words`).
     """
 
     theme: str = "light"
@@ -192,6 +194,7 @@ class View:
     phi: float = 65.0
     theta: float = -58.0
     zoom: float = 1.0
+    language: str = "en"
 
 
 @dataclass(frozen=True)

@@ -278,7 +278,7 @@ class BlockDrawer(Drawer[BlockActor]):
         )
         label.move_to(np.array([self._inside((x0 + x1) / 2, label.width), y0 - 0.28, 0.0]))
         mobs: list[VMobject] = [label]
-        note = display_of(block.shape).note()
+        note = display_of(block.shape).note(self.words)
         if note:
             small = text_mobject(
                 note,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from manim import LEFT, RIGHT, UP, Mobject, VGroup, VMobject
 
+from convanim.renderer.fontconfig import has_cjk
 from convanim.renderer.layout import FRAME_HEIGHT, Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
@@ -61,7 +62,10 @@ class OverlayDrawer(Drawer[OverlayActor]):
             block = self.blocks[block_id]
             coloring = self.state.coloring(block, t)
             key = f"{block_id}:{coloring}"
-            group = self._cached_overlay(overlay.id, key, lambda: self._legend_group(coloring))
+            title = overlay.lines[0] if overlay.lines else self.words.legend
+            group = self._cached_overlay(
+                overlay.id, key, lambda: self._legend_group(coloring, title)
+            )
         else:
             group = self._cached_overlay(overlay.id, "", lambda: self._static_overlay(overlay))
         set_opacity(group, opacity)
@@ -117,8 +121,10 @@ class OverlayDrawer(Drawer[OverlayActor]):
         columns of the monospace font line up (leading blanks carry no ink to align on).
         """
         rows = [line.split("\t") for line in lines]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         size = 0.27
+        if any(has_cjk(cell) for row in rows for cell in row):
+            return self._cell_table(rows, size)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         mobs: list[VMobject] = []
         for n, row in enumerate(rows):
             cells = [row[0].ljust(widths[0])] + [
@@ -131,6 +137,40 @@ class OverlayDrawer(Drawer[OverlayActor]):
             mobs.append(mob)
         return VGroup(*mobs)
 
+    def _cell_table(self, rows: list[list[str]], size: float) -> VGroup:
+        """The shape table with Chinese words: one text per cell, placed by measured width.
+
+        A Chinese glyph is not a whole number of Latin cells wide in every font, so cells are
+        not padded with blanks: the first column is left-aligned, the others right-aligned at
+        the widest cell of their column plus two digits' width.
+        """
+        texts = [
+            [
+                text_mobject(cell, size, self.theme.muted_text if n == 0 else self.theme.text,
+                             font=MONO) if cell else None
+                for cell in row
+            ]
+            for n, row in enumerate(rows)
+        ]  # fmt: skip
+        gap = text_mobject("00", size, self.theme.text, font=MONO).width
+        widths = [
+            max((m.width for m in column if m is not None), default=0.0)
+            for column in zip(*texts, strict=True)
+        ]
+        mobs: list[VMobject] = []
+        right = 0.0
+        for i, width in enumerate(widths):
+            right = width if i == 0 else right + gap + width
+            for n, row_mobs in enumerate(texts):
+                cell = row_mobs[i]
+                if cell is None:
+                    continue
+                middle = -n * size * 1.45 - size / 2
+                x = 0.0 if i == 0 else right - cell.width
+                cell.move_to(np.array([x + cell.width / 2, middle, 0.0]))
+                mobs.append(cell)
+        return VGroup(*mobs)
+
     def _caption_group(self, text: str) -> VGroup:
         mob = text_mobject(
             text, 0.3, self.theme.text, font=MONO, max_width=self.fmt.frame_width - 1
@@ -138,8 +178,9 @@ class OverlayDrawer(Drawer[OverlayActor]):
         mob.move_to(np.array([0.0, -1.72, 0.0]))
         return VGroup(mob)
 
-    def _legend_group(self, coloring: Coloring) -> VGroup:
-        """Colour bars (one per group hue) from the lowest to the highest output value."""
+    def _legend_group(self, coloring: Coloring, title: str) -> VGroup:
+        """Colour bars (one per group hue) from the lowest to the highest output value, and
+        the legend's ``title`` above them."""
         if coloring.mode != "values" or coloring.value_range is None:
             return VGroup()
         hues = list(dict.fromkeys(coloring.hues))[:4]
@@ -172,7 +213,7 @@ class OverlayDrawer(Drawer[OverlayActor]):
         high = text_mobject(fmt_value(hi), 0.22, self.theme.muted_text, font=MONO)
         low.next_to(np.array([0, middle, 0]), LEFT, buff=0.08)
         high.next_to(np.array([width, middle, 0]), RIGHT, buff=0.08)
-        name = text_mobject("output value", 0.22, self.theme.muted_text)
+        name = text_mobject(title, 0.22, self.theme.muted_text)
         name.next_to(np.array([width / 2, height, 0]), UP, buff=0.06)
         group = VGroup(*mobs, low, high, name)
         group.move_to(

@@ -112,10 +112,11 @@ class SEChartDrawer(Drawer[SEChartActor]):
         self, actor: SEChartActor, to_frame, k: float, opacity: float, ps: PhaseState
     ) -> list[Mobject]:
         mobs: list[Mobject] = []
+        mean, relu, sigmoid = actor.heads
         heads = [
-            ("mean s", (S_X[0] + S_X[1]) / 2 + 0.8, "squeeze"),
-            ("ReLU h", (H_X[0] + H_X[1]) / 2 + 0.7, "fc1"),
-            ("sigmoid w", BAR_X0 + BAR_LEN / 2, "fc2"),
+            (mean, (S_X[0] + S_X[1]) / 2 + 0.8, "squeeze"),
+            (relu, (H_X[0] + H_X[1]) / 2 + 0.7, "fc1"),
+            (sigmoid, BAR_X0 + BAR_LEN / 2, "fc2"),
         ]
         for label, x, phase in heads:
             if not ps.reached(phase):

@@ -149,7 +149,7 @@ class VolumeRowDrawer(Drawer[BlockActor]):
         )
         caption.move_to(np.array([(x0 + x1) / 2, y1 + 0.26, 0.0]))
         mobs: list[VMobject] = [label, caption]
-        note = row.note()
+        note = row.note(self.words)
         if note:
             small = text_mobject(
                 note, 0.22, self.theme.muted_text, max_width=max_w, usage=(block.id, "note")

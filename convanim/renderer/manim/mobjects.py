@@ -13,9 +13,10 @@ import numpy as np
 from manim import VMobject
 from manim.mobject.text.text_mobject import Text
 
+from convanim.renderer.fontconfig import cjk_font, has_cjk
+
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
-CJK = "WenQuanYi Micro Hei"
 
 
 def polygons_to_points(polys: np.ndarray) -> np.ndarray:
@@ -114,8 +115,10 @@ def lines_mobject(segments: np.ndarray, color: str, width: float, opacity: float
 
 
 def _font_for(text: str, font: str) -> str:
-    if any(ord(ch) > 0x2E80 for ch in text):
-        return CJK
+    """``font``, or for a text with Chinese in it the Chinese family fontconfig offers
+    (monospaced for a monospaced ``font`` when one is installed)."""
+    if has_cjk(text):
+        return cjk_font(mono=font == MONO) or font
     return font
 
 

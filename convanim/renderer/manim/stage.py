@@ -19,6 +19,7 @@ from convanim.renderer.state import TimelineState
 from convanim.renderer.theme import Theme
 from convanim.storyboard import palette
 from convanim.storyboard.timeline import BlockActor, Timeline
+from convanim.storyboard.words import words_for
 
 if TYPE_CHECKING:
     from manim import Mobject
@@ -68,6 +69,8 @@ class Drawer(Generic[ActorT]):
         self.blocks = stage.blocks
         self.arrays = stage.arrays
         self.ground = stage.ground
+        self.words = words_for(stage.timeline.view.language)
+        """The words the drawer composes itself (the texts of actors are already final)."""
 
     def _to_frame(self, block: BlockActor, world: np.ndarray, vp: Viewport) -> np.ndarray:
         """World points of a block -> frame coordinates under viewport ``vp``."""

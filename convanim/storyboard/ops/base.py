@@ -19,6 +19,7 @@ from convanim.storyboard.common import Clock, chw, value_range
 from convanim.storyboard.pacing import Pacing
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Actor, Coloring
+from convanim.storyboard.words import EN, Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult, Plan
@@ -35,6 +36,7 @@ class BuildContext:
     plan: Plan
     pacing: Pacing
     animation: Any
+    words: Words = EN
     clock: Clock = field(default_factory=Clock)
     actors: list[Actor] = field(default_factory=list)
     tensors: dict[str, ArrayData] = field(default_factory=dict)
@@ -84,8 +86,8 @@ class OpVisual:
         """Padding ring (top, bottom, left, right) drawn around the input while this op plays."""
         return (0, 0, 0, 0)
 
-    def caption(self, op: OpResult) -> str:
-        """Name written above the output block."""
+    def caption(self, op: OpResult, words: Words) -> str:
+        """Name written above the output block (in the language of ``words``)."""
         return op.type
 
     def back_region(self, op: OpResult, region: Region) -> Region:

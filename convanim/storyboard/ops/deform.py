@@ -21,6 +21,7 @@ from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual, _window_back_region
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import actor_kind
+from convanim.storyboard.words import Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -74,10 +75,10 @@ class DeformVisual(WindowedVisual):
         """The regular grid's windows (offsets are data: the nominal field is shown)."""
         return _window_back_region(op, cast("DeformTrace", op.trace).window, region)
 
-    def caption(self, op: OpResult) -> str:
+    def caption(self, op: OpResult, words: Words) -> str:
         """``deformable conv 3×3``."""
         kh, kw = cast("DeformTrace", op.trace).window.kernel
-        return f"deformable conv {kh}×{kw}"
+        return f"{words.deformable} {kh}×{kw}"
 
     def step_data(self, op: OpResult, co: int, oh: int, ow: int) -> dict[str, object]:
         """The engine's grid, sampling points, corners and weights of one output position."""
@@ -100,7 +101,7 @@ class DeformVisual(WindowedVisual):
             data["mask"] = [_r(v) for v in mask[0, 0, oh, ow]]
         return data
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """The weighted sum of one position, with the real output value."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
         bias = " + b" if op.bias is not None else ""
@@ -133,15 +134,16 @@ class DeformVisual(WindowedVisual):
         def full_step(co: int, p: int, common: dict[str, object]) -> None:
             oh, ow = divmod(p, out_w)
             step = STEP_SECONDS * (1.0 if p == 0 else 0.7)
+            words = ctx.words
             texts = (
-                f"regular {kh}×{kw} grid of out[{co},{oh},{ow}]",
-                "+ learned offsets Δp_k (fractional)",
-                "bilinear: each point mixes its 4 neighbours",
+                words.deform_grid.format(kh=kh, kw=kw, target=f"out[{co},{oh},{ow}]"),
+                words.deform_offsets,
+                words.deform_bilinear,
             )
             for (_, share), text in zip(PHASES, texts, strict=True):
                 clock.add("caption", "caption", 0.0, at=clock.now + step * share, text=text)
             clock.then("deform", actor.id, step, **self.step_data(op, co, oh, ow))
-            clock.add("caption", "caption", 0.0, text=self.equation(op, co, oh, ow))
+            clock.add("caption", "caption", 0.0, text=self.equation(op, co, oh, ow, ctx.words))
             clock.then(
                 "sweep", actor.id, pacing.full_step * 1.2,
                 first=p, count=1, visits=1, detail=True, **common,

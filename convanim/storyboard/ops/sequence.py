@@ -14,6 +14,7 @@ import numpy as np
 
 from convanim.storyboard.common import block_shape, chw, dims, fmt_value
 from convanim.storyboard.ops.windowed import WindowedVisual
+from convanim.storyboard.words import Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult, Plan
@@ -44,23 +45,23 @@ def shape_label(array: np.ndarray, spatial_rank: int) -> str:
 class Conv1dVisual(WindowedVisual):
     """A kernel of ``k`` cubes (all the channels of its group) sliding along the row."""
 
-    def caption(self, op: OpResult) -> str:
+    def caption(self, op: OpResult, words: Words) -> str:
         """``conv1d k=3``, ``depthwise conv1d k=3``, ``group conv1d (g=2) k=3``..."""
         conv = cast("Conv1dSpec", op.spec)
         (k,), groups, cin = conv.kernel_size, conv.groups, chw(op.input)[0]
         if groups == cin and groups > 1:
-            name = "depthwise conv1d"
+            name = words.depthwise_conv1d
         elif groups > 1:
-            name = f"group conv1d (g={groups})"
+            name = words.group_conv1d.format(g=groups)
         else:
-            name = "conv1d"
+            name = words.conv1d
         text = f"{name} k={k}"
         if conv.dilation != (1,):
-            text += f", dilation {conv.dilation[0]}"
+            text += words.dilation.format(d=conv.dilation[0])
         return text
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """``out[c,i] = Σ window × kernel + b = 0.25`` (no row index: a sequence has none)."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
         bias = " + b" if op.bias is not None else ""
-        return f"out[{co},{ow}] = Σ window × kernel{bias} = {value}"
+        return words.step_sum.format(target=f"out[{co},{ow}]", bias=bias, value=value)

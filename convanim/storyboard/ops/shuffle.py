@@ -17,6 +17,7 @@ from convanim.storyboard.common import chw
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring, actor_kind
+from convanim.storyboard.words import Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -77,9 +78,9 @@ class ShuffleVisual(OpVisual):
         perm = [int(p) for p in _trace(op).perm]
         return Coloring("channels", tuple(hues[p] for p in perm))
 
-    def caption(self, op: OpResult) -> str:
+    def caption(self, op: OpResult, words: Words) -> str:
         """``channel shuffle (g=3)``."""
-        return f"channel shuffle (g={int(_trace(op).groups)})"
+        return words.shuffle.format(g=int(_trace(op).groups))
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Reshape, transpose, flatten; then the output block takes the slabs' place."""
@@ -101,10 +102,11 @@ class ShuffleVisual(OpVisual):
             gap=shuffle_gap(shape),
         )
         ctx.add_actor(actor)
+        words = ctx.words
         texts = {
-            "reshape": f"reshape: {channels} channels -> ({groups} groups, {per})",
-            "transpose": f"transpose: ({groups}, {per}) -> ({per}, {groups})",
-            "flatten": "flatten: out[j] = in[perm[j]],  perm = " + _short_list(perm),
+            "reshape": words.shuffle_reshape.format(channels=channels, groups=groups, per=per),
+            "transpose": words.shuffle_transpose.format(groups=groups, per=per),
+            "flatten": words.shuffle_flatten.format(perm=_short_list(perm)),
         }
         # Later ops of a chain play briskly, as the core does for kernel sweeps.
         speed = ctx.pacing.phase_speed

@@ -19,6 +19,7 @@ from convanim.storyboard.common import chw, fmt_value, value_range
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring, actor_kind
+from convanim.storyboard.words import EN, Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -50,6 +51,7 @@ class SEChartActor:
     squeezed: tuple[float, ...]
     hidden_values: tuple[float, ...]
     scale: tuple[float, ...]
+    heads: tuple[str, ...] = EN.se_heads
     kind: str = field(default="se_chart", init=False)
 
 
@@ -77,9 +79,9 @@ class SqueezeExcitationVisual(OpVisual):
         channels = chw(op.output)[0]
         return Coloring("values", (palette.INPUT_HUE,) * channels, value_range(op.input))
 
-    def caption(self, op: OpResult) -> str:
+    def caption(self, op: OpResult, words: Words) -> str:
         """``SE (r=4)``."""
-        return f"SE (r={int(getattr(op.spec, 'reduction', 4))})"
+        return words.squeeze_excitation.format(r=int(getattr(op.spec, "reduction", 4)))
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """The chart's four phases; the output block fills during the last one."""
@@ -105,15 +107,18 @@ class SqueezeExcitationVisual(OpVisual):
             squeezed=tuple(squeezed),
             hidden_values=tuple(hidden),
             scale=tuple(scale),
+            heads=ctx.words.se_heads,
         )
         ctx.add_actor(actor)
         h, w = shape[1], shape[2]
+        words = ctx.words
         texts = {
-            "squeeze": f"squeeze: s[c] = mean of the {h}×{w} cells of channel c",
-            "fc1": f"excite: h = ReLU(FC1 s),  FC1: {channels} -> {len(hidden)}",
-            "fc2": f"w = sigmoid(FC2 h),  FC2: {len(hidden)} -> {channels},  w[0] = "
-            + fmt_value(scale[0]),
-            "scale": "scale: out[c] = x[c] × w[c]",
+            "squeeze": words.se_squeeze.format(h=h, w=w),
+            "fc1": words.se_excite.format(channels=channels, hidden=len(hidden)),
+            "fc2": words.se_sigmoid.format(
+                hidden=len(hidden), channels=channels, w0=fmt_value(scale[0])
+            ),
+            "scale": words.se_scale,
         }
         clock.add("show", actor.id, 0.3)
         for phase in PHASES:

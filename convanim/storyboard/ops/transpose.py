@@ -25,6 +25,7 @@ from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.regions import Region, grouped_channels, span
 from convanim.storyboard.timeline import BlockActor, Coloring, KernelActor, actor_kind
+from convanim.storyboard.words import Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -102,12 +103,12 @@ class TransposeVisual(WindowedVisual):
         """The input itself is not padded (the direct view pads the zero-inserted copy)."""
         return (0, 0, 0, 0)
 
-    def caption(self, op: OpResult) -> str:
+    def caption(self, op: OpResult, words: Words) -> str:
         """``transposed conv 3×3, stride 2``."""
         kh, kw = transpose_trace_of(op).kernel
         sh, sw = transpose_trace_of(op).stride
-        stride = f", stride {sh}" if sh == sw else f", stride ({sh}, {sw})"
-        return f"transposed conv {kh}×{kw}" + ("" if (sh, sw) == (1, 1) else stride)
+        stride = words.stride.format(s=sh) if sh == sw else words.stride_pair.format(sh=sh, sw=sw)
+        return f"{words.transposed} {kh}×{kw}" + ("" if (sh, sw) == (1, 1) else stride)
 
     def input_coloring(self, op: OpResult) -> Coloring:
         """Input cells by value: each one's value scales the kernel it stamps."""
@@ -146,11 +147,12 @@ class TransposeVisual(WindowedVisual):
         channels = grouped_channels(region.channels, scatter.out_per_group, scatter.in_per_group)
         return Region(span(rows, h), span(cols, w), channels)
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """One step of the direct view, with the real output value."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
         bias = " + b" if op.bias is not None else ""
-        return f"out[{co},{oh},{ow}] = Σ window × flipped kernel{bias} = {value}"
+        target = f"out[{co},{oh},{ow}]"
+        return words.step_sum_flipped.format(target=target, bias=bias, value=value)
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Play the view the spec asks for."""
@@ -193,8 +195,11 @@ class TransposeVisual(WindowedVisual):
                 "caption",
                 0.0,
                 at=clock.now + STAMP_SECONDS * 0.2,
-                text=f"out[{int(rows[0])}:{int(rows[-1]) + 1}, {int(cols[0])}:{int(cols[-1]) + 1}]"
-                f" += {source} × kernel",
+                text=ctx.words.stamp.format(
+                    target=f"out[{int(rows[0])}:{int(rows[-1]) + 1}, "
+                    f"{int(cols[0])}:{int(cols[-1]) + 1}]",
+                    source=source,
+                ),
             )
             clock.then(
                 "stamp",
@@ -210,15 +215,15 @@ class TransposeVisual(WindowedVisual):
             )
         rest = count - full
         if rest > 0:
-            clock.add("caption", "caption", 0.0, text="… every input element stamps its kernel")
+            clock.add("caption", "caption", 0.0, text=ctx.words.stamp_rest)
             duration = min(rest * FAST_STAMP_SECONDS, FAST_STAMP_BUDGET)
             visits = max(1, min(rest, int(round(duration / FAST_STAMP_SECONDS))))
             clock.then(
                 "stamp", actor.id, duration, first=full, count=rest, visits=visits, detail=False
             )
-        text = "overlapping stamps summed"
+        text = ctx.words.stamps_summed
         if op.bias is not None:
-            text += ", + bias: the output"
+            text += ctx.words.stamps_bias
         clock.add("caption", "caption", 0.0, text=text)
         out_c = chw(op.output)[0]
         clock.add("hide", actor.id, pacing.fill * 0.4)
@@ -239,7 +244,7 @@ class TransposeVisual(WindowedVisual):
             shape=(cin, dh, dw),
             tensor=ctx.add_tensor(f"ops[{op.index}].direct_input", trace.direct_input(op.input)[0]),
             label=dims((cin, dh, dw)),
-            caption="zeros inserted",
+            caption=ctx.words.zeros_inserted,
             coloring=self.input_coloring(op),
             # The layout keeps room for the border from the start; it is drawn from the pad event.
             padding=_four(tuple(max(int(b), 0) for b in trace.border)),
@@ -253,7 +258,7 @@ class TransposeVisual(WindowedVisual):
             "caption",
             "caption",
             0.0,
-            text=f"insert stride - 1 = {zeros} zero(s) between inputs: {hin}×{win} -> {dh}×{dw}",
+            text=ctx.words.insert_zeros.format(zeros=zeros, hin=hin, win=win, dh=dh, dw=dw),
         )
         clock.add("pad", dilated.id, 0.0, padding=[0, 0, 0, 0])
         clock.add("hide", in_id, pacing.show)
@@ -265,14 +270,12 @@ class TransposeVisual(WindowedVisual):
         ph, _ = trace.padding
         oph, _ = trace.output_padding
         dil = trace.dilation[0]
-        text = f"pad the border by d·(k-1) - p = {dil}·({kh}-1) - {ph} = {border[0]}"
+        text = ctx.words.pad_border.format(dil=dil, kh=kh, ph=ph, border=border[0])
         if oph:
-            text += f", + output_padding {oph} bottom/right"
+            text += ctx.words.output_padding.format(oph=oph)
         clock.add("caption", "caption", 0.0, text=text)
         clock.then("pad", dilated.id, pacing.show, padding=[max(b, 0) for b in border])
         clock.wait(1.2)
-        clock.add(
-            "caption", "caption", 0.0, text="then an ordinary conv: kernel flipped 180°, stride 1"
-        )
+        clock.add("caption", "caption", 0.0, text=ctx.words.then_conv)
         clock.wait(1.0)
         super().play(ctx, op, dilated.id, out_id)

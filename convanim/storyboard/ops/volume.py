@@ -20,6 +20,7 @@ from convanim.storyboard.common import fmt_value
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.timeline import actor_kind
+from convanim.storyboard.words import Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -59,21 +60,23 @@ class Conv3dVisual(WindowedVisual):
         """No 2-D padding ring: the volumes show padding as the kernel stepping outside them."""
         return (0, 0, 0, 0)
 
-    def caption(self, op: OpResult) -> str:
+    def caption(self, op: OpResult, words: Words) -> str:
         """``conv3d 3×3×3`` (with the group count when grouped)."""
         kd, kh, kw = _triple(cast("Volume3DTrace", op.trace).kernel)
         groups = self.groups(op)
-        name = "conv3d" if groups == 1 else f"group conv3d (g={groups})"
+        name = words.conv3d if groups == 1 else words.group_conv3d.format(g=groups)
         return f"{name} {kd}×{kh}×{kw}"
 
-    def equation3d(self, op: OpResult, co: int, od: int, oh: int, ow: int) -> str:
+    def equation3d(self, op: OpResult, co: int, od: int, oh: int, ow: int, words: Words) -> str:
         """The caption of one fully played step, with the real output value."""
         trace = cast("Volume3DTrace", op.trace)
         kd, kh, kw = _triple(trace.kernel)
         cin = int(trace.in_per_group)
         value = fmt_value(float(op.output[0, co, od, oh, ow]))
         bias = " + b" if op.bias is not None else ""
-        return f"out[{co},{od},{oh},{ow}] = Σ {cin}×{kd}×{kh}×{kw} window × kernel{bias} = {value}"
+        return words.step_sum_3d.format(
+            target=f"out[{co},{od},{oh},{ow}]", size=f"{cin}×{kd}×{kh}×{kw}", bias=bias, value=value
+        )
 
     def kernel3d_actor(self, op: OpResult, kernel_id: str, in_id: str) -> Kernel3DActor:
         """The kernel: taps, stride, dilation, padding, the volumes of each group, hues."""
@@ -106,7 +109,7 @@ class Conv3dVisual(WindowedVisual):
 
         def text(co: int, p: int) -> str:
             od, oh, ow = (int(v) for v in np.unravel_index(p, spatial))
-            return self.equation3d(op, co, od, oh, ow)
+            return self.equation3d(op, co, od, oh, ow, ctx.words)
 
         self.play_sweeps(
             ctx,

@@ -13,6 +13,7 @@ from convanim.storyboard.common import chw, fmt_value
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region, grouped_channels, window_region
 from convanim.storyboard.timeline import KernelActor
+from convanim.storyboard.words import Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult
@@ -36,32 +37,32 @@ class WindowedVisual(OpVisual):
         top, bottom, left, right = (int(p) for p in cast("WindowTrace", op.trace).padding)
         return (top, bottom, left, right)
 
-    def caption(self, op: OpResult) -> str:
+    def caption(self, op: OpResult, words: Words) -> str:
         """``depthwise conv 3×3``, ``pointwise conv 1×1``, ``group conv (g=2) 3×3``..."""
         conv = cast("Conv2dSpec", op.spec)
         kh, kw = conv.kernel_size
         groups = conv.groups
         cin = chw(op.input)[0]
         if groups == cin and groups > 1:
-            name = "depthwise conv"
+            name = words.depthwise
         elif (kh, kw) == (1, 1):
-            name = "pointwise conv" if groups == 1 else f"pointwise group conv (g={groups})"
+            name = words.pointwise if groups == 1 else words.pointwise_group.format(g=groups)
         elif groups > 1:
-            name = f"group conv (g={groups})"
+            name = words.group.format(g=groups)
         else:
-            name = "conv2d"
+            name = words.conv2d
         text = f"{name} {kh}×{kw}"
         dh, dw = tuple(conv.dilation)
         if (dh, dw) != (1, 1):
-            text += f", dilation {dh}" if dh == dw else f", dilation {dh}×{dw}"
+            text += words.dilation.format(d=dh if dh == dw else f"{dh}×{dw}")
         return text
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """The caption of one fully played step, with the real output value."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
         target = f"out[{co},{oh},{ow}]"
         bias = " + b" if op.bias is not None else ""
-        return f"{target} = Σ window × kernel{bias} = {value}"
+        return words.step_sum.format(target=target, bias=bias, value=value)
 
     def kernel_actor(self, op: OpResult, kernel_id: str, in_id: str) -> KernelActor:
         """The kernel: taps, stride, dilation, the input channels of each group, group hues."""
@@ -110,7 +111,7 @@ class WindowedVisual(OpVisual):
 
         def text(co: int, p: int) -> str:
             oh, ow = divmod(p, out_w)
-            return self.equation(op, co, oh, ow)
+            return self.equation(op, co, oh, ow, ctx.words)
 
         self.play_sweeps(
             ctx,
@@ -236,16 +237,18 @@ class PoolVisual(WindowedVisual):
         """Pooling has no channel groups to colour."""
         return 1
 
-    def caption(self, op: OpResult) -> str:
-        """``max_pool2d 2×2``."""
+    def caption(self, op: OpResult, words: Words) -> str:
+        """``max_pool2d 2×2`` (or the language's name of the pooling)."""
         kh, kw = cast("MaxPool2dSpec | AvgPool2dSpec", op.spec).kernel_size
-        return f"{op.type} {kh}×{kw}"
+        reduction = cast("PoolDef", op_def(op.spec)).reduction
+        return f"{words.op_name(words.pool_names, reduction, op.type)} {kh}×{kw}"
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """``max(window)`` or ``mean(window)`` with the real value."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
         name = cast("PoolDef", op_def(op.spec)).reduction
-        return f"out[{co},{oh},{ow}] = {name}(window) = {value}"
+        fn = words.op_name(words.reductions, name, name)
+        return words.step_pool.format(target=f"out[{co},{oh},{ow}]", fn=fn, value=value)
 
     def back_region(self, op: OpResult, region: Region) -> Region:
         """The windows' rows and columns, in the same channels (pooling keeps them apart)."""

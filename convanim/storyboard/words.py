@@ -1,0 +1,274 @@
+"""Every word convanim writes on screen, in each language of ``labels.language``.
+
+One :class:`Words` per language, chosen with :func:`words_for`. A field is a ``str.format``
+template (its placeholders are named in braces) or a small mapping; both languages fill every
+field (a dataclass without defaults: a word missing in one language fails at import). The
+storyboard formats these into the final strings of the Timeline; the renderer only looks up the
+few words it composes itself (what a far-away block leaves out, :attr:`Words.lod_tile`...).
+
+Op names (``conv2d``, ``max_pool2d``), symbols (``Σ``, ``×``, ``out[0,0,1]``, ``H_out``,
+``b``, ``k``, ``floor``, ``ReLU``...) and numbers are the same in every language. The Chinese
+terms are those of Chinese course material (输入 / 卷积核 / 输出, 步长, 填充, 膨胀, 分组...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ["EN", "LANGUAGES", "ZH", "Words", "words_for"]
+
+
+@dataclass(frozen=True)
+class Words:
+    """The on-screen words of one language (see the module docstring)."""
+
+    language: str
+    # blocks
+    input: str
+    zeros_inserted: str
+    # op captions (the name above an output block)
+    conv2d: str
+    depthwise: str
+    pointwise: str
+    pointwise_group: str
+    group: str
+    dilation: str
+    conv1d: str
+    depthwise_conv1d: str
+    group_conv1d: str
+    conv3d: str
+    group_conv3d: str
+    pool_names: Mapping[str, str]
+    transposed: str
+    stride: str
+    stride_pair: str
+    shuffle: str
+    squeeze_excitation: str
+    deformable: str
+    # step equations (the caption line)
+    step_sum: str
+    step_sum_flipped: str
+    step_sum_3d: str
+    step_pool: str
+    reductions: Mapping[str, str]
+    deform_grid: str
+    deform_offsets: str
+    deform_bilinear: str
+    stamp: str
+    stamp_rest: str
+    stamps_summed: str
+    stamps_bias: str
+    insert_zeros: str
+    pad_border: str
+    output_padding: str
+    then_conv: str
+    se_squeeze: str
+    se_excite: str
+    se_sigmoid: str
+    se_scale: str
+    se_heads: tuple[str, str, str]
+    shuffle_reshape: str
+    shuffle_transpose: str
+    shuffle_flatten: str
+    receptive_title: str
+    receptive_depends: str
+    receptive_whole: str
+    receptive_pixels: str
+    # overlays
+    table_columns: Mapping[str, str]
+    table_rows: Mapping[str, str]
+    pool_kernel_row: str
+    params: str
+    macs: str
+    flops: str
+    legend: str
+    formula_phrases: tuple[tuple[str, str], ...]
+    # what the renderer leaves out of a large block
+    lod_tile: str
+    lod_channels: str
+    lod_depths: str
+    lod_volumes: str
+
+    def op_name(self, mapping: Mapping[str, str], key: str, default: str) -> str:
+        """``mapping[key]``, or ``default`` (an op's own name) when the language has none."""
+        return mapping.get(key, default)
+
+    def formula(self, line: str) -> str:
+        """An output-size formula line of the op registry in this language (its phrases
+        replaced; symbols and numbers unchanged)."""
+        for pattern, replacement in self.formula_phrases:
+            line = re.sub(pattern, replacement, line)
+        return line
+
+    def column(self, name: str) -> str:
+        """The header of a shape-table column (``batch``, ``height``, ``in_channel``...)."""
+        return self.table_columns.get(name, name)
+
+    def row(self, name: str, pooling: bool = False) -> str:
+        """The name of a shape-table row (``Input``, ``Kernel``, ``Output``)."""
+        if pooling and name == "Kernel":
+            return self.pool_kernel_row
+        return self.table_rows.get(name, name)
+
+
+def _frozen(mapping: dict[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(mapping)
+
+
+EN = Words(
+    language="en",
+    input="input",
+    zeros_inserted="zeros inserted",
+    conv2d="conv2d",
+    depthwise="depthwise conv",
+    pointwise="pointwise conv",
+    pointwise_group="pointwise group conv (g={g})",
+    group="group conv (g={g})",
+    dilation=", dilation {d}",
+    conv1d="conv1d",
+    depthwise_conv1d="depthwise conv1d",
+    group_conv1d="group conv1d (g={g})",
+    conv3d="conv3d",
+    group_conv3d="group conv3d (g={g})",
+    pool_names=_frozen({}),
+    transposed="transposed conv",
+    stride=", stride {s}",
+    stride_pair=", stride ({sh}, {sw})",
+    shuffle="channel shuffle (g={g})",
+    squeeze_excitation="SE (r={r})",
+    deformable="deformable conv",
+    step_sum="{target} = Σ window × kernel{bias} = {value}",
+    step_sum_flipped="{target} = Σ window × flipped kernel{bias} = {value}",
+    step_sum_3d="{target} = Σ {size} window × kernel{bias} = {value}",
+    step_pool="{target} = {fn}(window) = {value}",
+    reductions=_frozen({}),
+    deform_grid="regular {kh}×{kw} grid of {target}",
+    deform_offsets="+ learned offsets Δp_k (fractional)",
+    deform_bilinear="bilinear: each point mixes its 4 neighbours",
+    stamp="{target} += {source} × kernel",
+    stamp_rest="… every input element stamps its kernel",
+    stamps_summed="overlapping stamps summed",
+    stamps_bias=", + bias: the output",
+    insert_zeros="insert stride - 1 = {zeros} zero(s) between inputs: {hin}×{win} -> {dh}×{dw}",
+    pad_border="pad the border by d·(k-1) - p = {dil}·({kh}-1) - {ph} = {border}",
+    output_padding=", + output_padding {oph} bottom/right",
+    then_conv="then an ordinary conv: kernel flipped 180°, stride 1",
+    se_squeeze="squeeze: s[c] = mean of the {h}×{w} cells of channel c",
+    se_excite="excite: h = ReLU(FC1 s),  FC1: {channels} -> {hidden}",
+    se_sigmoid="w = sigmoid(FC2 h),  FC2: {hidden} -> {channels},  w[0] = {w0}",
+    se_scale="scale: out[c] = x[c] × w[c]",
+    se_heads=("mean s", "ReLU h", "sigmoid w"),
+    shuffle_reshape="reshape: {channels} channels -> ({groups} groups, {per})",
+    shuffle_transpose="transpose: ({groups}, {per}) -> ({per}, {groups})",
+    shuffle_flatten="flatten: out[j] = in[perm[j]],  perm = {perm}",
+    receptive_title="receptive field of {cell}",
+    receptive_depends="{cell} depends on {size}",
+    receptive_whole="the whole input",
+    receptive_pixels="{size} input pixels",
+    table_columns=_frozen({}),
+    table_rows=_frozen({}),
+    pool_kernel_row="Kernel",
+    params="params {n}",
+    macs="MACs {n}",
+    flops="FLOPs {n}",
+    legend="output value",
+    formula_phrases=(),
+    lod_tile="1 cube = {rows}×{cols}",
+    lod_channels="channels {first}–{last} elided",
+    lod_depths="depths {first}–{last} elided",
+    lod_volumes="volumes {first}–{last} elided",
+)
+
+ZH = Words(
+    language="zh",
+    input="输入",
+    zeros_inserted="插零后的输入",
+    conv2d="二维卷积",
+    depthwise="深度卷积",
+    pointwise="逐点卷积",
+    pointwise_group="逐点分组卷积 (g={g})",
+    group="分组卷积 (g={g})",
+    dilation=", 膨胀 {d}",
+    conv1d="一维卷积",
+    depthwise_conv1d="一维深度卷积",
+    group_conv1d="一维分组卷积 (g={g})",
+    conv3d="三维卷积",
+    group_conv3d="三维分组卷积 (g={g})",
+    pool_names=_frozen({"max": "最大池化", "mean": "平均池化"}),
+    transposed="转置卷积",
+    stride=", 步长 {s}",
+    stride_pair=", 步长 ({sh}, {sw})",
+    shuffle="通道混洗 (g={g})",
+    squeeze_excitation="挤压激励 (r={r})",
+    deformable="可变形卷积",
+    step_sum="{target} = Σ 窗口 × 卷积核{bias} = {value}",
+    step_sum_flipped="{target} = Σ 窗口 × 翻转的卷积核{bias} = {value}",
+    step_sum_3d="{target} = Σ {size} 窗口 × 卷积核{bias} = {value}",
+    step_pool="{target} = {fn}(窗口) = {value}",
+    reductions=_frozen({"mean": "平均"}),
+    deform_grid="{target} 的规则 {kh}×{kw} 采样网格",
+    deform_offsets="+ 学到的偏移 Δp_k (可为小数)",
+    deform_bilinear="双线性插值: 每个采样点混合相邻的 4 个像素",
+    stamp="{target} += {source} × 卷积核",
+    stamp_rest="… 每个输入元素都盖上一次卷积核",
+    stamps_summed="重叠部分相加",
+    stamps_bias=", 加上偏置: 得到输出",
+    insert_zeros="输入之间插入 步长 - 1 = {zeros} 个零: {hin}×{win} -> {dh}×{dw}",
+    pad_border="边缘填充 d·(k-1) - p = {dil}·({kh}-1) - {ph} = {border}",
+    output_padding=", 下方和右侧再补 output_padding {oph}",
+    then_conv="再做普通卷积: 卷积核旋转 180°, 步长 1",
+    se_squeeze="挤压: s[c] = 通道 c 的 {h}×{w} 个值的平均",
+    se_excite="激励: h = ReLU(FC1 s),  FC1: {channels} -> {hidden}",
+    se_sigmoid="w = sigmoid(FC2 h),  FC2: {hidden} -> {channels},  w[0] = {w0}",
+    se_scale="缩放: out[c] = x[c] × w[c]",
+    se_heads=("平均 s", "ReLU h", "sigmoid w"),
+    shuffle_reshape="重排: {channels} 个通道 -> ({groups} 组, {per})",
+    shuffle_transpose="转置: ({groups}, {per}) -> ({per}, {groups})",
+    shuffle_flatten="展平: out[j] = in[perm[j]],  perm = {perm}",
+    receptive_title="{cell} 的感受野",
+    receptive_depends="{cell} 依赖于 {size}",
+    receptive_whole="整个输入",
+    receptive_pixels="{size} 个输入像素",
+    table_columns=_frozen(
+        {
+            "batch": "批量",
+            "depth": "深度",
+            "height": "高度",
+            "width": "宽度",
+            "length": "长度",
+            "in_channel": "输入通道",
+            "out_channel": "输出通道",
+        }
+    ),
+    table_rows=_frozen({"Input": "输入", "Kernel": "卷积核", "Output": "输出"}),
+    pool_kernel_row="池化窗口",
+    params="参数量 {n}",
+    macs="乘加次数 (MACs) {n}",
+    flops="浮点运算 (FLOPs) {n}",
+    legend="输出值",
+    formula_phrases=(
+        (r"output shape = input shape", "输出形状 = 输入形状"),
+        (r"the shape is kept", "形状不变"),
+        (r"channels reordered in (\d+) groups", r"通道分 \1 组重排"),
+        (
+            r"each channel scaled by its weight; hidden size (\d+)",
+            r"每个通道乘以它的权重; 隐藏层大小 \1",
+        ),
+        (r"\(the last window would start in the padding\)", "(最后一个窗口会从填充区开始)"),
+    ),
+    lod_tile="1 个方块 = {rows}×{cols}",
+    lod_channels="省略通道 {first}–{last}",
+    lod_depths="省略深度 {first}–{last}",
+    lod_volumes="省略体块 {first}–{last}",
+)
+
+LANGUAGES: Mapping[str, Words] = MappingProxyType({"en": EN, "zh": ZH})
+"""The languages of ``labels.language`` and their words."""
+
+
+def words_for(language: str) -> Words:
+    """The words of ``language`` (``"en"`` or ``"zh"``; anything else is a KeyError)."""
+    return LANGUAGES[language]
