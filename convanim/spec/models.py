@@ -242,6 +242,7 @@ def _choice(words_type: Any) -> BeforeValidator:
 
 
 TransposeView = Literal["scatter", "direct"]
+ViewName = Literal["sliding", "matrix"]
 ThemeName = Literal["light", "dark"]
 
 
@@ -278,6 +279,11 @@ class AnimationSpec(SpecModel):
     )
     receptive_field: StrictBool = Field(
         default=False, description="Show the receptive field of one output cell through the chain."
+    )
+    view: Annotated[ViewName, _choice(ViewName)] = Field(
+        default="sliding",
+        description="'sliding' (the kernel slides over the input) or 'matrix' (the convolution as "
+        "a matrix product: y = C·x, x' = Cᵀ·y, im2col for several channels).",
     )
 
 
