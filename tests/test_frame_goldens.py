@@ -26,6 +26,7 @@ CASES = {
     "pointwise_conv": (0.3,),
     "pointwise_group_conv": (0.15,),
     "pooling": (0.25, 0.7),
+    "matrix_conv": (0.3, 0.8),
     "receptive_field": (0.6, 0.97),
     "rgb_conv": (0.3,),
     "same_padding": (0.3,),

@@ -90,7 +90,8 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         ctx.add_actor(OverlayActor("legend", "legend", ()))
 
     first = plan.ops[0]
-    first_visual = visual_for(first.type)
+    view = str(spec.animation.view)
+    first_visual = visual_for(first.type, view)
     input_block = BlockActor(
         id="t0",
         slot=0,
@@ -108,7 +109,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
 
     previous: list[OverlayActor] = []
     for op in plan.ops:
-        visual = visual_for(op.type)
+        visual = visual_for(op.type, view)
         k = op.index
         ctx.pacing = pacing = op_pacing(k)
         in_id, out_id = f"t{k}", f"t{k + 1}"

@@ -132,6 +132,8 @@ class ConvDef(KernelOpDef):
 
 
 CONV1D = ConvDef("conv1d", Conv1dSpec, spatial_rank=1)
+
+
 class Conv2dDef(ConvDef):
     """conv2d: a plain 2-D convolution, drawn as a matrix product by ``view: matrix``."""
 
