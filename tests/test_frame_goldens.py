@@ -27,6 +27,8 @@ CASES = {
     "pointwise_group_conv": (0.15,),
     "pooling": (0.25, 0.7),
     "matrix_conv": (0.3, 0.8),
+    "matrix_im2col": (0.2, 0.65),
+    "matrix_transpose_stride2": (0.56,),
     "receptive_field": (0.6, 0.97),
     "rgb_conv": (0.3,),
     "same_padding": (0.3,),

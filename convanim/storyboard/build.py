@@ -134,7 +134,13 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             values_on_cells=show_numbers(spec.animation.show_values, op.input, op.output),
         )
         ctx.add_actor(out_block)
-        wanted = {"table": labels.table, "formula": labels.formula, "counts": labels.counts}
+        # The matrix view's picture takes the panel band (its labels carry the shapes).
+        panel = view != "matrix"
+        wanted = {
+            "table": labels.table and panel,
+            "formula": labels.formula and panel,
+            "counts": labels.counts,
+        }
         overlays = [o for o in op_overlays(op) if wanted[o.role]]
         for overlay in overlays:
             ctx.add_actor(overlay)

@@ -6,6 +6,7 @@ Kept apart from the visual so that the renderer, which draws it, imports no engi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.timeline import actor_kind
@@ -58,6 +59,8 @@ class MatrixActor:
     gap_slot: int
     gap: float
     kind: str = field(default="matrix", init=False)
+    takes_panel: ClassVar[bool] = True
+    """The picture extends down over the panel band (the caption moves below it)."""
 
 
 def matrix_text(value: float) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 from manim import Mobject
 
 from convanim.renderer import geometry as geo
-from convanim.renderer.layout import Viewport
+from convanim.renderer.layout import Region, Viewport
 from convanim.renderer.manim.mobjects import MONO, polygons_mobject, set_opacity, text_mobject
 from convanim.renderer.manim.stage import Drawer, Stage, to_hex
 from convanim.renderer.motion import region_between, staggered
@@ -24,11 +24,20 @@ from convanim.storyboard import palette
 from convanim.storyboard.matrix_actor import MatrixActor, matrix_text
 from convanim.storyboard.timeline import Event
 
-HEAD = 1.7
+HEAD = 1.3
 """Chart rows above the matrices (names and sizes)."""
-MIN_TEXT_PX = 9.0
-"""Numbers smaller than this (pixels) are not drawn: the cell colours carry the values."""
+MIN_TEXT_PX = 6.0
+"""Numbers smaller than this (pixels) are not drawn: the cell colours carry the values (the
+spec's size limit keeps them at 12 px or more at 854x480; small golden frames show them smaller)."""
+CHART_TOP = 3.0
+"""Frame y of the chart's upper edge (under the title)."""
+CHART_BOTTOM = -2.75
+"""Frame y of the chart's lower edge: the picture takes the panel band, above the caption."""
 FRAME_HEIGHT = 8.0
+TEXT = 0.66
+"""Line height of a number in a cell (chart units; a cell is 1 high)."""
+INDEX_TEXT = 0.5
+"""Line height of the row / element indices beside the matrices."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
         )
         gap = 3.4 if actor.has_bias else 2.0
         Y = Box(
-            R.right + gap + (0.9 if actor.picture != "im2col" else 0.0),
+            R.right + gap + (0.9 if actor.picture != "im2col" else 1.3),  # indices / channels
             L.y0,
             result.shape[0],
             result.shape[1],
@@ -151,9 +160,11 @@ class MatrixDrawer(Drawer[MatrixActor]):
         """The picture as far as its phases have got at time t."""
         steps = steps_at(self._events.get(actor.id, []), t)
         L, R, Y, width, height = self.boxes(actor)
-        region = region_between(
+        between = region_between(
             self.layout, self.blocks[actor.input].slot, self.blocks[actor.output].slot, vp, 0.15
         )
+        # Between the blocks, and down over the panel band (no shape table in this view).
+        region = Region(between.x0, between.x1, CHART_BOTTOM, max(between.y1, CHART_TOP))
         k = round(min(region.width / width, region.height / height), 4)
         origin = np.array(
             [
@@ -231,7 +242,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
             )  # fmt: skip
         texts = [matrix_text(float(v)) for v in values]
         longest = max(len(s) for s in texts)
-        size = min(0.58, 0.92 * cw / (0.6 * longest))
+        size = min(TEXT, 0.92 * cw / (0.6 * longest))
         if not numbers or size * px < MIN_TEXT_PX:
             return mobs
         for i, (quad, v, s) in enumerate(zip(quads, values, texts, strict=True)):
@@ -249,8 +260,10 @@ class MatrixDrawer(Drawer[MatrixActor]):
             )
         return mobs
 
-    def _label(self, text: str, box: Box, key: object, opacity: float) -> Mobject:
-        at = np.array([box.x0 + box.cols * box.cw / 2, box.y0 - 0.75])
+    def _label(
+        self, text: str, box: Box, key: object, opacity: float, lift: float = 0.0
+    ) -> Mobject:
+        at = np.array([box.x0 + box.cols * box.cw / 2, box.y0 - 0.75 - lift])
         return self._text(text, 0.62, self.theme.text, at, key, opacity)
 
     def _left(
@@ -291,7 +304,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
                 mobs.append(
                     self._text(
                         str(r),
-                        0.45,
+                        INDEX_TEXT,
                         self.theme.muted_text,
                         np.array([L.x0 - 0.45, L.y0 + r + 0.5]),
                         (actor.id, "Lrow", r),
@@ -319,6 +332,9 @@ class MatrixDrawer(Drawer[MatrixActor]):
             taps = actor.windows.array.shape[1]
             mobs: list[Mobject] = []
             cols = list(range(shown)) + ([cur[0]] if cur else [])
+            # P holds input values: the input hue, or the group hues when the rows are grouped.
+            grouped = len(set(actor.column_hues)) > 1
+            p_hues = actor.column_hues if grouped else (palette.INPUT_HUE,) * R.rows
             if not cols:
                 return []
             quads, values, hues = [], [], []
@@ -334,11 +350,11 @@ class MatrixDrawer(Drawer[MatrixActor]):
                             src = self._source_quads(
                                 actor.input, np.array([[ch, flat // w, flat % w]]), vp
                             )[0]
-                            flying.append((src, end, u, v[r, p], actor.column_hues[r]))
+                            flying.append((src, end, u, v[r, p], p_hues[r]))
                         continue
                     quads.append(end)
                     values.append(v[r, p])
-                    hues.append(actor.column_hues[r])
+                    hues.append(p_hues[r])
             mobs += self._cells(
                 np.array(quads), np.array(values), hues, opacity, px, (actor.id, "P"), R.cw
             )
@@ -349,13 +365,41 @@ class MatrixDrawer(Drawer[MatrixActor]):
                     R,
                     (actor.id, "Rname"),
                     opacity,
+                    lift=0.35,
                 )
             )
+            # Rows of P come channel by channel (taps of channel 0, then 1...): say which.
+            for ch in range(R.rows // taps):
+                mobs.append(
+                    self._text(
+                        f"ch {ch}",
+                        INDEX_TEXT,
+                        self.theme.muted_text,
+                        np.array([R.right + 0.15, R.y0 + ch * taps + taps / 2]),
+                        (actor.id, "Pch", ch),
+                        opacity,
+                        "l",
+                    )
+                )
+                if ch:
+                    mobs.append(
+                        polygons_mobject(
+                            self._to(R.rect(ch * taps, ch * taps, -0.15, R.cols + 0.15))[None],
+                            self.theme.muted_text,
+                            0.0,
+                            stroke=self.theme.muted_text,
+                            stroke_width=1.5,
+                            stroke_opacity=0.8 * opacity,
+                        )
+                    )
+            if steps.progress.get("weights", 0.0) > 0:
+                dot = np.array([R.x0 - 0.55, R.y0 + R.rows / 2])
+                mobs.append(self._text("·", 0.9, self.theme.text, dot, (actor.id, "dot"), opacity))
             for p in range(R.cols):
                 mobs.append(
                     self._text(
                         str(p),
-                        0.45,
+                        INDEX_TEXT,
                         self.theme.muted_text,
                         np.array([R.x0 + (p + 0.5) * R.cw, R.y0 - 0.3]),
                         (actor.id, "Pcol", p),
@@ -389,7 +433,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
             mobs.append(
                 self._text(
                     str(i),
-                    0.42,
+                    INDEX_TEXT,
                     self.theme.muted_text,
                     np.array([R.right + 0.12, R.y0 + i + 0.5]),
                     (actor.id, "Ridx", i),
@@ -481,7 +525,9 @@ class MatrixDrawer(Drawer[MatrixActor]):
             )
         )
         sel = shown[rows, cols]
-        hues = [actor.row_hues[r] if actor.picture == "im2col" else hue for r in rows[sel]]
+        # Group hues when the rows of F come in groups, else the output hue (as the grid's).
+        grouped = actor.picture == "im2col" and len(set(actor.row_hues)) > 1
+        hues = [actor.row_hues[r] if grouped else hue for r in rows[sel]]
         fold = steps.progress.get("fold", 0.0)
         mobs += self._cells(
             ghost[sel], values[rows[sel], cols[sel]], hues, opacity, px, (actor.id, "Y"), Y.cw
@@ -509,7 +555,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
                 mobs.append(
                     self._text(
                         str(r),
-                        0.42,
+                        INDEX_TEXT,
                         self.theme.muted_text,
                         np.array([Y.right + 0.12, Y.y0 + r + 0.5]),
                         (actor.id, "Yidx", r),
