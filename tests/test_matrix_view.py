@@ -14,7 +14,13 @@ from convanim.engine import plan
 from convanim.engine.matrix import bias_vector, matrix_of
 from convanim.errors import SpecError
 from convanim.spec import loads
-from convanim.spec.matrix_view import MAX_COLUMNS, MAX_ROWS, matrix_picture, matrix_view_types
+from convanim.spec.matrix_view import (
+    DECIMAL_CELL,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    matrix_picture,
+    matrix_view_types,
+)
 from convanim.spec.ops import OP_DEFS
 
 # Specs of every geometry M must follow: stride, padding (named and asymmetric), dilation,
@@ -151,8 +157,8 @@ def test_matrix_view_types_come_from_the_registry() -> None:
             1,
             "[{type: conv2d, out_channels: 1, kernel_size: 3, padding: 1}]",
             "animation.view: the matrix picture of ops[0] (conv2d: C 25×25 · x 25 = y 25) is 25 "
-            f"cells high and 28 wide (700 cells); the limit for numbers readable at 480p is "
-            f"{MAX_ROWS} high and {MAX_COLUMNS} wide: use a smaller input or kernel, or "
+            f"cells high and 28 wide; the limit for numbers readable at 480p is "
+            f"{MAX_ROWS} high and {MAX_COLUMNS} wide; use a smaller input or kernel, or "
             "animation.view: sliding",
         ),
         (
@@ -197,3 +203,43 @@ def test_pictures_of_the_three_kinds() -> None:
     assert (picture.kind, picture.rows, picture.columns) == ("im2col", 12, 12 + 8 + 2)
     dense = matrix_picture(op, (1, 1, 4, 4), (1, 1, 2, 2))
     assert (dense.kind, dense.rows, dense.columns) == ("dense", 16, 19)
+    wide = matrix_picture(op, (1, 1, 4, 4), (1, 1, 2, 2), integers=False)
+    assert wide.columns == pytest.approx(18 * DECIMAL_CELL + 1)
+
+
+def test_random_values_count_as_decimal_cells() -> None:
+    """The textbook picture fits with integer values; with random ones its C is too wide."""
+    from convanim.storyboard import build
+
+    ints = (
+        "input: {shape: [1, 4, 4], values: [[[1, 2, 0, 1], [0, 1, 3, 2], [2, 0, 1, 0], "
+        "[1, 3, 2, 1]]]}\nops: [{type: conv2d, out_channels: 1, kernel_size: 3, bias: false, "
+        "weight: [[[[1, 0, 2], [0, 1, 0], [2, 0, 1]]]]}]\nanimation: {view: matrix}\n"
+    )
+    build(plan(loads(ints, filename="s.yaml")))
+    random = loads(ints.replace("bias: false", "bias: true"), filename="s.yaml")  # loads
+    with pytest.raises(SpecError, match="numbers with decimals counting 2.85 cells") as err:
+        build(plan(random))
+    assert str(err.value).startswith("s.yaml:") and err.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "scene", ["matrix_conv.yaml", "matrix_transpose_stride2.yaml", "matrix_im2col.yaml"]
+)
+def test_matrix_numbers_are_12_px_at_480p(scene: str) -> None:
+    """The numbers in the cells of every matrix scene are at least 12 px high at 854x480."""
+    from convanim.renderer.manim import draw_matrix
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
+    from convanim.spec import load
+    from convanim.storyboard import build
+
+    timeline = build(plan(load(Path(__file__).resolve().parent.parent / "scenes" / scene)))
+    renderer = FrameRenderer(timeline, FrameFormat(854, 480, 15))
+    folds = [e for e in timeline.events if e.kind == "matrix" and e.data["phase"] == "fold"]
+    assert folds
+    for event in folds:
+        renderer.frame_at(event.start)
+        drawer = renderer.drawers["matrix"]
+        assert isinstance(drawer, draw_matrix.MatrixDrawer)
+        pixels = draw_matrix.TEXT * drawer.scale * 480 / draw_matrix.FRAME_HEIGHT
+        assert pixels >= 12.0, f"{scene}: numbers {pixels:.1f} px high"

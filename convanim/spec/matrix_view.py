@@ -22,7 +22,6 @@ without a matrix form.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -38,15 +37,20 @@ __all__ = [
     "MAX_ROWS",
     "MatrixPicture",
     "check_matrix_view",
+    "check_picture_size",
     "matrix_picture",
     "matrix_view_types",
 ]
 
 MAX_ROWS = 16
-"""Matrix cells stacked vertically in one picture: the world band of a frame is 4.6 of its 8
-units high, 276 px at 480p, so 16 cells and a header row leave 16 px per cell (12 px text)."""
-MAX_COLUMNS = 32
-"""Matrix cells side by side in one picture (same pitch; the blocks on both sides keep the rest)."""
+"""Matrix cells stacked vertically in one picture. Measured at 854x480: the textbook picture
+(a 16-row x, the chart taking the panel band) draws its numbers 12.9 px high."""
+MAX_COLUMNS = 25
+"""Picture width in cell widths (see :data:`DECIMAL_CELL`). Measured at 854x480: an im2col
+picture 26 cells wide draws its numbers 11.9 px high, 30 wide 10.2 px."""
+DECIMAL_CELL = 2.85
+"""Width (in cells) of a matrix cell holding a number with decimals (``-0.53``); the pictures
+of specs whose values are not all given as integers count their cells this wide."""
 
 PictureKind = Literal["dense", "transposed", "im2col"]
 
@@ -59,8 +63,10 @@ class MatrixPicture:
     ----------
     kind : str
         ``"dense"``, ``"transposed"`` or ``"im2col"`` (see the module docstring).
-    rows, columns : int
-        Cells stacked vertically / side by side (matrices and vectors together).
+    rows : int
+        Cells stacked vertically (matrices and vectors together).
+    columns : float
+        Width side by side in cell widths (a decimal number's cell counts :data:`DECIMAL_CELL`).
     text : str
         The matrices with their sizes (``"C 4×16 · x 16 = y 4"``), for messages.
     drawable : str
@@ -69,7 +75,7 @@ class MatrixPicture:
 
     kind: PictureKind
     rows: int
-    columns: int
+    columns: float
     text: str
     drawable: str = ""
 
@@ -80,9 +86,14 @@ def matrix_view_types() -> tuple[str, ...]:
 
 
 def matrix_picture(
-    op: Any, input_shape: Sequence[int], output_shape: Sequence[int]
+    op: Any, input_shape: Sequence[int], output_shape: Sequence[int], integers: bool = True
 ) -> MatrixPicture:
-    """The picture of an op with a matrix form, for its input and output shapes (batch first)."""
+    """The picture of an op with a matrix form, for its input and output shapes (batch first).
+
+    ``integers``: whether every number drawn is an integer (else cells are
+    :data:`DECIMAL_CELL` wide).
+    """
+    cell = 1.0 if integers else DECIMAL_CELL
     definition = op_def(op)
     c, h, w = (int(v) for v in input_shape[1:4])
     o, ho, wo = (int(v) for v in output_shape[1:4])
@@ -96,14 +107,15 @@ def matrix_picture(
                 f"the matrix view draws {definition.type} with one input and one output channel "
                 f"(here {c} -> {o})"
             )
-        return MatrixPicture("transposed", max(n_in, n_out), max(n_in, n_out) + 3, text, why)
+        columns = max(n_out * cell, n_in + 2 * cell) + 3
+        return MatrixPicture("transposed", max(n_in, n_out), columns, text, why)
     if c == 1 and o == 1:
         text = f"C {n_out}×{n_in} · x {n_in} = y {n_out}"
-        return MatrixPicture("dense", max(n_in, n_out), n_in + 3, text)
+        return MatrixPicture("dense", max(n_in, n_out), (n_in + 2) * cell + 1, text)
     kh, kw = (int(v) for v in (definition.kernel(op) or (1, 1)))
     taps = c * kh * kw
     text = f"F {o}×{taps} · P {taps}×{n_out} = Y {o}×{n_out}"
-    return MatrixPicture("im2col", max(taps, o), taps + 2 * n_out + 2, text)
+    return MatrixPicture("im2col", max(taps, o), (taps + 2 * n_out) * cell + 2, text)
 
 
 def check_matrix_view(spec: SceneSpec, chain: Sequence[Sequence[int]]) -> None:
@@ -135,6 +147,7 @@ def check_matrix_view(spec: SceneSpec, chain: Sequence[Sequence[int]]) -> None:
                 f"ops[{index}] is {op.type}, which has none: use animation.view: sliding",
             )
     for index, op in enumerate(spec.ops):
+        # Cells one wide (integers): the storyboard checks again with the values it draws.
         picture = matrix_picture(op, chain[index], chain[index + 1])
         if picture.drawable:
             raise _fail(
@@ -142,16 +155,29 @@ def check_matrix_view(spec: SceneSpec, chain: Sequence[Sequence[int]]) -> None:
                 ("animation", "view"),
                 f"ops[{index}]: {picture.drawable}: use animation.view: sliding",
             )
-        if picture.rows > MAX_ROWS or picture.columns > MAX_COLUMNS:
-            cells = math.prod((picture.rows, picture.columns))
-            raise _fail(
-                spec,
-                ("animation", "view"),
-                f"the matrix picture of ops[{index}] ({op.type}: {picture.text}) is "
-                f"{picture.rows} cells high and {picture.columns} wide ({cells:,} cells); the "
-                f"limit for numbers readable at 480p is {MAX_ROWS} high and {MAX_COLUMNS} wide: "
-                "use a smaller input or kernel, or animation.view: sliding",
-            )
+        check_picture_size(spec, index, picture, integers=True)
+
+
+def check_picture_size(spec: SceneSpec, index: int, picture: MatrixPicture, integers: bool) -> None:
+    """Refuse (located at ``animation.view``) a picture over :data:`MAX_ROWS` x
+    :data:`MAX_COLUMNS`; ``integers`` says whether its cells hold integers only (else the
+    message says that decimals widen them)."""
+    op = spec.ops[index]
+    if picture.rows > MAX_ROWS or picture.columns > MAX_COLUMNS:
+        decimals = (
+            ""
+            if integers
+            else f", numbers with decimals counting {DECIMAL_CELL:g} cells: give the "
+            "input values and weights as integers for narrower cells"
+        )
+        raise _fail(
+            spec,
+            ("animation", "view"),
+            f"the matrix picture of ops[{index}] ({op.type}: {picture.text}) is "
+            f"{picture.rows} cells high and {picture.columns:g} wide; the limit for numbers "
+            f"readable at 480p is {MAX_ROWS} high and {MAX_COLUMNS} wide{decimals}; "
+            "use a smaller input or kernel, or animation.view: sliding",
+        )
 
 
 def _fail(spec: SceneSpec, path: tuple[str | int, ...], message: str) -> SpecError:

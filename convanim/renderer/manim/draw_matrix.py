@@ -123,6 +123,8 @@ class MatrixDrawer(Drawer[MatrixActor]):
     def __init__(self, stage: Stage) -> None:
         super().__init__(stage)
         self._events: dict[str, list[Event]] = {}
+        self.scale = 1.0
+        """Frame units per chart unit of the last picture drawn."""
         for e in stage.timeline.events:
             if e.kind == "matrix":
                 self._events.setdefault(e.target, []).append(e)
@@ -137,7 +139,8 @@ class MatrixDrawer(Drawer[MatrixActor]):
         tall = max(
             left.shape[0], right.shape[0], left.shape[1] if actor.picture == "transposed" else 0
         )
-        L = Box(1.1, HEAD + (tall - left.shape[0]) / 2, left.shape[0], left.shape[1])
+        lw = _width([matrix_text(v) for v in left.ravel()])
+        L = Box(1.1, HEAD + (tall - left.shape[0]) / 2, left.shape[0], left.shape[1], lw)
         R = Box(
             L.right + 1.1, HEAD + (tall - right.shape[0]) / 2, right.shape[0], right.shape[1], rw
         )
@@ -151,7 +154,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
         )
         width = Y.right + 1.3
         if actor.picture == "transposed":
-            width = max(width, L.x0 + left.shape[0] + 0.5)
+            width = max(width, L.x0 + left.shape[0] * lw + 0.5)
         return L, R, Y, width, HEAD + tall + 0.3
 
     # -- drawing --------------------------------------------------------------------------------
@@ -178,6 +181,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
             return origin + np.stack([q[..., 0], -q[..., 1]], -1) * k
 
         self._k, self._to = k, to_frame
+        self.scale = k
         px = self.fmt.height / FRAME_HEIGHT * k  # pixels per chart unit
         mobs: list[Mobject] = []
         mobs += self._left(actor, L, steps, opacity, px)
@@ -281,7 +285,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
         shape = f"{m.shape[0]}×{m.shape[1]}"
         if actor.picture == "transposed":
             f = smooth(steps.progress.get("flip", 1.0))
-            C = Box(L.x0, L.y0 + (m.shape[0] - m.shape[1]) / 2, m.shape[1], m.shape[0])
+            C = Box(L.x0, L.y0 + (m.shape[0] - m.shape[1]) / 2, m.shape[1], m.shape[0], L.cw)
             before = np.array(
                 [C.cell(c, r) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
             )
@@ -297,7 +301,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
             actor.row_hues[r] if actor.picture == "im2col" else actor.column_hues[c]
             for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
         ]
-        mobs = self._cells(quads, m[rows, cols], hues, fade, px, (actor.id, "L"))
+        mobs = self._cells(quads, m[rows, cols], hues, fade, px, (actor.id, "L"), L.cw)
         mobs.append(self._label(f"{name}  ({shape})", label_box, (actor.id, "Lname", name), fade))
         if actor.picture != "transposed" or steps.progress.get("flip", 1.0) >= 1.0:
             for r in range(L.rows):

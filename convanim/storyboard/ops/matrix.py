@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from convanim.engine.matrix import matrix_of
-from convanim.spec.matrix_view import MatrixPicture, matrix_picture
+from convanim.spec.matrix_view import MatrixPicture, check_picture_size, matrix_picture
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import chw
@@ -97,11 +97,13 @@ class MatrixVisual(OpVisual):
         return self.sliding.back_region(op, region)
 
     def _picture(self, op: OpResult) -> MatrixPicture:
-        return matrix_picture(op.spec, op.input.shape, op.output.shape)
+        return matrix_picture(op.spec, op.input.shape, op.output.shape, _integers(op))
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """The picture's phases (see the module docstring)."""
         picture = self._picture(op)
+        # The spec counted one-wide cells; numbers with decimals widen them (exit 2 if too wide).
+        check_picture_size(ctx.plan.spec, op.index, picture, integers=_integers(op))
         actor = self._actor(op, picture, in_id, out_id)
         ctx.add_actor(actor)
         clock, speed = ctx.clock, ctx.pacing.phase_speed
@@ -238,6 +240,12 @@ class MatrixVisual(OpVisual):
             gap_slot=op.index + 1,
             gap=chart_gap(picture, grid),
         )
+
+
+def _integers(op: OpResult) -> bool:
+    """Whether the op's input, weight, bias and output are all integers (narrow cells)."""
+    arrays = [op.input, op.output] + [a for a in (op.weight, op.bias) if a is not None]
+    return all(bool(np.all(np.asarray(a) == np.round(np.asarray(a)))) for a in arrays)
 
 
 def _sub(i: int) -> str:
