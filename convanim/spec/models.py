@@ -283,7 +283,8 @@ class AnimationSpec(SpecModel):
     view: Annotated[ViewName, _choice(ViewName)] = Field(
         default="sliding",
         description="'sliding' (the kernel slides over the input) or 'matrix' (the convolution as "
-        "a matrix product: y = C·x, x' = Cᵀ·y, im2col for several channels).",
+        "a matrix product: y = C·x for one channel, x' = Cᵀ·y for conv_transpose2d, im2col "
+        "Y = F·P for several channels or groups; at most 16 cells high and 25 wide).",
     )
 
 
