@@ -96,7 +96,8 @@ def test_a_missing_part_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_missing_drawer_is_reported() -> None:
     problems = missing_parts({"block", "overlay"})
-    assert "conv2d: no drawer for its 'kernel' actors (spatially_separable.yaml)" in problems
+    assert "max_pool2d: no drawer for its 'kernel' actors (pooling.yaml)" in problems
+    assert "conv2d: no drawer for its 'matrix' actors (matrix_conv.yaml)" in problems
 
 
 @pytest.mark.parametrize("name", sorted(OP_DEFS))

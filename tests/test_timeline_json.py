@@ -27,6 +27,7 @@ ROUND_TRIP_SCENES = {
     "channel_shuffle": "shuffle",
     "conv3d": "kernel3d, volume blocks",
     "receptive_field": "receptive, chain",
+    "matrix_conv": "matrix (dense and transposed pictures)",
     "big_tensor": "level of detail",
 }
 """Scenes whose Timelines go through JSON, and what each one covers."""

@@ -8,7 +8,9 @@ The form is a contract (docs/design.md §4.3)::
      "total": {"params", "macs", "flops"}}
 
 Shapes always include the batch N. ``values``, ``weight``, ``bias``, ``output`` and the other
-tensors (``indices``, ``scale``, ``offset``, ``mask`` ...) appear only when values are asked for.
+tensors (``indices``, ``scale``, ``offset``, ``mask`` ...) appear only when values are asked for;
+with values, a spec with ``animation.view: matrix`` also gets each op's ``"matrix"`` (see
+:mod:`convanim.engine.matrix`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from convanim.engine.matrix import matrix_of
 from convanim.spec.ops import op_def
 
 if TYPE_CHECKING:
@@ -58,7 +61,7 @@ def _array(a: np.ndarray | None) -> Any:
     return None if a is None else a.tolist()
 
 
-def op_to_dict(op: OpResult, *, values: bool = False) -> dict[str, Any]:
+def op_to_dict(op: OpResult, *, values: bool = False, matrix: bool = False) -> dict[str, Any]:
     """One op of the ``inspect --json`` output.
 
     Parameters
@@ -67,6 +70,10 @@ def op_to_dict(op: OpResult, *, values: bool = False) -> dict[str, Any]:
         A computed op.
     values : bool
         Include the tensors (``weight``, ``bias``, ``output`` and the op's extras) as nested lists.
+    matrix : bool
+        With ``values``, also ``"matrix"``: the op's dense ``M`` (rows = one sample's output
+        elements, columns = its input elements, both C, H, W order) when its definition has a
+        matrix form (``spec.animation.view: matrix`` asks for it).
     """
     spec, definition = op.spec, op_def(op.spec)
     out: dict[str, Any] = {"index": op.index, "type": op.type}
@@ -93,16 +100,19 @@ def op_to_dict(op: OpResult, *, values: bool = False) -> dict[str, Any]:
         for name, tensor in op.params.items():
             out[name] = _array(tensor)
         out.update(op.report_values)
+        if matrix and definition.has_matrix_form:
+            out["matrix"] = matrix_of(op).tolist()
     return out
 
 
 def plan_to_dict(plan: Plan, *, values: bool = False) -> dict[str, Any]:
     """The whole ``inspect --json`` object (see the module docstring)."""
+    matrix = plan.spec.animation.view == "matrix"
     inp: dict[str, Any] = {"shape": [int(v) for v in plan.input.shape]}
     if values:
         inp["values"] = plan.input.tolist()
     return {
         "input": inp,
-        "ops": [op_to_dict(op, values=values) for op in plan.ops],
+        "ops": [op_to_dict(op, values=values, matrix=matrix) for op in plan.ops],
         "total": plan.total.as_dict(),
     }

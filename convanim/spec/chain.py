@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from convanim import limits
 from convanim.errors import ShapeError
+from convanim.spec.matrix_view import check_matrix_view
 from convanim.spec.models import OpSpec, SceneSpec, YamlPath
 from convanim.spec.ops import TensorRequest, op_def
 from convanim.spec.values import INPUT_LAYOUTS, resolve_input, resolve_values, rng_key
@@ -181,4 +182,5 @@ def validate_chain(spec: SceneSpec) -> tuple[tuple[int, ...], ...]:
         current = checker.check_op(index, op, current)
         out.append(current)
     limits.check_full_positions(spec, out)
+    check_matrix_view(spec, out)
     return tuple(out)

@@ -248,6 +248,7 @@ def _choice(words_type: Any, aliases: dict[str, str] | None = None) -> BeforeVal
 
 
 TransposeView = Literal["scatter", "direct"]
+ViewName = Literal["sliding", "matrix"]
 ThemeName = Literal["light", "dark"]
 Language = Literal["en", "zh"]
 _LANGUAGE_ALIASES = {
@@ -294,6 +295,12 @@ class AnimationSpec(SpecModel):
     )
     receptive_field: StrictBool = Field(
         default=False, description="Show the receptive field of one output cell through the chain."
+    )
+    view: Annotated[ViewName, _choice(ViewName)] = Field(
+        default="sliding",
+        description="'sliding' (the kernel slides over the input) or 'matrix' (the convolution as "
+        "a matrix product: y = C·x for one channel, x' = Cᵀ·y for conv_transpose2d, im2col "
+        "Y = F·P for several channels or groups; at most 16 cells high and 25 wide).",
     )
 
 

@@ -100,7 +100,8 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         ctx.add_actor(OverlayActor("legend", "legend", (words.legend,)))
 
     first = plan.ops[0]
-    first_visual = visual_for(first.type)
+    view = str(spec.animation.view)
+    first_visual = visual_for(first.type, view)
     input_block = BlockActor(
         id="t0",
         slot=0,
@@ -118,7 +119,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
 
     previous: list[OverlayActor] = []
     for op in plan.ops:
-        visual = visual_for(op.type)
+        visual = visual_for(op.type, view)
         k = op.index
         ctx.pacing = pacing = op_pacing(k)
         in_id, out_id = f"t{k}", f"t{k + 1}"
@@ -143,7 +144,13 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             values_on_cells=show_numbers(spec.animation.show_values, op.input, op.output),
         )
         ctx.add_actor(out_block)
-        wanted = {"table": labels.table, "formula": labels.formula, "counts": labels.counts}
+        # The matrix view's picture takes the panel band (its labels carry the shapes).
+        panel = view != "matrix"
+        wanted = {
+            "table": labels.table and panel,
+            "formula": labels.formula and panel,
+            "counts": labels.counts,
+        }
         overlays = [o for o in op_overlays(op, words) if wanted[o.role]]
         for overlay in overlays:
             ctx.add_actor(overlay)

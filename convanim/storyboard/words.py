@@ -74,6 +74,22 @@ class Words:
     shuffle_transpose: str
     shuffle_flatten: str
     receptive_title: str
+    # the matrix view (animation.view: matrix)
+    matrix_unroll_x: str
+    matrix_weights_dense: str
+    matrix_row: str
+    matrix_fold_y: str
+    matrix_weights_transposed: str
+    matrix_flip: str
+    matrix_unroll_y: str
+    matrix_column: str
+    matrix_fold_x: str
+    matrix_patch: str
+    matrix_filters: str
+    matrix_block_diagonal: str
+    matrix_product: str
+    matrix_fold_rows: str
+    matrix_channel: str
     receptive_depends: str
     receptive_whole: str
     receptive_pixels: str
@@ -165,6 +181,27 @@ EN = Words(
     shuffle_transpose="transpose: ({groups}, {per}) -> ({per}, {groups})",
     shuffle_flatten="flatten: out[j] = in[perm[j]],  perm = {perm}",
     receptive_title="receptive field of {cell}",
+    matrix_unroll_x="unroll: the {h}×{w} input, row by row, is the column x ({n} values)",
+    matrix_weights_dense=(
+        "C ({rows}×{cols}): row i = the {kh}×{kw} kernel at window i, zeros elsewhere"
+    ),
+    matrix_row="y{i} = row {index} of C · x{bias} = {value}",
+    matrix_fold_y="y folds back into the {ho}×{wo} output",
+    matrix_weights_transposed=(
+        "C ({rows}×{cols}): the convolution {ho}×{wo} -> {h}×{w} this op transposes"
+    ),
+    matrix_flip="transpose: Cᵀ ({rows}×{cols}), row i of C is column i of Cᵀ",
+    matrix_unroll_y="unroll: the {h}×{w} input, row by row, is the column y",
+    matrix_column=(
+        "x' += column {index} of Cᵀ × y{i} ({value}): input cell {index} stamps the kernel"
+    ),
+    matrix_fold_x="x'{bias} folds into the {ho}×{wo} output",
+    matrix_patch="im2col: window {index} -> column {index} of P ({n} values)",
+    matrix_filters="F ({rows}×{cols}): one row per filter",
+    matrix_block_diagonal=", block diagonal by group",
+    matrix_product="Y = F·P{bias} ({rows}×{cols})",
+    matrix_fold_rows="each row of Y folds into an output channel ({ho}×{wo})",
+    matrix_channel="ch {c}",
     receptive_depends="{cell} depends on {size}",
     receptive_whole="the whole input",
     receptive_pixels="{size} input pixels",
@@ -229,6 +266,21 @@ ZH = Words(
     shuffle_transpose="转置: ({groups}, {per}) -> ({per}, {groups})",
     shuffle_flatten="展平: out[j] = in[perm[j]],  perm = {perm}",
     receptive_title="{cell} 的感受野",
+    matrix_unroll_x="展开: {h}×{w} 的输入逐行排成列向量 x ({n} 个值)",
+    matrix_weights_dense="C ({rows}×{cols}): 第 i 行 = 窗口 i 处的 {kh}×{kw} 卷积核, 其余为 0",
+    matrix_row="y{i} = C 的第 {index} 行 · x{bias} = {value}",
+    matrix_fold_y="y 折回 {ho}×{wo} 的输出",
+    matrix_weights_transposed="C ({rows}×{cols}): 本层所转置的 {ho}×{wo} -> {h}×{w} 卷积",
+    matrix_flip="转置: Cᵀ ({rows}×{cols}), C 的第 i 行是 Cᵀ 的第 i 列",
+    matrix_unroll_y="展开: {h}×{w} 的输入逐行排成列向量 y",
+    matrix_column="x' += Cᵀ 的第 {index} 列 × y{i} ({value}): 输入单元 {index} 印上卷积核",
+    matrix_fold_x="x'{bias} 折回 {ho}×{wo} 的输出",
+    matrix_patch="im2col: 窗口 {index} -> P 的第 {index} 列 ({n} 个值)",
+    matrix_filters="F ({rows}×{cols}): 每个卷积核一行",
+    matrix_block_diagonal=", 按分组成块对角",
+    matrix_product="Y = F·P{bias} ({rows}×{cols})",
+    matrix_fold_rows="Y 的每一行折回一个输出通道 ({ho}×{wo})",
+    matrix_channel="通道 {c}",
     receptive_depends="{cell} 依赖于 {size}",
     receptive_whole="整个输入",
     receptive_pixels="{size} 个输入像素",

@@ -39,6 +39,13 @@ def wrap_line(line: str, width: int) -> list[str]:
     return out
 
 
+CAPTION_Y = -1.72
+"""Frame y of the step caption, just under the world band."""
+CAPTION_LOW_Y = -3.05
+"""Frame y of the caption when an actor draws over the panel band (``takes_panel``: the matrix
+view, which shows no shape table or formula), above the counts."""
+
+
 class OverlayDrawer(Drawer[OverlayActor]):
     """Draws :class:`OverlayActor` s."""
 
@@ -175,7 +182,8 @@ class OverlayDrawer(Drawer[OverlayActor]):
         mob = text_mobject(
             text, 0.3, self.theme.text, font=MONO, max_width=self.fmt.frame_width - 1
         )
-        mob.move_to(np.array([0.0, -1.72, 0.0]))
+        low = any(getattr(a, "takes_panel", False) for a in self.stage.timeline.actors)
+        mob.move_to(np.array([0.0, CAPTION_LOW_Y if low else CAPTION_Y, 0.0]))
         return VGroup(mob)
 
     def _legend_group(self, coloring: Coloring, title: str) -> VGroup:

@@ -9,6 +9,7 @@ from convanim.renderer.manim.draw_deform import DeformDrawer
 from convanim.renderer.manim.draw_holes import HolesDrawer
 from convanim.renderer.manim.draw_kernel import KernelDrawer
 from convanim.renderer.manim.draw_kernel3d import Kernel3DDrawer
+from convanim.renderer.manim.draw_matrix import MatrixDrawer
 from convanim.renderer.manim.draw_overlay import OverlayDrawer
 from convanim.renderer.manim.draw_receptive import ReceptiveDrawer
 from convanim.renderer.manim.draw_scatter import ScatterDrawer
@@ -27,4 +28,5 @@ DRAWERS: dict[str, type[Drawer[Any]]] = {
     "kernel3d": Kernel3DDrawer,
     "deform": DeformDrawer,
     "receptive": ReceptiveDrawer,
+    "matrix": MatrixDrawer,
 }

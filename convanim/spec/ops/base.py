@@ -119,6 +119,9 @@ class OpDef:
     per input element); otherwise one position per output element."""
     named_padding: ClassVar[bool] = False
     """``padding`` may be ``"same"`` or ``"valid"``."""
+    has_matrix_form: ClassVar[bool] = False
+    """Linear in its input with a matrix ``M`` per sample (``out = M·in + b``) that
+    ``animation.view: matrix`` draws and ``inspect --json --values`` lists."""
     noun: ClassVar[str] = "kernel"
     """What messages call its window."""
 

@@ -132,5 +132,13 @@ class ConvDef(KernelOpDef):
 
 
 CONV1D = ConvDef("conv1d", Conv1dSpec, spatial_rank=1)
-CONV2D = ConvDef("conv2d", Conv2dSpec, spatial_rank=2)
+
+
+class Conv2dDef(ConvDef):
+    """conv2d: a plain 2-D convolution, drawn as a matrix product by ``view: matrix``."""
+
+    has_matrix_form = True
+
+
+CONV2D = Conv2dDef("conv2d", Conv2dSpec, spatial_rank=2)
 CONV3D = ConvDef("conv3d", Conv3dSpec, spatial_rank=3)

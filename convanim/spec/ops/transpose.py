@@ -56,6 +56,7 @@ class TransposeDef(KernelOpDef):
     """
 
     steps_over_input = True
+    has_matrix_form = True
 
     def axis_rule(self, op: Any, i: int) -> axis.AxisRule:
         """``(n - 1)*s - 2*p + d*(k-1) + output_padding + 1`` and its formula."""

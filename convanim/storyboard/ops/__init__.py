@@ -2,6 +2,7 @@
 
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.ops.deform import DeformVisual
+from convanim.storyboard.ops.matrix import MatrixVisual
 from convanim.storyboard.ops.sequence import Conv1dVisual
 from convanim.storyboard.ops.shuffle import ShuffleVisual
 from convanim.storyboard.ops.squeeze import SqueezeExcitationVisual
@@ -23,12 +24,24 @@ VISUALS: dict[str, OpVisual] = {
 """Op type -> its visual. ``tests/test_registry.py`` checks that every op type has one."""
 
 
-def visual_for(op_type: str) -> OpVisual:
-    """The visual of an op type (``KeyError`` naming the op type when it has none)."""
+MATRIX_VISUALS: dict[str, OpVisual] = {
+    "conv2d": MatrixVisual(VISUALS["conv2d"]),
+    "conv_transpose2d": MatrixVisual(VISUALS["conv_transpose2d"]),
+}
+"""Op type -> its ``animation.view: matrix`` visual (the op types whose definition has a matrix
+form; ``tests/test_matrix_view.py`` checks the two lists agree)."""
+
+
+def visual_for(op_type: str, view: str = "sliding") -> OpVisual:
+    """The visual of an op type in ``view`` (``KeyError`` naming the op type when it has none).
+
+    ``view="matrix"``: the matrix visual of the op type (the spec refused ops without one).
+    """
+    table = MATRIX_VISUALS if view == "matrix" else VISUALS
     try:
-        return VISUALS[op_type]
+        return table[op_type]
     except KeyError:
-        raise KeyError(f"the storyboard has no visual for op type {op_type!r}") from None
+        raise KeyError(f"the storyboard has no {view} visual for op type {op_type!r}") from None
 
 
-__all__ = ["VISUALS", "BuildContext", "OpVisual", "visual_for"]
+__all__ = ["MATRIX_VISUALS", "VISUALS", "BuildContext", "OpVisual", "visual_for"]
