@@ -10,7 +10,7 @@ lists, writes the ``.vtt`` and the poster PNG beside a video, and burns captions
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,7 +75,8 @@ class Extras:
         if fmt in COVERED or (settings.poster and fmt in VIDEO):
             if renderer is None:
                 renderer = frame_renderer(timeline, settings.frame_format)
-            extras.cover = renderer.frame_at(extras.poster_time)
+            cover = renderer.frame_at(extras.poster_time)
+            extras.cover = cover if settings.transparent else cover[:, :, :3]
         if settings.burn_captions and fmt != "png":
             extras.cues = cues(timeline, duration)
             extras.burner = CaptionBurner(quality.width, quality.height, timeline.view.language)
@@ -210,9 +211,9 @@ class CaptionBurner:
         self.height = height
         self.size = max(10, round(height / 26))
         self._font_file = _font_file(language)
-        self._fonts: dict[int, object] = {}
+        self._fonts: dict[int, Any] = {}
 
-    def _font(self, size: int) -> object:
+    def _font(self, size: int) -> Any:
         from PIL import ImageFont
 
         if size not in self._fonts:
@@ -223,25 +224,40 @@ class CaptionBurner:
         return self._fonts[size]
 
     def burn(self, frame: np.ndarray, text: str) -> np.ndarray:
-        """``frame`` (RGB or RGBA ``uint8``) with ``text`` drawn at the bottom (a new array)."""
+        """``frame`` (RGB or RGBA ``uint8``) with ``text`` drawn at the bottom (a new array).
+
+        A caption too wide for the frame is drawn smaller (down to 70 %), then on more lines;
+        a word wider than the frame is cut with an ellipsis.
+        """
         if not text:
             return frame
         import numpy as np
         from PIL import Image, ImageDraw
 
-        size = self.size
-        font = self._font(size)
         image = Image.fromarray(np.ascontiguousarray(frame))
         draw = ImageDraw.Draw(image)
         margin = round(self.width * 0.03)
-        while size > 8:
-            left, top, right, bottom = draw.textbbox((0, 0), text, font=font)  # type: ignore[arg-type]
-            if right - left <= self.width - 2 * margin:
-                break
+        room = self.width - 2 * margin
+        size = self.size
+        font = self._font(size)
+
+        def width(line: str) -> int:
+            left, _, right, _ = draw.textbbox((0, 0), line, font=font)
+            return int(right - left)
+
+        while size > max(8, round(self.size * 0.7)) and width(text) > room:
             size -= 1
             font = self._font(size)
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)  # type: ignore[arg-type]
+        lines = _wrap(text, room, width)
         pad = max(3, size // 3)
+        spacing = pad
+        left, top, right, bottom = draw.multiline_textbbox(
+            (0, 0),
+            "\n".join(lines),
+            font=font,
+            spacing=spacing,
+            align="center",
+        )
         x = (self.width - (right - left)) // 2 - left
         y = self.height - margin // 2 - (bottom - top) - pad - top
         band = Image.new("RGBA", image.size, (0, 0, 0, 0))
@@ -250,8 +266,25 @@ class CaptionBurner:
         )
         mode = image.mode
         image = Image.alpha_composite(image.convert("RGBA"), band)
-        ImageDraw.Draw(image).text((x, y), text, font=font, fill=(255, 255, 255, 255))  # type: ignore[arg-type]
+        ImageDraw.Draw(image).multiline_text(
+            (x, y), "\n".join(lines), font=font, fill=(255, 255, 255, 255),
+            spacing=spacing, align="center",
+        )  # fmt: skip
         return np.asarray(image.convert(mode))
+
+
+def _wrap(text: str, room: int, width: Callable[[str], int]) -> list[str]:
+    """``text`` in lines no wider than ``room`` (by ``width``), split at spaces; a word too
+    wide on its own is cut and ends with an ellipsis."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and width(candidate := f"{lines[-1]} {word}") <= room:
+            lines[-1] = candidate
+            continue
+        while width(word) > room and len(word) > 1:
+            word = word[:-2] + "…"
+        lines.append(word)
+    return lines or [""]
 
 
 def _font_file(language: str) -> str | None:
