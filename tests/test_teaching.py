@@ -221,3 +221,29 @@ def test_every_scene_opens_on_blocks_and_title(scene: Path) -> None:
     assert _mostly_background(renderer.frame_at(0.0)) < 0.05  # what GIFs used to open on
     if timeline.title:
         assert _mostly_background(poster[: 270 // 8]) > 0.02  # the title line at the top
+
+
+def test_captions_need_a_video() -> None:
+    import convanim
+    from convanim.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"--captions needs a video \(mp4, gif or webm\), not png"):
+        convanim.render(ROOT / "scenes" / "standard_conv.yaml", format="png", captions=True)
+    with pytest.raises(UsageError, match="--burn-captions needs a video"):
+        convanim.render(
+            ROOT / "scenes" / "standard_conv.yaml", format="png-seq", burn_captions=True
+        )
+
+
+@pytest.mark.render
+def test_api_render_writes_captions_beside_the_video(tmp_path: Path) -> None:
+    import convanim
+
+    spec = tmp_path / "two.yaml"
+    spec.write_text(TWO_OPS, encoding="utf-8")
+    out = convanim.render(spec, format="webm", output=tmp_path / "two.webm", captions=True)
+    check_cues(parse_vtt((tmp_path / "two.vtt").read_text(encoding="utf-8")), 60.0)
+    # Up to date only while the captions are there too.
+    (tmp_path / "two.vtt").unlink()
+    assert convanim.render(spec, format="webm", output=out, captions=True) == out
+    assert (tmp_path / "two.vtt").is_file()
