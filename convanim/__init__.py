@@ -80,6 +80,8 @@ def render(
     output: str | Path | None = None,
     max_size: str | int | None = None,
     transparent: bool = False,
+    captions: bool = False,
+    burn_captions: bool = False,
     jobs: int = 1,
     force: bool = False,
 ) -> Path:
@@ -100,6 +102,10 @@ def render(
         GIF only: largest file size (``"5MB"`` or bytes).
     transparent : bool
         Transparent background (WebM, PNG, PNG sequence).
+    captions : bool
+        Also write WebVTT captions beside the video (``<output stem>.vtt``; mp4, gif, webm).
+    burn_captions : bool
+        Draw the captions into the frames (for GIFs).
     jobs : int
         Processes rendering segments of this scene.
     force : bool
@@ -120,7 +126,9 @@ def render(
     """
     from convanim.batch import RenderOptions, RenderTask, default_output, execute
 
-    options = RenderOptions.checked(format, quality, max_size, transparent)
+    options = RenderOptions.checked(
+        format, quality, max_size, transparent, captions=captions, burn_captions=burn_captions
+    )
     if isinstance(spec_or_path, str | Path):
         spec_path = Path(spec_or_path)
         target = Path(output) if output is not None else default_output(spec_path, format)
@@ -133,7 +141,10 @@ def render(
     spec = spec_or_path
     stem = Path(spec.source.file).stem if spec.source.file else "scene"
     target = Path(output) if output is not None else default_output(Path(stem), format)
-    settings = OutputSettings(target, format, QUALITIES[quality], options.max_bytes, transparent)
+    settings = OutputSettings(
+        target, format, QUALITIES[quality], options.max_bytes, transparent,
+        captions=captions, burn_captions=burn_captions,
+    )  # fmt: skip
     return Path(render_spec(spec, settings, jobs=jobs).path)
 
 

@@ -54,14 +54,49 @@ MEDIA_CHECK = """
       el.load();
     }
   });
+  // A video's poster (its width once loaded, 0 if it fails) and its caption track's cues.
+  const posterWidth = (el) => new Promise((resolve) => {
+    if (!el.poster) return resolve(null);
+    const img = new Image();
+    img.onload = () => resolve(img.naturalWidth);
+    img.onerror = () => resolve(0);
+    img.src = el.poster;
+  });
+  const trackCues = (el) => new Promise((resolve) => {
+    const track = el.querySelector('track');
+    if (!track) return resolve(null);
+    const done = () => resolve(track.track.cues ? track.track.cues.length : 0);
+    if (track.readyState >= 2) return done();
+    track.addEventListener('load', done, {once: true});
+    track.addEventListener('error', done, {once: true});
+  });
   const media = Array.from(document.querySelectorAll('img, video'));
   await Promise.all(media.map(settle));
-  return media.map((el) => ({
-    tag: el.tagName.toLowerCase(),
-    src: (el.currentSrc || el.src || '').slice(0, 200),
-    loaded: el.tagName === 'IMG' ? el.naturalWidth > 0 : el.readyState >= 2,
-    width: el.tagName === 'IMG' ? el.naturalWidth : el.videoWidth,
-  }));
+  const seek = %s;
+  const out = [];
+  for (const el of media) {
+    const entry = {
+      tag: el.tagName.toLowerCase(),
+      src: (el.currentSrc || el.src || '').slice(0, 200),
+      loaded: el.tagName === 'IMG' ? el.naturalWidth > 0 : el.readyState >= 2,
+      width: el.tagName === 'IMG' ? el.naturalWidth : el.videoWidth,
+    };
+    if (entry.tag === 'video') {
+      entry.poster = await posterWidth(el);
+      entry.cues = await trackCues(el);
+      if (seek !== null && entry.loaded) {  // hold a moment with a caption for the screenshot
+        el.pause();
+        const seeked = new Promise((r) => el.addEventListener('seeked', r, {once: true}));
+        el.currentTime = seek;
+        await seeked;
+        await new Promise((r) => setTimeout(r, 300));
+        const active = el.textTracks.length ? el.textTracks[0].activeCues : null;
+        entry.caption = active && active.length ? active[0].text : null;
+      }
+    }
+    out.push(entry);
+  }
+  return out;
 })()
 """
 
@@ -189,7 +224,9 @@ def available() -> bool:
     return CHROMIUM.exists() and shutil.which(str(CHROMIUM)) is not None
 
 
-def check_page(page: Path, user_data_dir: Path, timeout: float = 60.0) -> PageReport:
+def check_page(
+    page: Path, user_data_dir: Path, timeout: float = 60.0, seek: float | None = None
+) -> PageReport:
     """Load ``page`` from file://, wait for its media, and report loads, errors and a screenshot.
 
     Parameters
@@ -200,6 +237,8 @@ def check_page(page: Path, user_data_dir: Path, timeout: float = 60.0) -> PageRe
         A new, empty folder for the browser profile.
     timeout : float
         Seconds allowed for each step.
+    seek : float, optional
+        Pause every video at this time before the screenshot (and report its caption).
     """
     browser = DevToolsPipe(user_data_dir)
     try:
@@ -213,7 +252,11 @@ def check_page(page: Path, user_data_dir: Path, timeout: float = 60.0) -> PageRe
         browser.wait_event("Page.loadEventFired", timeout=timeout)
         result = browser.send(
             "Runtime.evaluate",
-            {"expression": MEDIA_CHECK, "awaitPromise": True, "returnByValue": True},
+            {
+                "expression": MEDIA_CHECK % ("null" if seek is None else repr(float(seek))),
+                "awaitPromise": True,
+                "returnByValue": True,
+            },
             session=session,
             timeout=timeout,
         )

@@ -246,6 +246,10 @@ Options:
                                   rate, scale and palette are chosen to fit.
   --transparent                   Transparent background (webm, png and png-
                                   seq).
+  --captions                      Also write WebVTT captions, <output stem>.vtt:
+                                  one cue per step, in the spec's language.
+  --burn-captions                 Draw the captions into the frames (for GIFs,
+                                  which no player shows captions on).
   -j, --jobs INTEGER RANGE        Worker processes: several specs render side by
                                   side; one spec is cut into segments rendered
                                   in parallel and joined.  [default: 1; x>=1]

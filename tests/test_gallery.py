@@ -139,11 +139,13 @@ def test_gif_only_options(tmp_path: Path) -> None:
     assert code == 2 and err == "convanim: error: a size limit applies to gif only, not mp4\n"
 
 
-def _check_in_browser(page: Path, screenshot: Path) -> browser.PageReport:
+def _check_in_browser(
+    page: Path, screenshot: Path, seek: float | None = None
+) -> browser.PageReport:
     if not browser.available():
         pytest.skip("Debian's chromium is not installed (`make test` installs it)")
     with tempfile.TemporaryDirectory(prefix="convanim-chromium-") as profile:
-        report = browser.check_page(page, Path(profile))
+        report = browser.check_page(page, Path(profile), seek=seek)
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     screenshot.write_bytes(report.screenshot)
     return report
@@ -198,6 +200,22 @@ def test_video_gallery_with_a_failed_scene_loads_in_chromium(tmp_path: Path) -> 
     html = (out / "index.html").read_text(encoding="utf-8")
     assert '<section class="scene failed" id="bad">' in html
     assert "input.shape[0]: must be a positive integer, got 0" in html
-    report = _check_in_browser(out / "index.html", ROOT / "media" / "gallery_video_screenshot.png")
+    # Poster, captions (the .vtt beside the video, carried in the page) and chapter links.
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("ok")) == [
+        "ok.mp4", "ok.poster.png", "ok.vtt",
+    ]  # fmt: skip
+    assert 'poster="ok.poster.png"' in html
+    assert '<track kind="captions" src="data:text/vtt;charset=utf-8,WEBVTT' in html
+    assert 'srclang="en" label="English" default>' in html
+    assert '<a href="ok.mp4#t=0.000">0:00.0</a> Video</li>' in html
+    assert re.search(r'<a href="ok.mp4#t=0\.\d+">0:00\.\d</a> conv2d 2×2, 1→1</li>', html)
+    report = _check_in_browser(
+        out / "index.html", ROOT / "media" / "gallery_video_screenshot.png", seek=2.0
+    )
     assert [(m["tag"], m["loaded"], m["width"]) for m in report.media] == [("video", True, 854)]
+    video = report.media[0]
+    assert video["poster"] == 854  # the cover frame loads as the poster
+    vtt = (out / "ok.vtt").read_text(encoding="utf-8")
+    assert video["cues"] == vtt.count(" --> ") > 2  # every cue of the .vtt, in Chromium
+    assert video["caption"] and video["caption"] in vtt  # shown at 2 s (see the screenshot)
     assert report.errors == []

@@ -40,12 +40,21 @@ class RenderOptions:
         GIF size budget in bytes.
     transparent : bool
         Transparent background (WebM, PNG, PNG sequence).
+    captions : bool
+        Write WebVTT captions beside the video (``<stem>.vtt``).
+    burn_captions : bool
+        Draw the captions into the frames.
+    poster : bool
+        Write the cover frame beside an MP4 or WebM (``<stem>.poster.png``, for web pages).
     """
 
     format: str = "mp4"
     quality: str = "l"
     max_bytes: int | None = None
     transparent: bool = False
+    captions: bool = False
+    burn_captions: bool = False
+    poster: bool = False
 
     @classmethod
     def checked(
@@ -54,6 +63,10 @@ class RenderOptions:
         quality: str = "l",
         max_size: str | int | None = None,
         transparent: bool = False,
+        *,
+        captions: bool = False,
+        burn_captions: bool = False,
+        poster: bool = False,
     ) -> RenderOptions:
         """Options from user input, checked together.
 
@@ -67,6 +80,8 @@ class RenderOptions:
             GIF budget: ``"5MB"``, ``"800KiB"`` or a number of bytes.
         transparent : bool
             Transparent background.
+        captions, burn_captions, poster : bool
+            As the attributes; captions need a video format (mp4, gif, webm).
 
         Raises
         ------
@@ -80,16 +95,32 @@ class RenderOptions:
             raise UsageError(f"unknown quality {quality!r}; allowed: {', '.join(QUALITIES)}")
         max_bytes = parse_size(max_size) if isinstance(max_size, str) else max_size
         check_format(format, transparent=transparent, max_bytes=max_bytes)
-        return cls(format, quality, max_bytes, transparent)
+        if (captions or burn_captions) and format not in ("mp4", "gif", "webm"):
+            flag = "--captions" if captions else "--burn-captions"
+            raise UsageError(f"{flag} needs a video (mp4, gif or webm), not {format}")
+        return cls(format, quality, max_bytes, transparent, captions, burn_captions, poster)
 
     def as_dict(self) -> dict[str, object]:
         """The options as they enter the cache key."""
-        return {
+        options: dict[str, object] = {
             "format": self.format,
             "quality": self.quality,
             "max_bytes": self.max_bytes,
             "transparent": self.transparent,
         }
+        for name in ("captions", "burn_captions", "poster"):
+            if getattr(self, name):  # only when set: the keys of plain renders stay as they were
+                options[name] = True
+        return options
+
+    def extra_outputs(self, output: Path) -> list[Path]:
+        """The files written beside ``output`` (captions, poster) with these options."""
+        from convanim.pipeline.teaching import caption_path, poster_path
+
+        extra = [caption_path(output)] if self.captions else []
+        if self.poster and self.format in ("mp4", "webm"):
+            extra.append(poster_path(output))
+        return extra
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ def execute(task: RenderTask, progress: ProgressCallback | None = None) -> TaskR
     spec = load(task.spec)
     inputs = cache_inputs(task.spec, spec, options, version())
     key = cache_key(inputs)
-    if not task.force and is_up_to_date(task.output, key):
+    extras_exist = all(p.is_file() for p in options.extra_outputs(task.output))
+    if not task.force and extras_exist and is_up_to_date(task.output, key):
         size = _size(task)
         return TaskResult(
             task.spec,
@@ -80,6 +81,9 @@ def execute(task: RenderTask, progress: ProgressCallback | None = None) -> TaskR
         quality=QUALITIES[options.quality],
         max_bytes=options.max_bytes,
         transparent=options.transparent,
+        captions=options.captions,
+        burn_captions=options.burn_captions,
+        poster=options.poster,
     )
     report = render_spec(spec, settings, progress, jobs=task.segment_jobs)
     write_sidecar(task.output, key, inputs)

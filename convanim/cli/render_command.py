@@ -38,10 +38,20 @@ FORMAT_CHOICES = ("mp4", "gif", "webm", "png", "png-seq")
 
 
 def render_options(
-    fmt: str, quality: str, max_size: str | None, transparent: bool
+    fmt: str,
+    quality: str,
+    max_size: str | None,
+    transparent: bool,
+    *,
+    captions: bool = False,
+    burn_captions: bool = False,
+    poster: bool = False,
 ) -> RenderOptions:
     """Check the options together (raising :class:`~convanim.errors.UsageError`) and bundle them."""
-    return RenderOptions.checked(fmt, quality, max_size, transparent)
+    return RenderOptions.checked(
+        fmt, quality, max_size, transparent,
+        captions=captions, burn_captions=burn_captions, poster=poster,
+    )  # fmt: skip
 
 
 def _render_single(task: RenderTask) -> TaskResult:
@@ -108,6 +118,14 @@ def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
     "--transparent", is_flag=True, default=False,
     help="Transparent background (webm, png and png-seq).",
 )  # fmt: skip
+@click.option(
+    "--captions", is_flag=True, default=False,
+    help="Also write WebVTT captions, <output stem>.vtt: one cue per step, in the spec's language.",
+)  # fmt: skip
+@click.option(
+    "--burn-captions", is_flag=True, default=False,
+    help="Draw the captions into the frames (for GIFs, which no player shows captions on).",
+)  # fmt: skip
 @jobs_option(
     "Worker processes: several specs render side by side; one spec is cut into segments "
     "rendered in parallel and joined."
@@ -120,6 +138,8 @@ def render_command(
     output: Path | None,
     max_size: str | None,
     transparent: bool,
+    captions: bool,
+    burn_captions: bool,
     jobs: int,
     force: bool,
 ) -> None:
@@ -131,7 +151,9 @@ def render_command(
     """
     from convanim.output import install_signal_cleanup
 
-    options = render_options(fmt, quality, max_size, transparent)
+    options = render_options(
+        fmt, quality, max_size, transparent, captions=captions, burn_captions=burn_captions
+    )
     install_signal_cleanup()
     tasks = plan_tasks(list(specs), options, output, force=force, segment_jobs=jobs)
     if len(tasks) == 1:

@@ -11,7 +11,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ __all__ = ["GALLERY_FORMATS", "PAGE_NAME", "GalleryResult", "build_gallery", "fi
 
 #: Formats a gallery can show (an ``<img>`` or a ``<video>``).
 GALLERY_FORMATS = ("gif", "mp4", "webm", "png")
+#: Formats shown in a ``<video>`` (with poster, captions and chapters).
+VIDEO_FORMATS = ("mp4", "webm")
 #: File name of the page in the output folder.
 PAGE_NAME = "index.html"
 _SPEC_SUFFIXES = (".yaml", ".yml")
@@ -81,17 +83,37 @@ def find_specs(paths: Sequence[Path]) -> list[Path]:
     return unique
 
 
-def _inspect_data(spec_path: Path) -> tuple[str, dict[str, Any] | None, str | None]:
-    """(title, inspect data, error) of a spec; a spec that does not load gives its error."""
+def _inspect_data(spec_path: Path) -> tuple[str, dict[str, Any] | None, str | None, str]:
+    """(title, inspect data, error, language) of a spec; a spec that does not load gives its
+    error."""
     from convanim.engine import plan
     from convanim.engine.report import plan_to_dict
     from convanim.spec import load
 
     try:
         spec = load(spec_path)
-        return spec.title or spec_path.stem, plan_to_dict(plan(spec)), None
+        data = plan_to_dict(plan(spec))
+        return spec.title or spec_path.stem, data, None, spec.labels.language
     except ConvanimError as err:
-        return spec_path.stem, None, str(err)
+        return spec_path.stem, None, str(err), "en"
+
+
+def _video_extras(result: TaskResult, options: RenderOptions) -> dict[str, Any]:
+    """Poster, captions and chapters of a rendered video (only those that exist)."""
+    from convanim.output.annotations import read_chapters
+    from convanim.pipeline.teaching import caption_path, poster_path
+
+    if result.status == "failed" or options.format not in VIDEO_FORMATS:
+        return {}
+    extras: dict[str, Any] = {}
+    if poster_path(result.output).is_file():
+        extras["poster"] = poster_path(result.output).name
+    if caption_path(result.output).is_file():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            extras["captions"] = caption_path(result.output).read_text(encoding="utf-8")
+    with contextlib.suppress(OSError):  # a video PyAV cannot open: no chapters to list
+        extras["chapters"] = tuple((c.title, c.start) for c in read_chapters(result.output))
+    return extras
 
 
 def _entry(result: TaskResult, options: RenderOptions) -> SceneEntry:
@@ -101,7 +123,7 @@ def _entry(result: TaskResult, options: RenderOptions) -> SceneEntry:
         yaml_text = result.spec.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         yaml_text = f"(cannot read {result.spec}: {exc})"
-    title, data, error = _inspect_data(result.spec)
+    title, data, error, language = _inspect_data(result.spec)
     if result.status == "failed":
         error = result.message
     quality = QUALITIES[options.quality]
@@ -115,6 +137,8 @@ def _entry(result: TaskResult, options: RenderOptions) -> SceneEntry:
         size=(quality.width, quality.height),
         data=data,
         error=error,
+        language=language,
+        **_video_extras(result, options),
     )
 
 
@@ -184,6 +208,8 @@ def build_gallery(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the folder {out_dir}: {exc.strerror or exc}") from exc
+    if options.format in VIDEO_FORMATS:  # a video card shows a poster, captions and chapters
+        options = replace(options, captions=True, poster=True)
     tasks = plan_tasks(list(specs), options, out_dir, force=force)
     results = run_batch(tasks, jobs=jobs, on_result=on_result)
     entries = [_entry(result, options) for result in results]

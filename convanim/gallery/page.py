@@ -39,6 +39,15 @@ class SceneEntry:
         The ``inspect --json`` data of the spec (None if it could not be computed).
     error : str or None
         Why the scene failed, if it did.
+    poster : str or None
+        File name of a video's poster PNG beside the page.
+    captions : str or None
+        The WebVTT text of a video's captions. The page carries it in a ``data:`` URL: Chromium
+        refuses a ``<track>`` file beside a page opened from file://, not a ``data:`` one.
+    chapters : sequence of (title, start seconds)
+        A video's chapters, listed under it as links that open it at that time.
+    language : str
+        Language of the captions (``labels.language``).
     """
 
     name: str
@@ -50,6 +59,10 @@ class SceneEntry:
     size: tuple[int, int]
     data: Mapping[str, Any] | None = None
     error: str | None = None
+    poster: str | None = None
+    captions: str | None = None
+    chapters: Sequence[tuple[str, float]] = ()
+    language: str = "en"
 
 
 STYLE = """
@@ -88,6 +101,9 @@ main { max-width: 1280px; margin: 0 auto; padding: 8px 32px 40px; display: grid;
   margin: 0 0 4px; }
 .counts { font-size: 13px; margin: 0 0 14px; }
 .total { font-weight: 600; }
+.chapters { margin: 8px 0 0; padding-left: 0; list-style: none; font-size: 13px;
+  font-variant-numeric: tabular-nums; }
+.chapters a { font-family: ui-monospace, monospace; margin-right: 6px; }
 details { grid-column: 1 / -1; }
 summary { cursor: pointer; color: var(--muted); font-size: 14px; }
 pre { margin: 8px 0 0; padding: 12px 14px; background: var(--bg); border-radius: 6px;
@@ -113,14 +129,43 @@ def _media(entry: SceneEntry) -> str:
     alt = _e(f"animation of {entry.title}")
     if entry.media_format in ("mp4", "webm"):
         kind = "video/mp4" if entry.media_format == "mp4" else "video/webm"
+        poster = f' poster="{_e(quote(entry.poster))}"' if entry.poster else ""
+        track = ""
+        if entry.captions:
+            label = CAPTION_LABELS.get(entry.language, entry.language)
+            vtt = "data:text/vtt;charset=utf-8," + quote(entry.captions)
+            track = (
+                f'<track kind="captions" src="{_e(vtt)}" '
+                f'srclang="{_e(entry.language)}" label="{_e(label)}" default>'
+            )
         return (
             f'<div class="media"><video width="{width}" height="{height}" controls autoplay '
-            f'muted loop playsinline preload="auto" aria-label="{alt}">'
-            f'<source src="{src}" type="{kind}"></video></div>'
+            f'muted loop playsinline preload="auto" aria-label="{alt}"{poster}>'
+            f'<source src="{src}" type="{kind}">{track}</video>{_chapters(entry, src)}</div>'
         )
     return (
         f'<div class="media"><img src="{src}" width="{width}" height="{height}" alt="{alt}"></div>'
     )
+
+
+CAPTION_LABELS = {"en": "English", "zh": "中文"}
+"""The caption track's label per ``labels.language``."""
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes)}:{secs:04.1f}"
+
+
+def _chapters(entry: SceneEntry, src: str) -> str:
+    """The chapters as links to the video at their start (media fragments, ``#t=``: no script)."""
+    if not entry.chapters:
+        return ""
+    items = "".join(
+        f'<li><a href="{src}#t={start:.3f}">{_clock(start)}</a> {_e(title)}</li>'
+        for title, start in entry.chapters
+    )
+    return f'<ol class="chapters" aria-label="chapters">{items}</ol>'
 
 
 def _shape_table(op: Mapping[str, Any]) -> str:

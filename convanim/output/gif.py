@@ -33,7 +33,7 @@ import numpy as np
 
 from convanim.errors import ConvanimError
 from convanim.output.atomic import commit, discard, prepare_folder, temp_path
-from convanim.output.base import Frame, FrameWriter
+from convanim.output.base import Frame, FrameWriter, check_frame
 from convanim.output.formats import GifAttempt, GifChoice, OutputReport, human_size
 from convanim.output.framestore import FrameStore
 from convanim.output.palette import (
@@ -64,6 +64,8 @@ PALETTE_SIZES = (256, 128, 64)
 COLOR_SAVING = 0.6
 #: Frames sampled for the palette of a scaled-down GIF.
 PALETTE_SAMPLES = 16
+#: How long a GIF's cover (its first image: what previews show) is held before the animation.
+COVER_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -257,11 +259,22 @@ class GifEncoder:
     colors : ColorHistogram, optional
         The colours of the source frames (see :class:`ColorCounter`); without it, the palette
         of full-size GIFs is built from sampled frames too.
+    cover : bool
+        The store's first frame is a cover: shown for :data:`COVER_SECONDS`, then the animation
+        (the other frames) from its start.
     """
 
-    def __init__(self, store: FrameStore, fps: float, colors: ColorHistogram | None = None) -> None:
+    def __init__(
+        self,
+        store: FrameStore,
+        fps: float,
+        colors: ColorHistogram | None = None,
+        *,
+        cover: bool = False,
+    ) -> None:
         self.store = store
         self.fps = fps
+        self.cover = cover
         self._histograms: dict[float, ColorHistogram] = {}
         self._palettes: dict[tuple[float, int], np.ndarray] = {}
         if colors is not None:
@@ -304,7 +317,12 @@ class GifEncoder:
         mapper = PaletteMapper(palette)
         transparent = len(palette)
         gif = _GifStream(fp, width, height, palette, transparent)
-        sources, times = frame_schedule(len(self.store), self.fps, setting.fps)
+        lead = 1 if self.cover else 0
+        sources, times = frame_schedule(len(self.store) - lead, self.fps, setting.fps)
+        if lead:
+            hold = round(100 * COVER_SECONDS)
+            sources = [0] + [s + 1 for s in sources]
+            times = [0] + [t + hold for t in times]
         canvas: np.ndarray | None = None
         last_unique = -1
         for j, source in enumerate(sources):
@@ -351,10 +369,20 @@ class GifWriter(FrameWriter):
         Size and rate of the frames written.
     max_bytes : int, optional
         Size budget: choose frame rate, scale and palette so the file fits.
+    cover : Frame, optional
+        The GIF's first image (what previews show before, or instead of, playing it), held
+        :data:`COVER_SECONDS` before the frames written.
     """
 
     def __init__(
-        self, path: Path, width: int, height: int, fps: int, *, max_bytes: int | None = None
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        fps: int,
+        *,
+        max_bytes: int | None = None,
+        cover: Frame | None = None,
     ) -> None:
         super().__init__(path, "gif", width, height, fps)
         self.max_bytes = max_bytes
@@ -364,6 +392,10 @@ class GifWriter(FrameWriter):
             self._spill = temp_path(path, suffix=".frames")
             self._store = FrameStore(self._spill, width, height)
             self._colors = ColorCounter()
+            self._cover = cover is not None
+            if cover is not None:
+                check_frame(cover, width, height)
+                self._write(cover)
         except BaseException:
             discard(self._temp)
             raise
@@ -374,7 +406,7 @@ class GifWriter(FrameWriter):
         self._store.append(rgb)
 
     def _finish(self) -> OutputReport:
-        encoder = GifEncoder(self._store, self.fps, self._colors.histogram())
+        encoder = GifEncoder(self._store, self.fps, self._colors.histogram(), cover=self._cover)
         if self.max_bytes is None:
             setting = GifSetting(gif_fps(self.fps), 1.0, 256)
             with open(self._temp, "wb") as fp:

@@ -9,6 +9,7 @@ repeated edge pixel.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from convanim.output.annotations import Chapter, add_chapters, add_cover
 from convanim.output.atomic import commit, discard, prepare_folder, temp_path
 from convanim.output.base import Frame, FrameWriter
 from convanim.output.formats import OutputReport
@@ -81,6 +83,10 @@ class VideoWriter(FrameWriter):
     threads : int, optional
         Encoder threads; by default the codec's own choice (several on a multi-core machine).
         Parallel renders give each worker process one, so that N workers use N cores.
+    chapters : sequence of Chapter
+        Written into the container (see :mod:`convanim.output.annotations`).
+    cover : Frame, optional
+        MP4 only: the cover picture (``covr``); a WebM has none.
     """
 
     def __init__(
@@ -93,6 +99,8 @@ class VideoWriter(FrameWriter):
         *,
         transparent: bool = False,
         threads: int | None = None,
+        chapters: Sequence[Chapter] = (),
+        cover: Frame | None = None,
     ) -> None:
         import av
         from av.video.reformatter import ColorRange, Colorspace
@@ -129,6 +137,9 @@ class VideoWriter(FrameWriter):
             ctx.color_primaries = 1  # AVCOL_PRI_BT709
             ctx.color_trc = 1  # AVCOL_TRC_BT709
             self._stream = stream
+            add_chapters(self._container, chapters)
+            if cover is not None and fmt == "mp4":
+                add_cover(self._container, cover)
         except BaseException:
             self._discard()
             raise

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from convanim.output.base import FrameWriter
+from convanim.output.annotations import Chapter
+from convanim.output.base import Frame, FrameWriter
 from convanim.output.formats import check_format
 
 __all__ = ["open_writer"]
@@ -20,6 +22,8 @@ def open_writer(
     max_bytes: int | None = None,
     transparent: bool = False,
     threads: int | None = None,
+    chapters: Sequence[Chapter] = (),
+    cover: Frame | None = None,
 ) -> FrameWriter:
     """Open an atomic frame writer for ``path``.
 
@@ -43,6 +47,11 @@ def open_writer(
         Keep the alpha channel (``webm``, ``png``, ``png-seq`` only).
     threads : int, optional
         MP4 and WebM only: encoder threads (default: the codec's own choice).
+    chapters : sequence of Chapter
+        MP4 and WebM only: chapters written into the container.
+    cover : Frame, optional
+        A frame that says what the video is: an MP4's cover picture (``covr``), a GIF's first
+        image (held :data:`~convanim.output.gif.COVER_SECONDS` before the animation starts).
 
     Returns
     -------
@@ -60,11 +69,14 @@ def open_writer(
     if fmt in ("mp4", "webm"):
         from convanim.output.video import VideoWriter
 
-        return VideoWriter(path, fmt, width, height, fps, transparent=transparent, threads=threads)
+        return VideoWriter(
+            path, fmt, width, height, fps, transparent=transparent, threads=threads,
+            chapters=chapters, cover=cover,
+        )  # fmt: skip
     if fmt == "gif":
         from convanim.output.gif import GifWriter
 
-        return GifWriter(path, width, height, fps, max_bytes=max_bytes)
+        return GifWriter(path, width, height, fps, max_bytes=max_bytes, cover=cover)
     from convanim.output.still import PosterWriter, SequenceWriter
 
     if fmt == "png":

@@ -25,10 +25,12 @@ def encode_frames(
     Drawing runs in this thread, encoding in a second one (:class:`Encoder`).
     """
     from convanim.output import open_writer
-    from convanim.renderer import frame_renderer, poster_time
+    from convanim.pipeline.teaching import COVERED, Extras
+    from convanim.renderer import frame_renderer
 
     quality = settings.quality
     renderer = frame_renderer(timeline, settings.frame_format)
+    extras = Extras.of(timeline, settings, renderer)
     writer = open_writer(
         settings.output,
         settings.format,
@@ -37,20 +39,23 @@ def encode_frames(
         quality.fps,
         max_bytes=settings.max_bytes,
         transparent=settings.transparent,
+        chapters=extras.chapters,
+        cover=extras.cover if settings.format in COVERED else None,
     )
     with writer:
         if settings.format == "png":
-            writer.write(renderer.frame_at(poster_time(timeline)))
+            writer.write(renderer.frame_at(extras.poster_time))
             if progress:
                 progress(1, 1)
         else:
             total = renderer.frame_count
             with Encoder(writer) as encode:
                 for index, frame in enumerate(renderer.frames()):
-                    encode(frame)
+                    encode(extras.burn(frame, index))
                     if progress:
                         progress(index + 1, total)
         report: OutputReport = writer.close()
+    extras.write_beside(settings)
     return report
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +31,9 @@ from convanim.errors import ConvanimError
 
 if TYPE_CHECKING:
     from convanim.output import OutputReport
+    from convanim.output.annotations import Chapter
     from convanim.pipeline.settings import OutputSettings
+    from convanim.pipeline.teaching import Extras
     from convanim.renderer.manim.frames import FrameRenderer
     from convanim.storyboard.timeline import Timeline
 
@@ -125,29 +127,39 @@ def _render_segment(segment: Segment) -> int:
     settings = _settings()
     quality = settings.quality
     renderer = _worker_renderer()
+    extras: Extras = _SHARED["extras"]  # type: ignore[assignment]
     fmt = settings.format
     if fmt in JOINABLE:
         with open_writer(
             segment.path, fmt, quality.width, quality.height, quality.fps,
             transparent=settings.transparent, threads=1,
         ) as writer:  # fmt: skip
-            for frame in renderer.frames(segment.start, segment.stop):
-                writer.write(frame)
+            for i, frame in enumerate(renderer.frames(segment.start, segment.stop)):
+                writer.write(extras.burn(frame, segment.start + i))
             writer.close()
     else:
         shape = (segment.stop - segment.start, quality.height, quality.width, 4)
         store = np.lib.format.open_memmap(segment.path, mode="w+", dtype=np.uint8, shape=shape)
         for i, frame in enumerate(renderer.frames(segment.start, segment.stop)):
-            store[i] = frame
+            store[i] = extras.burn(frame, segment.start + i)
         store.flush()
         del store
     return segment.stop - segment.start
 
 
-def join_packets(parts: list[Path], target: Path, fmt: str) -> None:
-    """Copy the packets of ``parts`` (same codec and settings) into ``target``, back to back."""
+def join_packets(
+    parts: list[Path],
+    target: Path,
+    fmt: str,
+    *,
+    chapters: Sequence[Chapter] = (),
+    cover: np.ndarray | None = None,
+) -> None:
+    """Copy the packets of ``parts`` (same codec and settings) into ``target``, back to back,
+    with ``chapters`` and (MP4) the ``cover`` picture, as the one-process writer adds them."""
     import av
 
+    from convanim.output.annotations import add_chapters, add_cover
     from convanim.output.video import CODECS
 
     # The writer's container options: +faststart, and +bitexact (no random Matroska UIDs).
@@ -161,6 +173,9 @@ def join_packets(parts: list[Path], target: Path, fmt: str) -> None:
                 if out_stream is None:
                     out_stream = out.add_stream_from_template(stream)
                     first_extradata = stream.codec_context.extradata
+                    add_chapters(out, chapters)
+                    if cover is not None and fmt == "mp4":
+                        add_cover(out, cover)
                 elif stream.codec_context.extradata != first_extradata:
                     raise ConvanimError(
                         f"segment {part.name} was encoded with other codec parameters; "
@@ -191,8 +206,10 @@ def render_segmented(
     docstring."""
     from convanim.output import open_writer, probe
     from convanim.output.formats import OutputReport
+    from convanim.pipeline.teaching import COVERED, Extras
     from convanim.renderer import frame_count
 
+    extras = Extras.of(timeline, settings, None)
     quality = settings.quality
     total = frame_count(timeline.duration, quality.fps)
     ranges = segment_ranges(total, jobs, quality.fps)
@@ -208,7 +225,7 @@ def render_segmented(
             Segment(i, a, b, Path(tmp) / f"segment{i:03d}{suffix}")
             for i, (a, b) in enumerate(ranges)
         ]
-        _SHARED.update(timeline=timeline, settings=settings)
+        _SHARED.update(timeline=timeline, settings=settings, extras=extras)
         try:
             context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
             if context is None:  # pragma: no cover - platforms without fork
@@ -236,11 +253,15 @@ def render_segmented(
             prepare_folder(target)
             temp = temp_path(target)
             try:
-                join_packets([s.path for s in segments], temp, fmt)
+                join_packets(
+                    [s.path for s in segments], temp, fmt, chapters=extras.chapters,
+                    cover=extras.cover,
+                )  # fmt: skip
                 commit(temp, target)
             except BaseException:
                 discard(temp)
                 raise
+            extras.write_beside(settings)
             info = probe(target)
             return OutputReport(
                 path=target, format=fmt, bytes=target.stat().st_size, frames=info.frames,
@@ -249,12 +270,15 @@ def render_segmented(
         writer = open_writer(
             target, fmt, quality.width, quality.height, quality.fps,
             max_bytes=settings.max_bytes, transparent=settings.transparent,
+            cover=extras.cover if fmt in COVERED else None,
         )  # fmt: skip
         with writer:
             for segment in segments:
                 for frame in np.load(segment.path, mmap_mode="r"):
                     writer.write(np.asarray(frame))
-            return writer.close()
+            report = writer.close()
+        extras.write_beside(settings)
+        return report
 
 
 __all__ = ["JOINABLE", "Segment", "join_packets", "render_segmented", "segment_ranges", "split"]

@@ -19,13 +19,18 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class OutputSettings:
-    """Where and how to write a video: path, format, quality preset, GIF budget, transparency."""
+    """Where and how to write a video: path, format, quality preset, GIF budget, transparency,
+    and what goes with it: ``captions`` (a ``.vtt`` beside it), ``burn_captions`` (drawn into
+    the frames), ``poster`` (``<stem>.poster.png`` beside an MP4 or WebM)."""
 
     output: Path
     format: str
     quality: Quality
     max_bytes: int | None = None
     transparent: bool = False
+    captions: bool = False
+    burn_captions: bool = False
+    poster: bool = False
 
     @property
     def frame_format(self) -> FrameFormat:

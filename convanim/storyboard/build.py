@@ -66,6 +66,12 @@ def op_overlays(op: OpResult, words: Words = EN) -> list[OverlayActor]:
     ]
 
 
+def op_chapter_title(caption: str, op: OpResult) -> str:
+    """The chapter of an op: the name above its output block and its channels,
+    ``conv2d 3×3, 8→8``."""
+    return f"{caption}, {chw(op.input)[0]}→{chw(op.output)[0]}"
+
+
 def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     """Build the timeline of a whole scene from its Plan.
 
@@ -115,6 +121,12 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     )
     ctx.add_actor(input_block)
     clock.add("camera", "view", 0.0, slots=[0, 1])
+    clock.add(
+        "chapter",
+        "chapter",
+        0.0,
+        title=spec.title or words.chapter_input.format(shape=input_block.label),
+    )
     clock.then("show", "t0", pacing.show)
 
     previous: list[OverlayActor] = []
@@ -124,6 +136,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         ctx.pacing = pacing = op_pacing(k)
         in_id, out_id = f"t{k}", f"t{k + 1}"
         op_start, first_event = clock.now, len(clock.events)
+        clock.add("chapter", "chapter", 0.0, title=op_chapter_title(visual.caption(op, words), op))
         if k > 0:
             clock.then("camera", "view", pacing.camera, slots=[k, k + 1])
             if visual.groups(op) > 1:

@@ -76,13 +76,14 @@ def play_receptive(ctx: BuildContext) -> None:
     if not getattr(ctx.animation, "receptive_field", False) or plan.spec.spatial_rank != 2:
         return
     clock = ctx.clock
+    _, h, w = chw(plan.ops[-1].output)
+    cell = f"out[0,{h // 2},{w // 2}]"
+    clock.add("chapter", "chapter", 0.0, title=ctx.words.receptive_title.format(cell=cell))
     actor = ReceptiveActor("receptive", HUE)
     ctx.add_actor(actor)
     last = len(plan.ops)
     clock.then("camera", "view", 1.2, slots=list(range(last + 1)))
     regions = receptive_regions(plan.ops)
-    _, h, w = chw(plan.ops[-1].output)
-    cell = f"out[0,{h // 2},{w // 2}]"
     clock.add("caption", "caption", 0.0, text=ctx.words.receptive_title.format(cell=cell))
     for k in range(last, -1, -1):
         region = regions[k]

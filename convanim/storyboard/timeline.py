@@ -30,6 +30,10 @@ Event kinds
     reveal whole output channels ``data["channels"]`` of a block at once.
 ``caption``
     set the caption line (the equation of the current step) to ``data["text"]``.
+``chapter``
+    a part of the scene starts, titled ``data["title"]`` (the scene's title at 0, then one per
+    op: its name above the output block and its channels). Nothing is drawn; outputs turn these
+    into chapters and captions.
 ``recolor``
     switch a block to another :class:`Coloring` (used when an output becomes the next op's input).
 

@@ -93,6 +93,10 @@ class Words:
     receptive_depends: str
     receptive_whole: str
     receptive_pixels: str
+    # chapters and captions (the .vtt beside a video)
+    chapter_input: str
+    cue_fast: str
+    cue_fill: str
     # overlays
     table_columns: Mapping[str, str]
     table_rows: Mapping[str, str]
@@ -205,6 +209,9 @@ EN = Words(
     receptive_depends="{cell} depends on {size}",
     receptive_whole="the whole input",
     receptive_pixels="{size} input pixels",
+    chapter_input="input {shape}",
+    cue_fast="the other {n} positions of output channel {channel}, fast-forwarded",
+    cue_fill="output channels {channels} computed at once",
     table_columns=_frozen({}),
     table_rows=_frozen({}),
     pool_kernel_row="Kernel",
@@ -284,6 +291,9 @@ ZH = Words(
     receptive_depends="{cell} 依赖于 {size}",
     receptive_whole="整个输入",
     receptive_pixels="{size} 个输入像素",
+    chapter_input="输入 {shape}",
+    cue_fast="输出通道 {channel} 的其余 {n} 个位置, 快进",
+    cue_fill="一次算出输出通道 {channels}",
     table_columns=_frozen(
         {
             "batch": "批量",
