@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from annotated_types import Len, MinLen
+from annotated_types import Ge, Len, MinLen
 from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from convanim.errors import SpecError
@@ -227,6 +227,16 @@ def _show_values(value: Any) -> Any:
     raise FieldProblem(f"expected true, false or 'auto', got {describe(value)}")
 
 
+def _closeup(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value >= 0:
+        return value
+    raise FieldProblem(
+        f"expected true, false or a number of window positions (0 or more), got {describe(value)}"
+    )
+
+
 def _choice(words_type: Any) -> BeforeValidator:
     """The validator of a field taking one of the words of ``words_type`` (a ``Literal``)."""
     words: tuple[str, ...] = get_args(words_type)
@@ -278,6 +288,17 @@ class AnimationSpec(SpecModel):
     )
     receptive_field: StrictBool = Field(
         default=False, description="Show the receptive field of one output cell through the chain."
+    )
+    closeup: Annotated[
+        bool | int,
+        BeforeValidator(
+            _closeup,
+            json_schema_input_type=bool | Annotated[int, Ge(0)],
+        ),
+    ] = Field(
+        default=True,
+        description="Close-up of the arithmetic of the first window positions of each op: "
+        "true (the first position), false, or a number of positions.",
     )
 
 
