@@ -1,0 +1,351 @@
+"""Drawing the close-up panel: the arithmetic of one window, number by number.
+
+The panel takes the bottom band of the frame (the shape table, formula and counts give way to it
+while it plays, see :mod:`convanim.storyboard.closeup`). Its top row holds the grids (window ×
+kernel = products, or the window of a pooling, or the vectors of a dot product), its bottom row
+the sum over the channels, + bias, = the output value, which then flies into its output cube.
+Every number and word comes from the actor and its ``closeup`` events.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import Mobject
+
+from convanim.renderer import geometry as geo
+from convanim.renderer.layout import Viewport
+from convanim.renderer.manim.mobjects import MONO, polygons_mobject, set_opacity, text_mobject
+from convanim.renderer.manim.stage import Drawer
+from convanim.renderer.state import smooth
+from convanim.storyboard import palette
+from convanim.storyboard.closeup import FADE, CloseupActor, CloseupStep, CloseupTerm
+from convanim.storyboard.common import fmt_value
+from convanim.storyboard.timeline import Event
+
+SIZES = (0.27, 0.25, 0.23, 0.21)
+"""Heights of a number (frame units), largest first: the largest whose grids fit the panel is
+used; 0.21 is 12.6 px at 854×480, the smallest frame the README lists."""
+LABEL = 0.2
+"""Height of a grid's label."""
+PANEL = (-3.95, -1.6)
+"""Bottom and top of the panel (frame units; the caption line is cleared while it plays)."""
+PRODUCT_FILL = "#FFFFFF"
+PAD_FILL = "#C9CCD1"
+
+
+class CloseupDrawer(Drawer[CloseupActor]):
+    """Draws :class:`CloseupActor` s while their ``closeup`` events play."""
+
+    layer = 3
+
+    def draw(self, actor: CloseupActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
+        """The panel of the step being played at time t (nothing between steps)."""
+        event = self._event(actor, t)
+        if event is None:
+            return []
+        step = actor.steps[int(event.data["step"])]
+        words = dict(actor.words)
+        u = (t - event.start) / event.duration  # beats are shares of the duration
+        return _Panel(self, actor, step, event, words, u, vp, opacity).mobjects()
+
+    def _event(self, actor: CloseupActor, t: float) -> Event | None:
+        found = None
+        for e in self.state.timeline.events:
+            if e.target == actor.id and e.kind == "closeup" and e.start <= t < e.end:
+                found = e
+        return found
+
+
+class _Panel:
+    """The mobjects of one step at ``u`` seconds into its event."""
+
+    def __init__(
+        self,
+        drawer: CloseupDrawer,
+        actor: CloseupActor,
+        step: CloseupStep,
+        event: Event,
+        words: dict[str, str],
+        u: float,
+        vp: Viewport,
+        opacity: float,
+    ) -> None:
+        self.d = drawer
+        self.actor = actor
+        self.step = step
+        self.data = event.data
+        self.event_duration = event.duration
+        self.words = words
+        self.u = u
+        self.vp = vp
+        self.opacity = opacity
+        self.mobs: list[Mobject] = []
+        fw = drawer.fmt.frame_width
+        self.x0, self.x1 = -fw / 2 + 0.3, fw / 2 - 0.3
+        cols = max(len(t.values[0]) for t in step.terms)
+        rows = max(len(t.values) for t in step.terms)
+        grids = {"products": 3, "dot": 1, "max": 1, "mean": 1}.get(step.mode, 3)
+        for size in SIZES:
+            self.size = size
+            self.cell_w = _text_width("-0.00", size) + 0.2
+            self.cell_h = size * 1.55
+            wide = grids * cols * self.cell_w + 4.0 <= self.x1 - self.x0
+            high = rows * self.cell_h * (3 if step.mode == "dot" else 1) + 1.0 <= PANEL[1] - PANEL[0]
+            if wide and high:
+                break
+
+    # -- helpers ------------------------------------------------------------------------
+    def text(self, s: str, x: float, y: float, *, height: float | None = None, color: str | None = None,
+             align: str = "center", key: object = None) -> float:
+        """Place a text; returns its width."""
+        height = height or self.size
+        place = key if key is not None else (round(x, 3), round(y, 3))
+        mob = text_mobject(
+            s, height, color or self.d.theme.text, font=MONO, usage=("closeup", place, s, height)
+        )
+        w = float(mob.width)
+        cx = x if align == "center" else (x + w / 2 if align == "left" else x - w / 2)
+        mob.move_to(np.array([cx, y, 0.0]))
+        set_opacity(mob, self.opacity)
+        self.mobs.append(mob)
+        return w
+
+    def rects(self, centres: list[tuple[float, float]], fill: str, stroke: str | None = None,
+              width: float = 0.0, fill_opacity: float = 1.0) -> None:
+        if not centres:
+            return
+        hw, hh = self.cell_w / 2 - 0.03, self.cell_h / 2 - 0.03
+        quads = np.array(
+            [[[x - hw, y - hh], [x + hw, y - hh], [x + hw, y + hh], [x - hw, y + hh]]
+             for x, y in centres]
+        )
+        self.mobs.append(
+            polygons_mobject(quads, fill, fill_opacity * self.opacity, stroke=stroke,
+                             stroke_width=width, stroke_opacity=self.opacity)
+        )
+
+    def grid(self, values: tuple[tuple[float, ...], ...], left: float, top: float, fill: str,
+             key: object, shown: int | None = None, padded: tuple[tuple[bool, ...], ...] | None
+             = None, focus: int = -1) -> float:
+        """A grid of numbers with its top-left at (left, top); returns its width.
+
+        ``shown``: only the first cells in raster order; ``focus``: the cell outlined.
+        """
+        rows, cols = len(values), len(values[0])
+        centres, pads = [], []
+        for i in range(rows):
+            for j in range(cols):
+                c = (left + (j + 0.5) * self.cell_w, top - (i + 0.5) * self.cell_h)
+                (pads if padded and padded[i][j] else centres).append(c)
+        self.rects(centres, fill)
+        self.rects(pads, PAD_FILL)
+        for i in range(rows):
+            for j in range(cols):
+                n = i * cols + j
+                x, y = left + (j + 0.5) * self.cell_w, top - (i + 0.5) * self.cell_h
+                if shown is None or n < shown:
+                    ink = palette.ink_on(PAD_FILL if padded and padded[i][j] else fill)
+                    self.text(fmt_value(values[i][j]), x, y, color=ink, key=(key, i, j))
+                if n == focus:
+                    self.rects([(x, y)], fill, stroke=self.d.theme.text, width=2.5,
+                               fill_opacity=0.0)
+        return cols * self.cell_w
+
+    def grid_height(self, term: CloseupTerm) -> float:
+        return len(term.values) * self.cell_h
+
+    # -- timing -------------------------------------------------------------------------
+    def at(self, name: str) -> bool:
+        value = self.data.get(name)
+        return value is not None and self.u >= float(value)
+
+    def term_index(self) -> int:
+        starts = [float(v) for v in self.data["terms_at"]]
+        return max(0, sum(1 for s in starts if self.u >= s) - 1)
+
+    def cells_shown(self, n: int, cells: int) -> int:
+        if n > 0:
+            return cells
+        k = int((self.u - float(self.data["cells_at"])) // float(self.data["cell"])) + 1
+        return max(0, min(cells, k))
+
+    # -- layout -------------------------------------------------------------------------
+    def mobjects(self) -> list[Mobject]:
+        bottom, top = PANEL
+        back = np.array([[[self.x0, bottom], [self.x1, bottom], [self.x1, top], [self.x0, top]]])
+        self.mobs.append(
+            polygons_mobject(back, self.d.theme.panel, 0.92 * self.opacity,
+                             stroke=self.d.theme.muted_text, stroke_width=1.0,
+                             stroke_opacity=0.5 * self.opacity)
+        )
+        n = self.term_index()
+        term = self.step.terms[n]
+        grid_top = top - 0.16 - LABEL * 1.4
+        if self.step.mode == "dot":
+            self.dot_row(term, grid_top)
+        elif self.step.mode in ("max", "mean"):
+            self.pool_row(term, grid_top)
+        else:
+            self.products_row(term, n, grid_top)
+        self.sum_line(bottom + 0.28)
+        return self.mobs
+
+    def products_row(self, term: CloseupTerm, n: int, grid_top: float) -> None:
+        assert term.weights is not None and term.products is not None
+        rows, cols = len(term.values), len(term.values[0])
+        cells = rows * cols
+        shown = self.cells_shown(n, cells)
+        focus = shown - 1 if (n == 0 and shown < cells) else -1
+        gw = cols * self.cell_w
+        op_w = 0.5
+        total = fmt_value(term.total)
+        tail = f"{self.words['sum']} {'≈' if term.approx else '='} {total}"
+        tail_w = _text_width(tail, self.size) + 0.3
+        width = 3 * gw + 2 * op_w + tail_w
+        left = (self.x0 + self.x1) / 2 - width / 2
+        mid = grid_top - rows * self.cell_h / 2
+        label_y = grid_top + LABEL * 0.8
+        value_fill = palette.tint(self.actor.value_hue)
+        weight_fill = palette.tint(self.actor.weight_hue)
+        name = f"{self.words['window']} ({term.label})"
+        self.text(name, left + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text)
+        self.grid(term.values, left, grid_top, value_fill, ("v", n), padded=term.padded,
+                  focus=focus)
+        x = left + gw
+        self.text("×", x + op_w / 2, mid)
+        x += op_w
+        self.text(self.words["kernel"], x + gw / 2, label_y, height=LABEL,
+                  color=self.d.theme.muted_text)
+        self.grid(term.weights, x, grid_top, weight_fill, ("w", n), focus=focus)
+        x += gw
+        self.text("=", x + op_w / 2, mid)
+        x += op_w
+        self.text(self.words["products"], x + gw / 2, label_y, height=LABEL,
+                  color=self.d.theme.muted_text)
+        self.grid(term.products, x, grid_top, PRODUCT_FILL, ("p", n), shown=shown, focus=focus)
+        x += gw
+        if shown >= cells:
+            self.text(tail, x + 0.3, mid, align="left")
+
+    def dot_row(self, term: CloseupTerm, grid_top: float) -> None:
+        assert term.weights is not None and term.products is not None
+        cols = len(term.values[0])
+        shown = self.cells_shown(0, cols)
+        focus = shown - 1 if shown < cols else -1
+        label_w = max(_text_width(self.words[k], LABEL) for k in ("input", "weights", "products"))
+        total = fmt_value(term.total)
+        tail = f"{self.words['sum']} {'≈' if term.approx else '='} {total}"
+        width = label_w + 0.25 + cols * self.cell_w + 0.3 + _text_width(tail, self.size)
+        left = (self.x0 + self.x1) / 2 - width / 2
+        gl = left + label_w + 0.25
+        rows = (
+            (self.words["input"], term.values, palette.tint(self.actor.value_hue), None),
+            (self.words["weights"], term.weights, palette.tint(self.actor.weight_hue), None),
+            (self.words["products"], term.products, PRODUCT_FILL, shown),
+        )
+        top = grid_top + LABEL * 0.6
+        for i, (name, values, fill, limit) in enumerate(rows):
+            y_top = top - i * (self.cell_h + 0.06)
+            self.text(name, left + label_w, y_top - self.cell_h / 2, height=LABEL,
+                      color=self.d.theme.muted_text, align="right")
+            self.grid(values, gl, y_top, fill, ("dot", i), shown=limit, focus=focus)
+        if shown >= cols:
+            y = top - 2 * (self.cell_h + 0.06) - self.cell_h / 2
+            self.text(tail, gl + cols * self.cell_w + 0.3, y, align="left")
+
+    def pool_row(self, term: CloseupTerm, grid_top: float) -> None:
+        rows, cols = len(term.values), len(term.values[0])
+        cells = rows * cols
+        shown = self.cells_shown(0, cells)
+        step = self.step
+        if step.mode == "max":
+            tail = f"{self.words['max']} = {fmt_value(term.total)}"
+        else:
+            tail = (
+                f"{self.words['sum']} = {fmt_value(term.total)}   ÷ {step.divisor}"
+                f" = {fmt_value(step.result)}"
+            )
+        gw = cols * self.cell_w
+        tail_w = _text_width(tail, self.size)
+        width = gw + 0.4 + tail_w
+        left = (self.x0 + self.x1) / 2 - width / 2
+        mid = grid_top - rows * self.cell_h / 2
+        name = f"{self.words['window']} ({term.label})"
+        self.text(name, left + gw / 2, grid_top + LABEL * 0.8, height=LABEL,
+                  color=self.d.theme.muted_text)
+        done = shown >= cells
+        focus = term.pick if (done and step.mode == "max") else (shown - 1 if not done else -1)
+        self.grid(term.values, left, grid_top, palette.tint(self.actor.value_hue), ("pool",),
+                  padded=term.padded, focus=focus)
+        if done:
+            self.text(tail, left + gw + 0.4, mid, align="left")
+            if step.divisor_label:
+                self.text(step.divisor_label, left + gw + 0.4, mid - self.size * 1.6, height=LABEL,
+                          color=self.d.theme.muted_text, align="left")
+
+    def sum_line(self, y: float) -> None:
+        """Σ over the channels + bias = the output value (pieces appear as their beats come)."""
+        step = self.step
+        pieces: list[str] = []
+        if step.mode in ("products", "dot"):
+            starts = [float(v) for v in self.data["terms_at"]][1:] + [float(self.data["rest_at"])]
+            for term, start in zip(step.terms, starts, strict=True):
+                if self.u >= start:
+                    sign = "" if not pieces else "+ "
+                    pieces.append(f"{sign}{term.label}: {fmt_value(term.total)}")
+            if step.rest_count and self.at("bias_at"):
+                pieces.append(f"{step.rest_label}: {fmt_value(step.rest_total)}")
+            if step.bias is not None and self.at("result_at"):
+                pieces.append(f"+ {self.words['bias']}: {fmt_value(step.bias)}")
+        flying = self.at("fly_at")
+        if self.at("result_at"):
+            eq = "≈" if step.approx else "="
+            pieces.append(f"{eq} {fmt_value(step.result)}  →  {step.title}")
+        if not pieces:
+            return
+        line = "   ".join(pieces)
+        width = _text_width(line, self.size)
+        left = (self.x0 + self.x1) / 2 - width / 2
+        self.text(line, left, y, align="left", key="sum")
+        if flying:
+            self.fly(y)
+
+    def fly(self, y: float) -> None:
+        """The result moves from the panel into its output cube."""
+        step = self.step
+        start = float(self.data["fly_at"])
+        end = 1.0 - FADE / max(self.event_duration, 1e-6)
+        k = smooth((self.u - start) / max(end - start, 1e-6))
+        block = self.d.blocks.get(self.actor.output)
+        if block is None or len(block.shape) != 3:
+            return
+        r, c = step.cell[-2], step.cell[-1]
+        world = geo.front_cell_center(r, c) + np.array([0.0, 0.0, -float(step.out_channel)])
+        target = self.d._to_frame(block, world[None], self.vp)[0]
+        source = np.array([(self.x0 + self.x1) / 2, y])
+        pos = source + (target - source) * k
+        text = fmt_value(step.result)
+        mob = text_mobject(text, self.size * (1.3 - 0.5 * k), self.d.theme.text, font=MONO,
+                           weight="BOLD", usage=("closeup-fly", text))
+        halo = np.array([[[pos[0] - mob.width / 2 - 0.06, pos[1] - mob.height / 2 - 0.05],
+                          [pos[0] + mob.width / 2 + 0.06, pos[1] - mob.height / 2 - 0.05],
+                          [pos[0] + mob.width / 2 + 0.06, pos[1] + mob.height / 2 + 0.05],
+                          [pos[0] - mob.width / 2 - 0.06, pos[1] + mob.height / 2 + 0.05]]])
+        self.mobs.append(polygons_mobject(halo, PRODUCT_FILL, 0.9 * self.opacity))
+        mob.move_to(np.array([pos[0], pos[1], 0.0]))
+        set_opacity(mob, self.opacity)
+        self.mobs.append(mob)
+
+
+_WIDTHS: dict[tuple[str, float], float] = {}
+
+
+def _text_width(text: str, height: float) -> float:
+    """Width of a monospace text at ``height`` (measured once per text)."""
+    key = (text, height)
+    if key not in _WIDTHS:
+        _WIDTHS[key] = float(text_mobject(text, height, "#000000", font=MONO).width)
+    return _WIDTHS[key]
+
+
+__all__ = ["CloseupDrawer"]
