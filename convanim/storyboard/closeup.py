@@ -29,6 +29,7 @@ WORDS: Mapping[str, str] = {
     "kernel": "kernel",
     "products": "products",
     "input": "input",
+    "dot": "Σ x·w",
     "weights": "weights",
     "channel": "ch {c}",
     "slice": "ch {c}, depth {d}",
@@ -226,7 +227,7 @@ def products_step(
         v = values[:n].reshape(1, n)
         w = weights[:n].reshape(1, n)
         p = padded[:n].reshape(1, n)
-        terms = window_terms([WORDS["input"]], v[None], p[None], w[None])
+        terms = window_terms([WORDS["dot"]], v[None], p[None], w[None])
         rest = values[n:, 0, 0] * weights[n:, 0, 0]
         mode, rest_n = "dot", count - n
     else:
@@ -332,7 +333,11 @@ def closeup_count(setting: object) -> int:
 
 
 def schedule(
-    clock: Clock, actor_id: str, index: int, step: CloseupStep, timing: CloseupTiming,
+    clock: Clock,
+    actor_id: str,
+    index: int,
+    step: CloseupStep,
+    timing: CloseupTiming,
     overlays: Sequence[str],
 ) -> float:
     """Add the ``closeup`` event of step ``index`` at the current time; return its duration.
@@ -350,6 +355,6 @@ def schedule(
         clock.add("hide", overlay, FADE)
         clock.add("show", overlay, FADE, at=start + duration)
     clock.add("show", actor_id, FADE, at=start + FADE)
-    clock.add("closeup", actor_id, duration, step=index, **plan)
+    clock.add("closeup", actor_id, duration, at=None, step=index, **plan)
     clock.add("hide", actor_id, FADE, at=start + duration - FADE)
     return duration

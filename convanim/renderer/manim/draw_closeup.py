@@ -27,8 +27,9 @@ SIZES = (0.27, 0.25, 0.23, 0.21)
 used; 0.21 is 12.6 px at 854×480, the smallest frame the README lists."""
 LABEL = 0.2
 """Height of a grid's label."""
-PANEL = (-3.95, -1.6)
-"""Bottom and top of the panel (frame units; the caption line is cleared while it plays)."""
+PANEL = (-3.97, -1.8)
+"""Bottom and top of the panel (frame units): below the blocks' shape labels; the caption line
+is cleared while it plays."""
 PRODUCT_FILL = "#FFFFFF"
 PAD_FILL = "#C9CCD1"
 
@@ -88,15 +89,25 @@ class _Panel:
         for size in SIZES:
             self.size = size
             self.cell_w = _text_width("-0.00", size) + 0.2
-            self.cell_h = size * 1.55
+            self.cell_h = size * 1.45
             wide = grids * cols * self.cell_w + 4.0 <= self.x1 - self.x0
-            high = rows * self.cell_h * (3 if step.mode == "dot" else 1) + 1.0 <= PANEL[1] - PANEL[0]
+            stacked = 3 if step.mode == "dot" else 1
+            high = rows * self.cell_h * stacked + 1.0 <= PANEL[1] - PANEL[0]
             if wide and high:
                 break
 
     # -- helpers ------------------------------------------------------------------------
-    def text(self, s: str, x: float, y: float, *, height: float | None = None, color: str | None = None,
-             align: str = "center", key: object = None) -> float:
+    def text(
+        self,
+        s: str,
+        x: float,
+        y: float,
+        *,
+        height: float | None = None,
+        color: str | None = None,
+        align: str = "center",
+        key: object = None,
+    ) -> float:
         """Place a text; returns its width."""
         height = height or self.size
         place = key if key is not None else (round(x, 3), round(y, 3))
@@ -110,29 +121,52 @@ class _Panel:
         self.mobs.append(mob)
         return w
 
-    def rects(self, centres: list[tuple[float, float]], fill: str, stroke: str | None = None,
-              width: float = 0.0, fill_opacity: float = 1.0) -> None:
+    def rects(
+        self,
+        centres: list[tuple[float, float]],
+        fill: str,
+        stroke: str | None = None,
+        width: float = 0.0,
+        fill_opacity: float = 1.0,
+    ) -> None:
         if not centres:
             return
         hw, hh = self.cell_w / 2 - 0.03, self.cell_h / 2 - 0.03
         quads = np.array(
-            [[[x - hw, y - hh], [x + hw, y - hh], [x + hw, y + hh], [x - hw, y + hh]]
-             for x, y in centres]
+            [
+                [[x - hw, y - hh], [x + hw, y - hh], [x + hw, y + hh], [x - hw, y + hh]]
+                for x, y in centres
+            ]
         )
         self.mobs.append(
-            polygons_mobject(quads, fill, fill_opacity * self.opacity, stroke=stroke,
-                             stroke_width=width, stroke_opacity=self.opacity)
+            polygons_mobject(
+                quads,
+                fill,
+                fill_opacity * self.opacity,
+                stroke=stroke,
+                stroke_width=width,
+                stroke_opacity=self.opacity,
+            )
         )
 
-    def grid(self, values: tuple[tuple[float, ...], ...], left: float, top: float, fill: str,
-             key: object, shown: int | None = None, padded: tuple[tuple[bool, ...], ...] | None
-             = None, focus: int = -1) -> float:
+    def grid(
+        self,
+        values: tuple[tuple[float, ...], ...],
+        left: float,
+        top: float,
+        fill: str,
+        key: object,
+        shown: int | None = None,
+        padded: tuple[tuple[bool, ...], ...] | None = None,
+        focus: int = -1,
+    ) -> float:
         """A grid of numbers with its top-left at (left, top); returns its width.
 
         ``shown``: only the first cells in raster order; ``focus``: the cell outlined.
         """
         rows, cols = len(values), len(values[0])
-        centres, pads = [], []
+        centres: list[tuple[float, float]] = []
+        pads: list[tuple[float, float]] = []
         for i in range(rows):
             for j in range(cols):
                 c = (left + (j + 0.5) * self.cell_w, top - (i + 0.5) * self.cell_h)
@@ -147,8 +181,9 @@ class _Panel:
                     ink = palette.ink_on(PAD_FILL if padded and padded[i][j] else fill)
                     self.text(fmt_value(values[i][j]), x, y, color=ink, key=(key, i, j))
                 if n == focus:
-                    self.rects([(x, y)], fill, stroke=self.d.theme.text, width=2.5,
-                               fill_opacity=0.0)
+                    self.rects(
+                        [(x, y)], fill, stroke=self.d.theme.text, width=2.5, fill_opacity=0.0
+                    )
         return cols * self.cell_w
 
     def grid_height(self, term: CloseupTerm) -> float:
@@ -174,20 +209,25 @@ class _Panel:
         bottom, top = PANEL
         back = np.array([[[self.x0, bottom], [self.x1, bottom], [self.x1, top], [self.x0, top]]])
         self.mobs.append(
-            polygons_mobject(back, self.d.theme.panel, 0.92 * self.opacity,
-                             stroke=self.d.theme.muted_text, stroke_width=1.0,
-                             stroke_opacity=0.5 * self.opacity)
+            polygons_mobject(
+                back,
+                self.d.theme.panel,
+                0.92 * self.opacity,
+                stroke=self.d.theme.muted_text,
+                stroke_width=1.0,
+                stroke_opacity=0.5 * self.opacity,
+            )
         )
         n = self.term_index()
         term = self.step.terms[n]
-        grid_top = top - 0.16 - LABEL * 1.4
+        grid_top = top - 0.1 - LABEL * 1.3
         if self.step.mode == "dot":
             self.dot_row(term, grid_top)
         elif self.step.mode in ("max", "mean"):
             self.pool_row(term, grid_top)
         else:
             self.products_row(term, n, grid_top)
-        self.sum_line(bottom + 0.28)
+        self.sum_line(bottom + 0.26)
         return self.mobs
 
     def products_row(self, term: CloseupTerm, n: int, grid_top: float) -> None:
@@ -209,19 +249,22 @@ class _Panel:
         weight_fill = palette.tint(self.actor.weight_hue)
         name = f"{self.words['window']} ({term.label})"
         self.text(name, left + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text)
-        self.grid(term.values, left, grid_top, value_fill, ("v", n), padded=term.padded,
-                  focus=focus)
+        self.grid(
+            term.values, left, grid_top, value_fill, ("v", n), padded=term.padded, focus=focus
+        )
         x = left + gw
         self.text("×", x + op_w / 2, mid)
         x += op_w
-        self.text(self.words["kernel"], x + gw / 2, label_y, height=LABEL,
-                  color=self.d.theme.muted_text)
+        self.text(
+            self.words["kernel"], x + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text
+        )
         self.grid(term.weights, x, grid_top, weight_fill, ("w", n), focus=focus)
         x += gw
         self.text("=", x + op_w / 2, mid)
         x += op_w
-        self.text(self.words["products"], x + gw / 2, label_y, height=LABEL,
-                  color=self.d.theme.muted_text)
+        self.text(
+            self.words["products"], x + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text
+        )
         self.grid(term.products, x, grid_top, PRODUCT_FILL, ("p", n), shown=shown, focus=focus)
         x += gw
         if shown >= cells:
@@ -246,8 +289,14 @@ class _Panel:
         top = grid_top + LABEL * 0.6
         for i, (name, values, fill, limit) in enumerate(rows):
             y_top = top - i * (self.cell_h + 0.06)
-            self.text(name, left + label_w, y_top - self.cell_h / 2, height=LABEL,
-                      color=self.d.theme.muted_text, align="right")
+            self.text(
+                name,
+                left + label_w,
+                y_top - self.cell_h / 2,
+                height=LABEL,
+                color=self.d.theme.muted_text,
+                align="right",
+            )
             self.grid(values, gl, y_top, fill, ("dot", i), shown=limit, focus=focus)
         if shown >= cols:
             y = top - 2 * (self.cell_h + 0.06) - self.cell_h / 2
@@ -271,17 +320,31 @@ class _Panel:
         left = (self.x0 + self.x1) / 2 - width / 2
         mid = grid_top - rows * self.cell_h / 2
         name = f"{self.words['window']} ({term.label})"
-        self.text(name, left + gw / 2, grid_top + LABEL * 0.8, height=LABEL,
-                  color=self.d.theme.muted_text)
+        self.text(
+            name, left + gw / 2, grid_top + LABEL * 0.8, height=LABEL, color=self.d.theme.muted_text
+        )
         done = shown >= cells
         focus = term.pick if (done and step.mode == "max") else (shown - 1 if not done else -1)
-        self.grid(term.values, left, grid_top, palette.tint(self.actor.value_hue), ("pool",),
-                  padded=term.padded, focus=focus)
+        self.grid(
+            term.values,
+            left,
+            grid_top,
+            palette.tint(self.actor.value_hue),
+            ("pool",),
+            padded=term.padded,
+            focus=focus,
+        )
         if done:
             self.text(tail, left + gw + 0.4, mid, align="left")
             if step.divisor_label:
-                self.text(step.divisor_label, left + gw + 0.4, mid - self.size * 1.6, height=LABEL,
-                          color=self.d.theme.muted_text, align="left")
+                self.text(
+                    step.divisor_label,
+                    left + gw + 0.4,
+                    mid - self.size * 1.6,
+                    height=LABEL,
+                    color=self.d.theme.muted_text,
+                    align="left",
+                )
 
     def sum_line(self, y: float) -> None:
         """Σ over the channels + bias = the output value (pieces appear as their beats come)."""
@@ -304,9 +367,13 @@ class _Panel:
         if not pieces:
             return
         line = "   ".join(pieces)
-        width = _text_width(line, self.size)
+        size = self.size
+        # The whole sum on one line: smaller text when it is long, never under SIZES[-1].
+        while size > SIZES[-1] and _text_width(line, size) > self.x1 - self.x0 - 0.3:
+            size = round(size - 0.01, 3)
+        width = _text_width(line, size)
         left = (self.x0 + self.x1) / 2 - width / 2
-        self.text(line, left, y, align="left", key="sum")
+        self.text(line, left, y, height=size, align="left", key="sum")
         if flying:
             self.fly(y)
 
@@ -325,12 +392,24 @@ class _Panel:
         source = np.array([(self.x0 + self.x1) / 2, y])
         pos = source + (target - source) * k
         text = fmt_value(step.result)
-        mob = text_mobject(text, self.size * (1.3 - 0.5 * k), self.d.theme.text, font=MONO,
-                           weight="BOLD", usage=("closeup-fly", text))
-        halo = np.array([[[pos[0] - mob.width / 2 - 0.06, pos[1] - mob.height / 2 - 0.05],
-                          [pos[0] + mob.width / 2 + 0.06, pos[1] - mob.height / 2 - 0.05],
-                          [pos[0] + mob.width / 2 + 0.06, pos[1] + mob.height / 2 + 0.05],
-                          [pos[0] - mob.width / 2 - 0.06, pos[1] + mob.height / 2 + 0.05]]])
+        mob = text_mobject(
+            text,
+            self.size * (1.3 - 0.5 * k),
+            self.d.theme.text,
+            font=MONO,
+            weight="BOLD",
+            usage=("closeup-fly", text),
+        )
+        halo = np.array(
+            [
+                [
+                    [pos[0] - mob.width / 2 - 0.06, pos[1] - mob.height / 2 - 0.05],
+                    [pos[0] + mob.width / 2 + 0.06, pos[1] - mob.height / 2 - 0.05],
+                    [pos[0] + mob.width / 2 + 0.06, pos[1] + mob.height / 2 + 0.05],
+                    [pos[0] - mob.width / 2 - 0.06, pos[1] + mob.height / 2 + 0.05],
+                ]
+            ]
+        )
         self.mobs.append(polygons_mobject(halo, PRODUCT_FILL, 0.9 * self.opacity))
         mob.move_to(np.array([pos[0], pos[1], 0.0]))
         set_opacity(mob, self.opacity)

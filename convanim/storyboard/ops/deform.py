@@ -214,9 +214,9 @@ class DeformVisual(WindowedVisual):
 
         swept = self.swept_channels(ctx, op)
         panel = self.closeup_actor(ctx, op, out_id, swept[0], full) if swept else None
-        close = (
-            self.closeup_step(ctx, op, actor.id, panel, full_step, eq) if panel is not None else None
-        )
+        close = None
+        if panel is not None:
+            close = self.closeup_step(ctx, op, actor.id, panel, full_step, eq)
 
         self.play_sweeps(
             ctx,

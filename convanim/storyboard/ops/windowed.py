@@ -137,8 +137,13 @@ class WindowedVisual(OpVisual):
         return actor
 
     def closeup_step(
-        self, ctx: BuildContext, op: OpResult, actor_id: str, panel: cu.CloseupActor,
-        fallback: FullStep, caption: Callable[[int, int], str] | None = None,
+        self,
+        ctx: BuildContext,
+        op: OpResult,
+        actor_id: str,
+        panel: cu.CloseupActor,
+        fallback: FullStep,
+        caption: Callable[[int, int], str] | None = None,
     ) -> FullStep:
         """A fully played position with its close-up: the kernel stays on the window, beams
         shown, while the panel plays the arithmetic; the output cell is revealed as the result
@@ -146,8 +151,9 @@ class WindowedVisual(OpVisual):
         clock, pacing = ctx.clock, ctx.pacing
         timing = cu.timing(op.index == 0)
         ids = {a.id for a in ctx.actors}
-        overlays = [o for o in (f"table{op.index}", f"formula{op.index}", f"counts{op.index}")
-                    if o in ids]
+        overlays = [
+            o for o in (f"table{op.index}", f"formula{op.index}", f"counts{op.index}") if o in ids
+        ]
 
         def full_step(co: int, p: int, common: dict[str, object]) -> None:
             if p >= len(panel.steps) or co != panel.steps[p].out_channel:
