@@ -22,9 +22,9 @@ from convanim.storyboard.closeup import FADE, CloseupActor, CloseupStep, Closeup
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.timeline import Event
 
-SIZES = (0.27, 0.25, 0.23, 0.21)
+SIZES = (0.27, 0.25, 0.23, 0.21, 0.2)
 """Heights of a number (frame units), largest first: the largest whose grids fit the panel is
-used; 0.21 is 12.6 px at 854×480, the smallest frame the README lists."""
+used; 0.2 is 12 px at 854×480, the smallest frame the README lists."""
 LABEL = 0.2
 """Height of a grid's label."""
 PANEL = (-3.97, -1.8)
@@ -86,14 +86,18 @@ class _Panel:
         cols = max(len(t.values[0]) for t in step.terms)
         rows = max(len(t.values) for t in step.terms)
         grids = {"products": 3, "dot": 1, "max": 1, "mean": 1}.get(step.mode, 3)
+        # Tall windows (more than 3 rows) go compact: flatter cells, the grid names left out
+        # (× and = say what the grids are) and the channel named left of the window.
+        self.compact = rows > 3
+        stacked = 3 if step.mode == "dot" else 1
         for size in SIZES:
             self.size = size
-            self.cell_w = _text_width("-0.00", size) + 0.2
-            self.cell_h = size * 1.45
-            wide = grids * cols * self.cell_w + 4.0 <= self.x1 - self.x0
-            stacked = 3 if step.mode == "dot" else 1
-            high = rows * self.cell_h * stacked + 1.0 <= PANEL[1] - PANEL[0]
-            if wide and high:
+            self.cell_w = _text_width("-0.00", size) + (0.2 if size > SIZES[-1] else 0.14)
+            self.cell_h = size * (1.3 if self.compact else 1.45)
+            spare = 2.0 if self.compact else 4.0
+            wide = grids * cols * self.cell_w + spare <= self.x1 - self.x0
+            high = rows * self.cell_h * stacked + (0.75 if self.compact else 1.0)
+            if wide and high <= PANEL[1] - PANEL[0]:
                 break
 
     # -- helpers ------------------------------------------------------------------------
@@ -221,7 +225,11 @@ class _Panel:
         n = self.term_index()
         term = self.step.terms[n]
         grid_top = top - 0.1 - LABEL * 1.3
-        if self.step.mode == "dot":
+        sample = self.step.sample
+        if sample is not None and self.u < float(self.data["terms_at"][0]):
+            if self.at("sample_at"):
+                self.sample_row(grid_top)
+        elif self.step.mode == "dot":
             self.dot_row(term, grid_top)
         elif self.step.mode in ("max", "mean"):
             self.pool_row(term, grid_top)
@@ -241,34 +249,78 @@ class _Panel:
         total = fmt_value(term.total)
         tail = f"{self.words['sum']} {'≈' if term.approx else '='} {total}"
         tail_w = _text_width(tail, self.size) + 0.3
-        width = 3 * gw + 2 * op_w + tail_w
-        left = (self.x0 + self.x1) / 2 - width / 2
+        name = f"{self.words['window']} ({term.label})"
+        name_w = _text_width(term.label, LABEL) + 0.2 if self.compact else 0.0
+        width = name_w + 3 * gw + 2 * op_w + tail_w
+        if width > self.x1 - self.x0:
+            tail, width = "", width - tail_w  # the sum line below has the term's total
+        left = (self.x0 + self.x1) / 2 - width / 2 + name_w
+        if self.compact:
+            grid_top += LABEL * 1.1
         mid = grid_top - rows * self.cell_h / 2
         label_y = grid_top + LABEL * 0.8
         value_fill = palette.tint(self.actor.value_hue)
         weight_fill = palette.tint(self.actor.weight_hue)
-        name = f"{self.words['window']} ({term.label})"
-        self.text(name, left + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text)
+        if self.compact:
+            self.text(
+                term.label, left - 0.2, mid, height=LABEL, color=self.d.theme.text, align="right"
+            )
+        else:
+            self.text(name, left + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text)
         self.grid(
             term.values, left, grid_top, value_fill, ("v", n), padded=term.padded, focus=focus
         )
         x = left + gw
         self.text("×", x + op_w / 2, mid)
         x += op_w
-        self.text(
-            self.words["kernel"], x + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text
-        )
+        if not self.compact:
+            self.text(
+                self.words["kernel"],
+                x + gw / 2,
+                label_y,
+                height=LABEL,
+                color=self.d.theme.muted_text,
+            )
         self.grid(term.weights, x, grid_top, weight_fill, ("w", n), focus=focus)
         x += gw
         self.text("=", x + op_w / 2, mid)
         x += op_w
-        self.text(
-            self.words["products"], x + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text
-        )
+        if not self.compact:
+            self.text(
+                self.words["products"],
+                x + gw / 2,
+                label_y,
+                height=LABEL,
+                color=self.d.theme.muted_text,
+            )
         self.grid(term.products, x, grid_top, PRODUCT_FILL, ("p", n), shown=shown, focus=focus)
         x += gw
-        if shown >= cells:
+        if shown >= cells and tail:
             self.text(tail, x + 0.3, mid, align="left")
+
+    def sample_row(self, grid_top: float) -> None:
+        """A deformable tap: its four neighbours × their bilinear weights = the sampled value."""
+        sample = self.step.sample
+        assert sample is not None
+        c, w = sample.corners, sample.weights
+        values = ((c[0], c[1]), (c[2], c[3]))
+        weights = ((w[0], w[1]), (w[2], w[3]))
+        outside = ((not sample.inside[0], not sample.inside[1]),
+                   (not sample.inside[2], not sample.inside[3]))  # fmt: skip
+        value = fmt_value(sample.value)
+        mask = "" if sample.mask is None else f" × m {fmt_value(sample.mask)}"
+        tail = f"{self.words['sum']}{mask} = {value}  ({self.words['sampled']})"
+        gw = 2 * self.cell_w
+        width = 2 * gw + 0.5 + 0.3 + _text_width(tail, self.size)
+        left = (self.x0 + self.x1) / 2 - width / 2
+        mid = grid_top - self.cell_h
+        self.text(sample.label, (self.x0 + self.x1) / 2, grid_top + LABEL * 0.8, height=LABEL,
+                  color=self.d.theme.muted_text)  # fmt: skip
+        fill = palette.tint(self.actor.value_hue)
+        self.grid(values, left, grid_top, fill, ("s", 0), padded=outside)
+        self.text("×", left + gw + 0.25, mid)
+        self.grid(weights, left + gw + 0.5, grid_top, PRODUCT_FILL, ("s", 1))
+        self.text(tail, left + 2 * gw + 0.8, mid, align="left")
 
     def dot_row(self, term: CloseupTerm, grid_top: float) -> None:
         assert term.weights is not None and term.products is not None
