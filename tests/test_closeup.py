@@ -30,11 +30,12 @@ STANDARD = "input: {shape: [8, 7, 7]}\nops: [{type: conv2d, out_channels: 8, ker
 def _closeups(timeline: object) -> list[tuple[CloseupActor, CloseupStep]]:
     """(actor, step) of every ``closeup`` event, in time order."""
     actors = {a.id: a for a in timeline.actors if isinstance(a, CloseupActor)}  # type: ignore[attr-defined]
-    return [
-        (actors[e.target], actors[e.target].steps[int(e.data["step"])])
+    seen = dict.fromkeys(
+        (e.target, int(e.data["step"]))
         for e in timeline.events  # type: ignore[attr-defined]
         if e.kind == "closeup"
-    ]
+    )
+    return [(actors[target], actors[target].steps[step]) for target, step in seen]
 
 
 @pytest.mark.parametrize("path", SCENES, ids=lambda p: p.stem)

@@ -183,6 +183,12 @@ class TimelineState:
         return _visit_index(first, count, visits, v) if v >= 0 else first - 1
 
     # -- kernels ----------------------------------------------------------------------------
+    @staticmethod
+    def holding(e: Event, t: float) -> bool:
+        """Whether sweep ``e`` is in its ``hold`` at time t (nothing of it moves then)."""
+        hold = float(e.data.get("hold", 0.0))
+        return hold > 0 and e.start + _moving(e) <= t < e.end
+
     def sweep(self, kernel_id: str, t: float) -> SweepState | None:
         """Where the kernel is at time t, if one of its sweeps is running (or just ended)."""
         for e in self._by_target.get(kernel_id, []):

@@ -295,6 +295,7 @@ def beats(step: CloseupStep, timing: CloseupTiming) -> dict[str, object]:
     fly_at = t
     t += timing.fly + FADE
     return {
+        "cells": cells,
         "sample_at": sample_at,
         "terms_at": terms_at,
         "cells_at": cells_at,
@@ -348,13 +349,35 @@ def schedule(
     seconds = beats(step, timing)
     duration = float(seconds.pop("end"))  # type: ignore[arg-type]
     # Shares of the duration, so that a squeezed op (pacing, op_duration) keeps its beats.
-    plan = {k: _share(v, duration) for k, v in seconds.items()}
+    plan = {k: _share(v, duration) for k, v in seconds.items() if k != "cells"}
     start = clock.now
     clock.add("caption", "caption", 0.0, text="")
     for overlay in overlays:
         clock.add("hide", overlay, FADE)
         clock.add("show", overlay, FADE, at=start + duration)
     clock.add("show", actor_id, FADE, at=start + FADE)
-    clock.add("closeup", actor_id, duration, at=None, step=index, **plan)
+    # The panel changes only at its beats: one instantaneous ``closeup`` event per beat (the
+    # renderer draws it once per beat, not per frame), and one lasting event for the flight.
+    fly_at = float(seconds["fly_at"])  # type: ignore[arg-type]
+    for tick in ticks(seconds):
+        clock.add("closeup", actor_id, 0.0, at=start + tick, step=index, u=_share(tick, duration),
+                  **plan)  # fmt: skip
+    clock.add("closeup", actor_id, timing.fly, at=start + fly_at, step=index,
+              u=_share(fly_at, duration), fly=True, **plan)  # fmt: skip
     clock.add("hide", actor_id, FADE, at=start + duration - FADE)
     return duration
+
+
+def ticks(seconds: Mapping[str, object]) -> list[float]:
+    """The moments (seconds into a close-up) at which its panel changes, before the flight."""
+    out = {0.0}
+    for key in ("sample_at", "cells_at", "rest_at", "bias_at", "result_at"):
+        value = seconds.get(key)
+        if value is not None:
+            out.add(float(value))  # type: ignore[arg-type]
+    terms = [float(v) for v in seconds["terms_at"]]  # type: ignore[attr-defined]
+    out.update(terms)
+    cells, cell = int(seconds["cells"]), float(seconds["cell"])  # type: ignore[call-overload,arg-type]
+    out.update(float(seconds["cells_at"]) + i * cell for i in range(cells + 1))  # type: ignore[arg-type]
+    fly_at = float(seconds["fly_at"])  # type: ignore[arg-type]
+    return sorted(round(v, 6) for v in out if v < fly_at)

@@ -18,7 +18,7 @@ from convanim.renderer.manim.mobjects import MONO, polygons_mobject, set_opacity
 from convanim.renderer.manim.stage import Drawer
 from convanim.renderer.state import smooth
 from convanim.storyboard import palette
-from convanim.storyboard.closeup import FADE, CloseupActor, CloseupStep, CloseupTerm
+from convanim.storyboard.closeup import CloseupActor, CloseupStep, CloseupTerm
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.timeline import Event
 
@@ -40,21 +40,17 @@ class CloseupDrawer(Drawer[CloseupActor]):
     layer = 3
 
     def draw(self, actor: CloseupActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
-        """The panel of the step being played at time t (nothing between steps)."""
-        event = self._event(actor, t)
+        """The panel of the step being played at time t (as of its latest beat)."""
+        event = self.state.latest(actor.id, "closeup", t)
         if event is None:
             return []
         step = actor.steps[int(event.data["step"])]
         words = dict(actor.words)
-        u = (t - event.start) / event.duration  # beats are shares of the duration
-        return _Panel(self, actor, step, event, words, u, vp, opacity).mobjects()
-
-    def _event(self, actor: CloseupActor, t: float) -> Event | None:
-        found = None
-        for e in self.state.timeline.events:
-            if e.target == actor.id and e.kind == "closeup" and e.start <= t < e.end:
-                found = e
-        return found
+        fly = None
+        if event.data.get("fly"):
+            fly = min(max((t - event.start) / max(event.duration, 1e-6), 0.0), 1.0)
+        u = float(event.data["u"])  # beats are shares of the close-up's length
+        return _Panel(self, actor, step, event, words, u, fly, vp, opacity).mobjects()
 
 
 class _Panel:
@@ -68,6 +64,7 @@ class _Panel:
         event: Event,
         words: dict[str, str],
         u: float,
+        fly: float | None,
         vp: Viewport,
         opacity: float,
     ) -> None:
@@ -75,7 +72,7 @@ class _Panel:
         self.actor = actor
         self.step = step
         self.data = event.data
-        self.event_duration = event.duration
+        self.flight = fly
         self.words = words
         self.u = u
         self.vp = vp
@@ -399,42 +396,47 @@ class _Panel:
                 )
 
     def sum_line(self, y: float) -> None:
-        """Σ over the channels + bias = the output value (pieces appear as their beats come)."""
+        """Σ over the channels + bias = the output value (pieces appear as their beats come).
+
+        The whole line is laid out once (so nothing shifts as pieces arrive); each piece is its
+        own text.
+        """
         step = self.step
-        pieces: list[str] = []
+        pieces: list[tuple[str, bool]] = []  # (text, shown yet)
         if step.mode in ("products", "dot"):
             starts = [float(v) for v in self.data["terms_at"]][1:] + [float(self.data["rest_at"])]
-            for term, start in zip(step.terms, starts, strict=True):
-                if self.u >= start:
-                    sign = "" if not pieces else "+ "
-                    pieces.append(f"{sign}{term.label}: {fmt_value(term.total)}")
-            if step.rest_count and self.at("bias_at"):
-                pieces.append(f"{step.rest_label}: {fmt_value(step.rest_total)}")
-            if step.bias is not None and self.at("result_at"):
-                pieces.append(f"+ {self.words['bias']}: {fmt_value(step.bias)}")
-        flying = self.at("fly_at")
-        if self.at("result_at"):
-            eq = "≈" if step.approx else "="
-            pieces.append(f"{eq} {fmt_value(step.result)}  →  {step.title}")
-        if not pieces:
+            for n, (term, start) in enumerate(zip(step.terms, starts, strict=True)):
+                sign = "" if n == 0 else "+ "
+                pieces.append((f"{sign}{term.label}: {fmt_value(term.total)}", self.u >= start))
+            if step.rest_count:
+                rest = f"{step.rest_label}: {fmt_value(step.rest_total)}"
+                pieces.append((rest, self.at("bias_at")))
+            if step.bias is not None:
+                pieces.append(
+                    (f"+ {self.words['bias']}: {fmt_value(step.bias)}", self.at("result_at"))
+                )
+        eq = "≈" if step.approx else "="
+        pieces.append((f"{eq} {fmt_value(step.result)}  →  {step.title}", self.at("result_at")))
+        if not any(shown for _, shown in pieces):
             return
-        line = "   ".join(pieces)
+        gap = "   "
+        line = gap.join(text for text, _ in pieces)
         size = self.size
         # The whole sum on one line: smaller text when it is long, never under SIZES[-1].
         while size > SIZES[-1] and _text_width(line, size) > self.x1 - self.x0 - 0.3:
             size = round(size - 0.01, 3)
-        width = _text_width(line, size)
-        left = (self.x0 + self.x1) / 2 - width / 2
-        self.text(line, left, y, height=size, align="left", key="sum")
-        if flying:
+        x = (self.x0 + self.x1) / 2 - _text_width(line, size) / 2
+        for n, (text, shown) in enumerate(pieces):
+            if shown:
+                self.text(text, x, y, height=size, align="left", key=("sum", n))
+            x += _text_width(text + gap, size)
+        if self.flight is not None:
             self.fly(y)
 
     def fly(self, y: float) -> None:
         """The result moves from the panel into its output cube."""
         step = self.step
-        start = float(self.data["fly_at"])
-        end = 1.0 - FADE / max(self.event_duration, 1e-6)
-        k = smooth((self.u - start) / max(end - start, 1e-6))
+        k = smooth(self.flight or 0.0)
         block = self.d.blocks.get(self.actor.output)
         if block is None or len(block.shape) != 3:
             return
@@ -468,15 +470,16 @@ class _Panel:
         self.mobs.append(mob)
 
 
-_WIDTHS: dict[tuple[str, float], float] = {}
+_ADVANCE: dict[float, float] = {}
 
 
 def _text_width(text: str, height: float) -> float:
-    """Width of a monospace text at ``height`` (measured once per text)."""
-    key = (text, height)
-    if key not in _WIDTHS:
-        _WIDTHS[key] = float(text_mobject(text, height, "#000000", font=MONO).width)
-    return _WIDTHS[key]
+    """Width of a monospace text at ``height``: its characters times the font's advance
+    (measured once per height; building a text only to measure it would cost a Pango call)."""
+    if height not in _ADVANCE:
+        probe = "0123456789" * 2
+        _ADVANCE[height] = float(text_mobject(probe, height, "#000000", font=MONO).width) / 20
+    return len(text) * _ADVANCE[height]
 
 
 __all__ = ["CloseupDrawer"]
