@@ -54,16 +54,16 @@ def test_every_number_of_a_closeup_is_the_engines(path: Path) -> None:
         assert step.result == engine
         assert math.isclose(step_sum(step), engine, rel_tol=1e-9, abs_tol=1e-12)
         for term in step.terms:
-            values = np.array(term.values)
-            assert not values[np.array(term.padded)].any()  # padding reads 0
+            values = term.values.array
+            assert not values[term.padded.array].any()  # padding reads 0
             if step.mode in ("products", "dot"):
-                products = np.array(term.products)
-                assert np.array_equal(products, values * np.array(term.weights))
+                products = term.products.array
+                assert np.array_equal(products, values * term.weights.array)
                 assert math.isclose(term.total, products.sum(), rel_tol=1e-12, abs_tol=1e-12)
                 printed = fmt_value(sum(float(fmt_value(p)) for p in products.reshape(-1)))
                 assert term.approx == (printed != fmt_value(term.total))
             elif step.mode == "max":
-                inside = values[~np.array(term.padded)]
+                inside = values[~term.padded.array]
                 assert term.total == inside.max() == values.reshape(-1)[term.pick]
             else:
                 assert math.isclose(term.total, values.sum(), rel_tol=1e-12, abs_tol=1e-12)
@@ -82,8 +82,8 @@ def test_closeup_windows_are_the_inputs_under_the_kernel() -> None:
         oh, ow = step.cell
         for c, term in enumerate(step.terms):
             window = np.asarray(op.input)[0, c, oh : oh + 3, ow : ow + 3]
-            assert np.array_equal(np.array(term.values), window)
-            assert np.array_equal(np.array(term.weights), np.asarray(op.weight)[0, c])
+            assert np.array_equal(term.values.array, window)
+            assert np.array_equal(term.weights.array, np.asarray(op.weight)[0, c])
         assert step.rest_count == 6 and step.rest_label == "+ 6 more channels"
         rest = (np.asarray(op.input)[0, 2:, oh : oh + 3, ow : ow + 3] * op.weight[0, 2:]).sum()
         assert math.isclose(step.rest_total, rest, rel_tol=1e-12)
@@ -112,7 +112,7 @@ def test_pointwise_is_a_dot_product_and_pooling_a_max_or_mean() -> None:
     dot = _closeups(build(plan(loads(
         "input: {shape: [6, 4, 4]}\nops: [{type: conv2d, out_channels: 2, kernel_size: 1}]\n"
     ))))[0][1]  # fmt: skip
-    assert dot.mode == "dot" and np.array(dot.terms[0].values).shape == (1, 6)
+    assert dot.mode == "dot" and dot.terms[0].values.shape == (1, 6)
     mean = _closeups(build(plan(loads(
         "input: {shape: [1, 4, 4]}\nops: [{type: avg_pool2d, kernel_size: 3, padding: 1}]\n"
     ))))[0][1]  # fmt: skip

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import Clock, fmt_value
 from convanim.storyboard.timeline import actor_kind
 
@@ -49,9 +51,10 @@ WORDS: Mapping[str, str] = {
 }
 """Every word of the close-up panel (``{c}``-style fields are filled in by the storyboard)."""
 
-Grid = tuple[tuple[float, ...], ...]
-"""Rows of numbers."""
-Mask = tuple[tuple[bool, ...], ...]
+Grid = ArrayData
+"""A small 2-D grid of numbers (rows × columns; a digest in the golden summaries)."""
+Mask = ArrayData
+"""A 2-D boolean grid."""
 
 FADE = 0.25
 """Seconds the panel and the overlays it replaces take to fade out or in."""
@@ -60,15 +63,15 @@ MAX_DOT = 12
 
 
 def grid(values: npt.ArrayLike) -> Grid:
-    """A 2-D array as rows of Python floats."""
+    """A 2-D grid of numbers (a vector becomes one row)."""
     array = np.asarray(values, dtype=float)
-    return tuple(tuple(float(v) for v in row) for row in array.reshape(array.shape[0], -1))
+    return ArrayData.of(array.reshape(array.shape[0], -1).copy())
 
 
 def mask(values: npt.ArrayLike) -> Mask:
-    """A 2-D boolean array as rows of bools."""
+    """A 2-D boolean grid."""
     array = np.asarray(values, dtype=bool)
-    return tuple(tuple(bool(v) for v in row) for row in array.reshape(array.shape[0], -1))
+    return ArrayData.of(array.reshape(array.shape[0], -1).copy(), "bool")
 
 
 def shown(value: float) -> float:
@@ -154,7 +157,8 @@ class CloseupActor:
     """The close-up panel of op ``op``: its ``steps`` are played by ``closeup`` events.
 
     ``output`` is the block the results fly into; ``value_hue`` / ``weight_hue`` tint the cells of
-    the window and kernel grids; ``words`` the panel's fixed words (:data:`WORDS`).
+    the window and kernel grids; ``plans[i]`` the beats of step i (:func:`plan`: shares of its
+    length); ``words`` the panel's fixed words (:data:`WORDS`).
     """
 
     id: str
@@ -163,6 +167,7 @@ class CloseupActor:
     value_hue: str
     weight_hue: str
     steps: tuple[CloseupStep, ...]
+    plans: tuple[Mapping[str, Any], ...]
     words: tuple[tuple[str, str], ...]
     kind: str = field(default="closeup", init=False)
 
@@ -278,7 +283,7 @@ def beats(step: CloseupStep, timing: CloseupTiming) -> dict[str, object]:
         t += timing.beat * 2
     terms_at = [t]
     first = step.terms[0]
-    cells = len(first.values) * len(first.values[0])
+    cells = int(np.prod(first.values.shape))
     cells_at = t + timing.beat * 0.5
     t = cells_at + cells * timing.cell + timing.beat * 0.5
     for _ in step.terms[1:]:
@@ -333,39 +338,52 @@ def closeup_count(setting: object) -> int:
     return max(0, int(setting))  # type: ignore[call-overload]
 
 
-def schedule(
-    clock: Clock,
-    actor_id: str,
-    index: int,
-    step: CloseupStep,
-    timing: CloseupTiming,
-    overlays: Sequence[str],
-) -> float:
-    """Add the ``closeup`` event of step ``index`` at the current time; return its duration.
+def plan(step: CloseupStep, timing: CloseupTiming) -> dict[str, Any]:
+    """The beats of a step as shares of its ``length`` (seconds), with the flight's ``fly``
+    seconds and the ``ticks`` (shares) at which the panel changes before the flight.
 
-    The overlays of the bottom panel (``overlays``: shape table, formula, counts) give way to the
-    panel while it plays and come back after; the caption line is cleared.
+    Shares keep the beats in place when an op is squeezed or stretched (pacing, op_duration).
     """
     seconds = beats(step, timing)
-    duration = float(seconds.pop("end"))  # type: ignore[arg-type]
-    # Shares of the duration, so that a squeezed op (pacing, op_duration) keeps its beats.
-    plan = {k: _share(v, duration) for k, v in seconds.items() if k != "cells"}
+    length = float(seconds.pop("end"))  # type: ignore[arg-type]
+    out: dict[str, Any] = {k: _share(v, length) for k, v in seconds.items() if k != "cells"}
+    out["ticks"] = [round(v / length, 6) for v in ticks(seconds)]
+    out["length"] = length
+    out["fly"] = timing.fly
+    return out
+
+
+def schedule(
+    clock: Clock,
+    actor: CloseupActor,
+    index: int,
+    overlays: Sequence[str],
+) -> float:
+    """Add the ``closeup`` events of step ``index`` at the current time; return its length.
+
+    The panel changes only at its beats: one instantaneous ``closeup`` event per beat (the
+    renderer draws it once per beat, not per frame, ``data["u"]`` its share of the step), and one
+    lasting event for the flight of the result (``data["fly"]``). The overlays of the bottom
+    panel (``overlays``: shape table, formula, counts) give way to the panel while it plays and
+    come back after; the caption line is cleared.
+    """
+    steps = actor.plans[index]
+    length = float(steps["length"])
     start = clock.now
     clock.add("caption", "caption", 0.0, text="")
     for overlay in overlays:
         clock.add("hide", overlay, FADE)
-        clock.add("show", overlay, FADE, at=start + duration)
-    clock.add("show", actor_id, FADE, at=start + FADE)
-    # The panel changes only at its beats: one instantaneous ``closeup`` event per beat (the
-    # renderer draws it once per beat, not per frame), and one lasting event for the flight.
-    fly_at = float(seconds["fly_at"])  # type: ignore[arg-type]
-    for tick in ticks(seconds):
-        clock.add("closeup", actor_id, 0.0, at=start + tick, step=index, u=_share(tick, duration),
-                  **plan)  # fmt: skip
-    clock.add("closeup", actor_id, timing.fly, at=start + fly_at, step=index,
-              u=_share(fly_at, duration), fly=True, **plan)  # fmt: skip
-    clock.add("hide", actor_id, FADE, at=start + duration - FADE)
-    return duration
+        clock.add("show", overlay, FADE, at=start + length)
+    clock.add("show", actor.id, FADE, at=start + FADE)
+    for tick in steps["ticks"]:
+        clock.add("closeup", actor.id, 0.0, at=start + tick * length, step=index, u=tick)
+    fly_at = float(steps["fly_at"])
+    clock.add(
+        "closeup", actor.id, float(steps["fly"]), at=start + fly_at * length, step=index,
+        u=fly_at, fly=True,
+    )  # fmt: skip
+    clock.add("hide", actor.id, FADE, at=start + length - FADE)
+    return length
 
 
 def ticks(seconds: Mapping[str, object]) -> list[float]:

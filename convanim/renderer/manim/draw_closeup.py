@@ -18,6 +18,7 @@ from convanim.renderer.manim.mobjects import MONO, polygons_mobject, set_opacity
 from convanim.renderer.manim.stage import Drawer
 from convanim.renderer.state import smooth
 from convanim.storyboard import palette
+from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.closeup import CloseupActor, CloseupStep, CloseupTerm
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.timeline import Event
@@ -71,7 +72,7 @@ class _Panel:
         self.d = drawer
         self.actor = actor
         self.step = step
-        self.data = event.data
+        self.data = actor.plans[int(event.data["step"])]
         self.flight = fly
         self.words = words
         self.u = u
@@ -80,8 +81,8 @@ class _Panel:
         self.mobs: list[Mobject] = []
         fw = drawer.fmt.frame_width
         self.x0, self.x1 = -fw / 2 + 0.3, fw / 2 - 0.3
-        cols = max(len(t.values[0]) for t in step.terms)
-        rows = max(len(t.values) for t in step.terms)
+        cols = max(t.values.shape[1] for t in step.terms)
+        rows = max(t.values.shape[0] for t in step.terms)
         grids = {"products": 3, "dot": 1, "max": 1, "mean": 1}.get(step.mode, 3)
         # Tall windows (more than 3 rows) go compact: flatter cells, the grid names left out
         # (× and = say what the grids are) and the channel named left of the window.
@@ -152,26 +153,30 @@ class _Panel:
 
     def grid(
         self,
-        values: tuple[tuple[float, ...], ...],
+        grid: ArrayData | np.ndarray,
         left: float,
         top: float,
         fill: str,
         key: object,
         shown: int | None = None,
-        padded: tuple[tuple[bool, ...], ...] | None = None,
+        pad_mask: ArrayData | np.ndarray | None = None,
         focus: int = -1,
     ) -> float:
         """A grid of numbers with its top-left at (left, top); returns its width.
 
         ``shown``: only the first cells in raster order; ``focus``: the cell outlined.
         """
+        values = grid.array if isinstance(grid, ArrayData) else np.asarray(grid)
+        padded = None
+        if pad_mask is not None:
+            padded = pad_mask.array if isinstance(pad_mask, ArrayData) else np.asarray(pad_mask)
         rows, cols = len(values), len(values[0])
         centres: list[tuple[float, float]] = []
         pads: list[tuple[float, float]] = []
         for i in range(rows):
             for j in range(cols):
                 c = (left + (j + 0.5) * self.cell_w, top - (i + 0.5) * self.cell_h)
-                (pads if padded and padded[i][j] else centres).append(c)
+                (pads if padded is not None and padded[i, j] else centres).append(c)
         self.rects(centres, fill)
         self.rects(pads, PAD_FILL)
         for i in range(rows):
@@ -179,8 +184,8 @@ class _Panel:
                 n = i * cols + j
                 x, y = left + (j + 0.5) * self.cell_w, top - (i + 0.5) * self.cell_h
                 if shown is None or n < shown:
-                    ink = palette.ink_on(PAD_FILL if padded and padded[i][j] else fill)
-                    self.text(fmt_value(values[i][j]), x, y, color=ink, key=(key, i, j))
+                    ink = palette.ink_on(PAD_FILL if padded is not None and padded[i, j] else fill)
+                    self.text(fmt_value(values[i, j]), x, y, color=ink, key=(key, i, j))
                 if n == focus:
                     self.rects(
                         [(x, y)], fill, stroke=self.d.theme.text, width=2.5, fill_opacity=0.0
@@ -188,7 +193,7 @@ class _Panel:
         return cols * self.cell_w
 
     def grid_height(self, term: CloseupTerm) -> float:
-        return len(term.values) * self.cell_h
+        return term.values.shape[0] * self.cell_h
 
     # -- timing -------------------------------------------------------------------------
     def at(self, name: str) -> bool:
@@ -237,7 +242,7 @@ class _Panel:
 
     def products_row(self, term: CloseupTerm, n: int, grid_top: float) -> None:
         assert term.weights is not None and term.products is not None
-        rows, cols = len(term.values), len(term.values[0])
+        rows, cols = term.values.shape
         cells = rows * cols
         shown = self.cells_shown(n, cells)
         focus = shown - 1 if (n == 0 and shown < cells) else -1
@@ -265,7 +270,7 @@ class _Panel:
         else:
             self.text(name, left + gw / 2, label_y, height=LABEL, color=self.d.theme.muted_text)
         self.grid(
-            term.values, left, grid_top, value_fill, ("v", n), padded=term.padded, focus=focus
+            term.values, left, grid_top, value_fill, ("v", n), pad_mask=term.padded, focus=focus
         )
         x = left + gw
         self.text("×", x + op_w / 2, mid)
@@ -300,8 +305,8 @@ class _Panel:
         sample = self.step.sample
         assert sample is not None
         c, w = sample.corners, sample.weights
-        values = ((c[0], c[1]), (c[2], c[3]))
-        weights = ((w[0], w[1]), (w[2], w[3]))
+        values = np.array([[c[0], c[1]], [c[2], c[3]]])
+        weights = np.array([[w[0], w[1]], [w[2], w[3]]])
         outside = ((not sample.inside[0], not sample.inside[1]),
                    (not sample.inside[2], not sample.inside[3]))  # fmt: skip
         value = fmt_value(sample.value)
@@ -314,14 +319,14 @@ class _Panel:
         self.text(sample.label, (self.x0 + self.x1) / 2, grid_top + LABEL * 0.8, height=LABEL,
                   color=self.d.theme.muted_text)  # fmt: skip
         fill = palette.tint(self.actor.value_hue)
-        self.grid(values, left, grid_top, fill, ("s", 0), padded=outside)
+        self.grid(values, left, grid_top, fill, ("s", 0), pad_mask=np.array(outside))
         self.text("×", left + gw + 0.25, mid)
         self.grid(weights, left + gw + 0.5, grid_top, PRODUCT_FILL, ("s", 1))
         self.text(tail, left + 2 * gw + 0.8, mid, align="left")
 
     def dot_row(self, term: CloseupTerm, grid_top: float) -> None:
         assert term.weights is not None and term.products is not None
-        cols = len(term.values[0])
+        cols = term.values.shape[1]
         shown = self.cells_shown(0, cols)
         focus = shown - 1 if shown < cols else -1
         label_w = max(_text_width(self.words[k], LABEL) for k in ("input", "weights", "products"))
@@ -352,7 +357,7 @@ class _Panel:
             self.text(tail, gl + cols * self.cell_w + 0.3, y, align="left")
 
     def pool_row(self, term: CloseupTerm, grid_top: float) -> None:
-        rows, cols = len(term.values), len(term.values[0])
+        rows, cols = term.values.shape
         cells = rows * cols
         shown = self.cells_shown(0, cells)
         step = self.step
@@ -380,7 +385,7 @@ class _Panel:
             grid_top,
             palette.tint(self.actor.value_hue),
             ("pool",),
-            padded=term.padded,
+            pad_mask=term.padded,
             focus=focus,
         )
         if done:

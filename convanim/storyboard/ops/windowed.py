@@ -124,6 +124,7 @@ class WindowedVisual(OpVisual):
             return None
         groups = self.groups(op)
         hue = palette.group_hue(co // max(1, chw(op.output)[0] // groups), groups)
+        timing = cu.timing(op.index == 0)
         actor = cu.CloseupActor(
             id=f"closeup{op.index}",
             op=op.index,
@@ -131,6 +132,7 @@ class WindowedVisual(OpVisual):
             value_hue=hue,
             weight_hue=palette.KERNEL_HUE,
             steps=tuple(steps),
+            plans=tuple(cu.plan(step, timing) for step in steps),
             words=tuple(cu.WORDS.items()),
         )
         ctx.add_actor(actor)
@@ -149,7 +151,6 @@ class WindowedVisual(OpVisual):
         shown, while the panel plays the arithmetic; the output cell is revealed as the result
         lands. Positions past the panel's steps play as ``fallback``."""
         clock, pacing = ctx.clock, ctx.pacing
-        timing = cu.timing(op.index == 0)
         ids = {a.id for a in ctx.actors}
         overlays = [
             o for o in (f"table{op.index}", f"formula{op.index}", f"counts{op.index}") if o in ids
@@ -162,7 +163,7 @@ class WindowedVisual(OpVisual):
             start = clock.now
             move = pacing.full_step * 0.45
             clock.now = start + move
-            length = cu.schedule(clock, panel.id, p, panel.steps[p], timing, overlays)
+            length = cu.schedule(clock, panel, p, overlays)
             clock.now = start
             clock.then(
                 "sweep", actor_id, move + length,
