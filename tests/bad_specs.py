@@ -496,6 +496,12 @@ CASES: list[tuple[str, str, str]] = [
         "14:16: animation.show_values: expected true, false or 'auto', got 'always'",
     ),
     (
+        "closeup-negative",
+        GOOD + "animation:\n  closeup: -2\n",
+        "14:12: animation.closeup: expected true, false or a number of window positions "
+        "(0 or more), got -2",
+    ),
+    (
         "zero-op-duration",
         GOOD + "animation:\n  op_duration: 0\n",
         "14:16: animation.op_duration: must be a positive number, got 0",

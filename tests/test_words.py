@@ -75,6 +75,10 @@ def _strings(value: Any, key: str = "") -> Iterator[str]:
     """Every string of an actor or of event data, except the fields that are never drawn."""
     if key in NOT_TEXT:
         return
+    if key == "words" and isinstance(value, tuple):  # a panel's (key, word) pairs: the words
+        for pair in value:
+            yield from _strings(pair[1], "word")
+        return
     if isinstance(value, str):
         yield from value.split("\t")
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -100,7 +104,7 @@ def screen_texts(timeline: Timeline) -> set[str]:
             texts.add(display_of(actor.shape).note(words))
     for event in timeline.events:
         texts.update(_strings(event.data))
-    return {t for t in texts if t}
+    return {t for t in texts if t and t != timeline.title}
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,13 @@ def _visit_index(first: int, count: int, visits: int, v: int) -> int:
     return first + int(round((v + 1) * count / visits)) - 1
 
 
+def _moving(e: Event) -> float:
+    """Seconds of a sweep spent visiting positions: all but its ``hold`` (the share of the
+    event at its end during which the kernel dwells on its last position, that cell not yet
+    revealed)."""
+    return e.duration * (1.0 - float(e.data.get("hold", 0.0)))
+
+
 class TimelineState:
     """Queries on a Timeline at arbitrary times."""
 
@@ -164,15 +171,24 @@ class TimelineState:
         first, count, visits = int(e.data["first"]), int(e.data["count"]), int(e.data["visits"])
         if t >= e.end:
             return first + count - 1
-        slot = e.duration / visits
+        slot = _moving(e) / visits
         v = int((t - e.start) // slot)
         arrived = (t - e.start - v * slot) >= self.MOVE_SHARE * slot
         if not arrived:
             v -= 1
+        if v >= visits - 1 and float(e.data.get("hold", 0.0)) > 0:
+            # A held last cell (a close-up plays its arithmetic) is revealed when the event ends.
+            v = visits - 2
         # Everything before the start of this sweep was revealed by an earlier sweep event.
         return _visit_index(first, count, visits, v) if v >= 0 else first - 1
 
     # -- kernels ----------------------------------------------------------------------------
+    @staticmethod
+    def holding(e: Event, t: float) -> bool:
+        """Whether sweep ``e`` is in its ``hold`` at time t (nothing of it moves then)."""
+        hold = float(e.data.get("hold", 0.0))
+        return hold > 0 and e.start + _moving(e) <= t < e.end
+
     def sweep(self, kernel_id: str, t: float) -> SweepState | None:
         """Where the kernel is at time t, if one of its sweeps is running (or just ended)."""
         for e in self._by_target.get(kernel_id, []):
@@ -180,7 +196,7 @@ class TimelineState:
                 continue
             spatial = self.blocks[e.data["output"]].shape[1:]
             first, count, visits = int(e.data["first"]), int(e.data["count"]), int(e.data["visits"])
-            slot = e.duration / visits
+            slot = _moving(e) / visits
             v = min(int((t - e.start) // slot), visits - 1)
             u = (t - e.start - v * slot) / (slot * self.MOVE_SHARE)
             target = _visit_index(first, count, visits, v)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from annotated_types import Len, MinLen
+from annotated_types import Ge, Len, MinLen
 from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from convanim.errors import SpecError
@@ -227,6 +227,16 @@ def _show_values(value: Any) -> Any:
     raise FieldProblem(f"expected true, false or 'auto', got {describe(value)}")
 
 
+def _closeup(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value >= 0:
+        return value
+    raise FieldProblem(
+        f"expected true, false or a number of window positions (0 or more), got {describe(value)}"
+    )
+
+
 def _choice(words_type: Any, aliases: dict[str, str] | None = None) -> BeforeValidator:
     """The validator of a field taking one of the words of ``words_type`` (a ``Literal``).
 
@@ -301,6 +311,17 @@ class AnimationSpec(SpecModel):
         description="'sliding' (the kernel slides over the input) or 'matrix' (the convolution as "
         "a matrix product: y = C·x for one channel, x' = Cᵀ·y for conv_transpose2d, im2col "
         "Y = F·P for several channels or groups; at most 16 cells high and 25 wide).",
+    )
+    closeup: Annotated[
+        bool | int,
+        BeforeValidator(
+            _closeup,
+            json_schema_input_type=bool | Annotated[int, Ge(0)],
+        ),
+    ] = Field(
+        default=True,
+        description="Close-up of the arithmetic of the first window positions of each op: "
+        "true (the first position), false, or a number of positions.",
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from convanim.spec.ops import op_def
+from convanim.storyboard.closeup import closeup_count
 from convanim.storyboard.common import Clock, block_shape, chw
 from convanim.storyboard.ops import BuildContext, visual_for
 from convanim.storyboard.ops.sequence import rows_view, shape_label
@@ -86,11 +87,14 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     spec = plan.spec
     base = pacing or Pacing()
     explicit_full = "full_positions" in spec.animation.model_fields_set
+    explicit_closeup = "closeup" in spec.animation.model_fields_set
 
     def op_pacing(index: int) -> Pacing:
         op_pace = base.for_op(index, len(plan.ops))
         if explicit_full:
             op_pace = replace(op_pace, full_positions=int(spec.animation.full_positions))
+        if explicit_closeup:
+            op_pace = replace(op_pace, closeups=closeup_count(spec.animation.closeup))
         return op_pace
 
     words = words_for(spec.labels.language)

@@ -32,6 +32,9 @@ class Pacing:
     orbit_degrees: float = 40.0
     full_positions: int = 3
     """Window positions played in full (the spec's ``animation.full_positions`` overrides it)."""
+    closeups: int = 1
+    """Window positions with a close-up of their arithmetic (``animation.closeup`` overrides it;
+    chains of four ops or more have none unless the spec asks, to stay within the budget)."""
     phase_speed: float = 1.0
     """Factor on the phase lengths of ops told in phases (channel shuffle, squeeze-excitation)."""
     scene_max: float = 30.0
@@ -59,6 +62,8 @@ class Pacing:
         brisk as a later op but with two positions in full and up to 3 s of fast-forward, so
         that a three-op chain (e.g. the ShuffleNet unit) stays under 30 s without squeezing.
         """
+        if count >= 4:
+            return replace(self.for_op(index, 3), closeups=0)
         if index > 0:
             return self.for_later_op()
         if count >= 3:

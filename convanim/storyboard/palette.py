@@ -87,3 +87,43 @@ def level_rgb(hue: str, level: int | np.ndarray) -> np.ndarray:
     light = base + (1.0 - base) * 0.72
     u = u[..., None]
     return dark * (1 - u) + light * u
+
+
+DARK_INK = "#1F2328"
+"""Numbers on light cells (the close-up's grids, the lit kernel window)."""
+LIGHT_INK = "#FFFFFF"
+"""Numbers on dark cells."""
+LIT_ALPHA = 0.8
+"""Opacity of the kernel's tint over the window it has arrived on (numbers stay readable)."""
+
+
+def luminance(rgb: np.ndarray) -> float:
+    """WCAG relative luminance of a float RGB colour."""
+    c = np.asarray(rgb, dtype=float)
+    lin = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2])
+
+
+def contrast(a: str | np.ndarray, b: str | np.ndarray) -> float:
+    """WCAG contrast ratio (1..21) of two colours (hex strings or float RGB)."""
+    la = luminance(hex_to_rgb(a) if isinstance(a, str) else a)
+    lb = luminance(hex_to_rgb(b) if isinstance(b, str) else b)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def ink_on(background: str | np.ndarray) -> str:
+    """The ink (dark or white) with the higher contrast on ``background``."""
+    dark, light = contrast(DARK_INK, background), contrast(LIGHT_INK, background)
+    return DARK_INK if dark >= light else LIGHT_INK
+
+
+def lit(cell: np.ndarray, hue: str, alpha: float = LIT_ALPHA) -> np.ndarray:
+    """A cell's colour under the kernel's tint ``hue`` at ``alpha``."""
+    return np.asarray(cell, dtype=float) * (1.0 - alpha) + hex_to_rgb(hue) * alpha
+
+
+def tint(hue: str, amount: float = 0.72) -> str:
+    """A light tint of ``hue`` (``amount`` of the way to white), for cells carrying numbers."""
+    rgb = hex_to_rgb(hue)
+    return rgb_to_hex(rgb + (1.0 - rgb) * amount)

@@ -25,7 +25,12 @@ Event kinds
     ``first`` (row = index // W_out), of which ``visits`` evenly spaced ones are stood on, one equal
     share of the duration each; at each arrival the input window under the kernel lights up and
     every output cell of channel ``out_channel`` of block ``output`` up to that index is revealed.
-    ``detail`` (bool) asks for beams and the step's equation.
+    ``detail`` (bool) asks for beams and the step's equation. An optional ``hold`` (a share of
+    the duration) keeps the kernel on its last position at the end of the event, that cell
+    revealed only when the event ends (a close-up plays the cell's arithmetic meanwhile).
+``closeup``
+    the close-up panel ``target`` plays step ``data["step"]`` of its actor; the other data are
+    the times of its beats as shares of the duration (:func:`convanim.storyboard.closeup.beats`).
 ``fill``
     reveal whole output channels ``data["channels"]`` of a block at once.
 ``caption``

@@ -74,6 +74,8 @@ class Words:
     shuffle_transpose: str
     shuffle_flatten: str
     receptive_title: str
+    # the close-up panel of one window's arithmetic (animation.closeup)
+    closeup: Mapping[str, str]
     # the matrix view (animation.view: matrix)
     matrix_unroll_x: str
     matrix_weights_dense: str
@@ -185,6 +187,31 @@ EN = Words(
     shuffle_transpose="transpose: ({groups}, {per}) -> ({per}, {groups})",
     shuffle_flatten="flatten: out[j] = in[perm[j]],  perm = {perm}",
     receptive_title="receptive field of {cell}",
+    closeup=_frozen(
+        {
+            "window": "window",
+            "kernel": "kernel",
+            "products": "products",
+            "input": "input",
+            "dot": "Σ x·w",
+            "weights": "weights",
+            "channel": "ch {c}",
+            "slice": "ch {c}, depth {d}",
+            "more_channels": "+ {n} more channels",
+            "more_slices": "+ {n} more slices",
+            "bias": "b",
+            "sum": "Σ",
+            "max": "max",
+            "mean": "mean",
+            "count": "count",
+            "padding_counts": "padding counts",
+            "padding_skipped": "padding not counted",
+            "padding": "pad",
+            "tap": "tap {k} at ({y}, {x})",
+            "sampled": "sampled",
+            "approx": "≈ (rounded parts)",
+        }
+    ),
     matrix_unroll_x="unroll: the {h}×{w} input, row by row, is the column x ({n} values)",
     matrix_weights_dense=(
         "C ({rows}×{cols}): row i = the {kh}×{kw} kernel at window i, zeros elsewhere"
@@ -273,6 +300,31 @@ ZH = Words(
     shuffle_transpose="转置: ({groups}, {per}) -> ({per}, {groups})",
     shuffle_flatten="展平: out[j] = in[perm[j]],  perm = {perm}",
     receptive_title="{cell} 的感受野",
+    closeup=_frozen(
+        {
+            "window": "窗口",
+            "kernel": "卷积核",
+            "products": "乘积",
+            "input": "输入",
+            "dot": "Σ x·w",
+            "weights": "权重",
+            "channel": "通道 {c}",
+            "slice": "通道 {c}, 深度 {d}",
+            "more_channels": "+ 其余 {n} 个通道",
+            "more_slices": "+ 其余 {n} 个切片",
+            "bias": "b",
+            "sum": "Σ",
+            "max": "最大值",
+            "mean": "平均",
+            "count": "个数",
+            "padding_counts": "填充计入",
+            "padding_skipped": "填充不计入",
+            "padding": "填充",
+            "tap": "采样点 {k} 位于 ({y}, {x})",
+            "sampled": "采样值",
+            "approx": "≈ (各项已舍入)",
+        }
+    ),
     matrix_unroll_x="展开: {h}×{w} 的输入逐行排成列向量 x ({n} 个值)",
     matrix_weights_dense="C ({rows}×{cols}): 第 i 行 = 窗口 i 处的 {kh}×{kw} 卷积核, 其余为 0",
     matrix_row="y{i} = C 的第 {index} 行 · x{bias} = {value}",

@@ -161,9 +161,7 @@ class BlockDrawer(Drawer[BlockActor]):
         if block_lod(block.shape).channels.head is not None:
             mobs.append(self._channel_ellipsis(block, vp, opacity))
         mobs.extend(self._block_labels(block, frame_quads, vp, opacity, padding))
-        if block.values_on_cells is True or (
-            block.values_on_cells == "auto" and self._cell_pixels(block, vp) >= 34
-        ):
+        if self.numbers_shown(block, vp):
             mobs.extend(self._cell_numbers(block, revealed, vp, opacity))
         if len(self._block_cache) > 256:
             self._block_cache.clear()
@@ -307,6 +305,12 @@ class BlockDrawer(Drawer[BlockActor]):
         if abs(x) > half:
             return x
         return min(max(x, -half + width / 2), half - width / 2)
+
+    def numbers_shown(self, block: BlockActor, vp: Viewport) -> bool:
+        """Whether the block's front cells carry their numbers at this viewport."""
+        return block.values_on_cells is True or (
+            block.values_on_cells == "auto" and self._cell_pixels(block, vp) >= 34
+        )
 
     def _cell_pixels(self, block: BlockActor, vp: Viewport) -> float:
         """Width of one cube face in pixels at this viewport (for ``show_values: auto``)."""

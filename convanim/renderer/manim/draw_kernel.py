@@ -7,11 +7,28 @@ from manim import Mobject
 
 from convanim.renderer import geometry as geo
 from convanim.renderer.layout import Viewport
+from convanim.renderer.manim.draw_block import BlockDrawer
 from convanim.renderer.manim.kernel_marks import group_channels, output_outline
-from convanim.renderer.manim.mobjects import lines_mobject, polygons_mobject
+from convanim.renderer.manim.mobjects import (
+    lines_mobject,
+    polygons_mobject,
+    set_opacity,
+    text_mobject,
+)
 from convanim.renderer.manim.stage import Drawer
 from convanim.renderer.state import SweepState
-from convanim.storyboard.timeline import BlockActor, KernelActor
+from convanim.storyboard import palette
+from convanim.storyboard.common import fmt_value
+from convanim.storyboard.timeline import BlockActor, Coloring, KernelActor
+
+
+def cell_rgb(coloring: Coloring, channel: int, value: float) -> np.ndarray:
+    """The colour (float RGB) of a front cell of ``channel`` holding ``value``."""
+    hue = coloring.hues[channel]
+    if coloring.mode == "values" and coloring.value_range is not None:
+        level = palette.value_level(np.array([value]), coloring.value_range)[0]
+        return np.asarray(palette.level_rgb(hue, level), dtype=float)
+    return palette.hex_to_rgb(hue)
 
 
 class KernelDrawer(Drawer[KernelActor]):
@@ -67,17 +84,57 @@ class KernelDrawer(Drawer[KernelActor]):
                 polygons_mobject(
                     self._to_frame(block, window, vp),
                     hue,
-                    0.55 * opacity,
+                    palette.LIT_ALPHA * opacity,
                     stroke="#FFFFFF",
                     stroke_width=1.2,
                     stroke_opacity=0.8 * opacity,
                 )
             )
+            if k0 == 0 and self._blocks().numbers_shown(block, vp):
+                mobs.extend(self._lit_numbers(block, taps, hue, t, vp, opacity))
         target = self._output_cell(out_block, sweep, vp)
         if sweep.arrived or sweep.detail:
             mobs.extend(self._beams(block, taps, front_z, target, hue, opacity, vp))
         mobs.append(output_outline(target[None], hue, arrived=sweep.arrived, opacity=opacity))
         return mobs
+
+    def _blocks(self) -> BlockDrawer:
+        """A block drawer on the same stage (it knows when cells carry numbers)."""
+        drawer: BlockDrawer | None = getattr(self, "_block_drawer", None)
+        if drawer is None:
+            drawer = self._block_drawer = BlockDrawer(self.stage)
+        return drawer
+
+    def _lit_numbers(
+        self,
+        block: BlockActor,
+        taps: list[tuple[float, float]],
+        hue: str,
+        t: float,
+        vp: Viewport,
+        opacity: float,
+    ) -> list[Mobject]:
+        """The window's numbers again, over the tint, in the ink that reads best on it."""
+        values = self.arrays[block.id]
+        _, h, w = block.shape
+        coloring = self.state.coloring(block, t)
+        a = self._to_frame(block, np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), vp)
+        cell = float(np.linalg.norm(a[1] - a[0]))
+        out: list[Mobject] = []
+        for r, col in taps:
+            ri, ci = int(r), int(col)
+            if not (0 <= ri < h and 0 <= ci < w):
+                continue
+            value = float(values[0, ri, ci])
+            ink = palette.ink_on(palette.lit(cell_rgb(coloring, 0, value), hue))
+            mob = text_mobject(
+                fmt_value(value), cell * 0.3, ink, max_width=cell * 0.78, usage=("lit", ri, ci)
+            )
+            centre = self._to_frame(block, geo.front_cell_center(ri, ci)[None], vp)[0]
+            mob.move_to(np.array([centre[0], centre[1], 0.0]))
+            set_opacity(mob, opacity)
+            out.append(mob)
+        return out
 
     def _output_cell(self, out_block: BlockActor, sweep: SweepState, vp: Viewport) -> np.ndarray:
         r, col = sweep.cell

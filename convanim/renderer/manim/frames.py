@@ -141,6 +141,8 @@ class FrameRenderer:
         for e in self.state.active(t):
             if e.kind in ("camera", "orbit"):
                 continue
+            if e.kind == "sweep" and self.state.holding(e, t):
+                continue  # the kernel stands still while a close-up plays: drawn once
             dynamic.add(e.target)
             if e.kind == "sweep":
                 dynamic.add(str(e.data["output"]))

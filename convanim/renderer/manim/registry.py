@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from convanim.renderer.manim.draw_block import BlockDrawer
+from convanim.renderer.manim.draw_closeup import CloseupDrawer
 from convanim.renderer.manim.draw_deform import DeformDrawer
 from convanim.renderer.manim.draw_holes import HolesDrawer
 from convanim.renderer.manim.draw_kernel import KernelDrawer
@@ -29,4 +30,5 @@ DRAWERS: dict[str, type[Drawer[Any]]] = {
     "deform": DeformDrawer,
     "receptive": ReceptiveDrawer,
     "matrix": MatrixDrawer,
+    "closeup": CloseupDrawer,
 }

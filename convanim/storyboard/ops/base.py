@@ -23,6 +23,7 @@ from convanim.storyboard.words import EN, Words
 
 if TYPE_CHECKING:
     from convanim.engine import OpResult, Plan
+    from convanim.storyboard.closeup import CloseupStep
 
 
 @dataclass
@@ -96,6 +97,14 @@ class OpVisual:
         Used by the receptive-field mode (2-D chains); each visual of a 2-D op defines it.
         """
         raise NotImplementedError(f"{type(self).__name__} has no receptive-field rule")
+
+    def closeup(self, op: OpResult, co: int, position: int, words: Words) -> CloseupStep | None:
+        """The arithmetic of output channel ``co`` at raster ``position`` (None: no close-up).
+
+        Ops that read windows compute it from the engine's traces and tensors
+        (:mod:`convanim.storyboard.closeup`); the others have none.
+        """
+        return None
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """The op's main act, between the output block appearing and the final hold."""

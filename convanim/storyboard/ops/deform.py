@@ -11,9 +11,12 @@ batch 0): the event data carries the grid, the points, the corners and their wei
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, cast
 
+import numpy as np
+
+from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import chw, fmt_value
@@ -101,6 +104,63 @@ class DeformVisual(WindowedVisual):
             data["mask"] = [_r(v) for v in mask[0, 0, oh, ow]]
         return data
 
+    def closeup(self, op: OpResult, co: int, position: int, words: Words) -> cu.CloseupStep | None:
+        """How one tap is sampled (four neighbours, bilinear weights), then sampled values ×
+        weights, channel by channel, as for a regular window."""
+        if op.weight is None:
+            return None
+        trace = cast("DeformTrace", op.trace)
+        window = trace.window
+        oh, ow = divmod(position, window.output_size[1])
+        kh, kw = (int(v) for v in window.kernel)
+        corners, weights = trace.corners()
+        x = np.asarray(op.input[0])
+        _, h, w = x.shape
+        channels = window.input_channels(co)
+        sampled = np.zeros((len(channels), kh * kw))
+        for n, ci in enumerate(channels):
+            g = trace.offset_group_of_input(ci)
+            cy, cx = corners[0, g, oh, ow, :, :, 0], corners[0, g, oh, ow, :, :, 1]  # (K, 4)
+            inside = (cy >= 0) & (cy < h) & (cx >= 0) & (cx < w)
+            near = np.where(inside, x[ci, np.clip(cy, 0, h - 1), np.clip(cx, 0, w - 1)], 0.0)
+            y, xx = trace.points[0, g, oh, ow, :, 0], trace.points[0, g, oh, ow, :, 1]
+            valid = (y > -1) & (y < h) & (xx > -1) & (xx < w)
+            value = np.where(valid, (near * weights[0, g, oh, ow]).sum(axis=1), 0.0)
+            if trace.mask is not None:
+                value = value * trace.mask[0, g, oh, ow]
+            sampled[n] = value
+        kernel = np.asarray(op.weight)[co].reshape(len(channels), kh, kw)
+        labels = [words.closeup["channel"].format(c=c) for c in channels]
+        step = cu.products_step(
+            self.cell_title(op, co, (oh, ow)),
+            co,
+            (oh, ow),
+            labels,
+            sampled.reshape(len(channels), kh, kw),
+            np.zeros((len(channels), kh, kw), dtype=bool),
+            kernel,
+            None if op.bias is None else float(op.bias[co]),
+            float(op.output[0, co, oh, ow]),
+            words=words.closeup,
+        )
+        # The tap told in full: the centre one, of the first channel.
+        ci, k = channels.start, (kh * kw) // 2
+        g = trace.offset_group_of_input(ci)
+        cy, cx = corners[0, g, oh, ow, k, :, 0], corners[0, g, oh, ow, k, :, 1]
+        inside = (cy >= 0) & (cy < h) & (cx >= 0) & (cx < w)
+        near = np.where(inside, x[ci, np.clip(cy, 0, h - 1), np.clip(cx, 0, w - 1)], 0.0)
+        py, px = (float(v) for v in trace.points[0, g, oh, ow, k])
+        m = None if trace.mask is None else float(trace.mask[0, g, oh, ow, k])
+        sample = cu.CloseupSample(
+            label=words.closeup["tap"].format(k=k, y=f"{py:.2f}", x=f"{px:.2f}"),
+            corners=tuple(float(v) for v in near),
+            weights=tuple(float(v) for v in weights[0, g, oh, ow, k]),
+            inside=tuple(bool(v) for v in inside),
+            mask=m,
+            value=float(sampled[0, k]),
+        )
+        return replace(step, sample=sample)
+
     def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """The weighted sum of one position, with the real output value."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
@@ -143,11 +203,23 @@ class DeformVisual(WindowedVisual):
             for (_, share), text in zip(PHASES, texts, strict=True):
                 clock.add("caption", "caption", 0.0, at=clock.now + step * share, text=text)
             clock.then("deform", actor.id, step, **self.step_data(op, co, oh, ow))
+            if close is not None and p < len(panel.steps if panel else ()):
+                close(co, p, common)
+                return
             clock.add("caption", "caption", 0.0, text=self.equation(op, co, oh, ow, ctx.words))
             clock.then(
                 "sweep", actor.id, pacing.full_step * 1.2,
                 first=p, count=1, visits=1, detail=True, **common,
             )  # fmt: skip
+
+        def eq(co: int, p: int) -> str:
+            return self.equation(op, co, *divmod(p, out_w), ctx.words)
+
+        swept = self.swept_channels(ctx, op)
+        panel = self.closeup_actor(ctx, op, out_id, swept[0], full) if swept else None
+        close = None
+        if panel is not None:
+            close = self.closeup_step(ctx, op, actor.id, panel, full_step, eq)
 
         self.play_sweeps(
             ctx,

@@ -60,6 +60,10 @@ class Conv1dVisual(WindowedVisual):
             text += words.dilation.format(d=conv.dilation[0])
         return text
 
+    def cell_title(self, op: OpResult, co: int, cell: tuple[int, ...]) -> str:
+        """``out[c,i]``: a sequence has no row index."""
+        return f"out[{co},{cell[-1]}]"
+
     def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """``out[c,i] = Σ window × kernel + b = 0.25`` (no row index: a sequence has none)."""
         value = fmt_value(float(op.output[0, co, oh, ow]))

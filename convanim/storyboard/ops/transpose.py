@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convanim.engine.trace import TransposeTrace
+from convanim.engine.trace import TransposeTrace, zero_insert
+from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import chw, dims, fmt_value, value_range
@@ -146,6 +147,12 @@ class TransposeVisual(WindowedVisual):
         _, h, w = chw(op.input)
         channels = grouped_channels(region.channels, scatter.out_per_group, scatter.in_per_group)
         return Region(span(rows, h), span(cols, w), channels)
+
+    def closeup(self, op: OpResult, co: int, position: int, words: Words) -> cu.CloseupStep | None:
+        """The direct view's window over the zero-inserted input × the flipped kernel."""
+        trace = transpose_trace_of(op)
+        x = zero_insert(np.asarray(op.input), trace.stride)[0]  # the direct trace pads it
+        return self.window_closeup(op, trace.direct, x, trace.direct_weight, co, position, words)
 
     def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """One step of the direct view, with the real output value."""

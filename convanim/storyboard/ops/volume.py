@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.ops.base import BuildContext
@@ -100,6 +101,40 @@ class Conv3dVisual(WindowedVisual):
             ),
         )
 
+    def closeup(self, op: OpResult, co: int, position: int, words: Words) -> cu.CloseupStep | None:
+        """Window × kernel one depth slice of one channel at a time (kh×kw grids)."""
+        if op.weight is None:
+            return None
+        trace = cast("Volume3DTrace", op.trace)
+        od, oh, ow = (int(v) for v in np.unravel_index(position, trace.output_size))
+        flat = trace.flat_indices()[od, oh, ow]  # (kd, kh, kw)
+        channels = trace.input_channels(co)
+        planes = np.asarray(op.input[0])[channels.start : channels.stop].reshape(len(channels), -1)
+        kd = flat.shape[0]
+        padded = np.broadcast_to(flat < 0, (len(channels), *flat.shape))
+        values = np.where(padded, 0.0, planes[:, np.maximum(flat, 0)])
+        weights = np.asarray(op.weight)[co]  # (C/g, kd, kh, kw)
+        depths = trace.depths[od]
+        labels = [
+            words.closeup["slice"].format(c=c, d=int(depths[d]))
+            for c in channels
+            for d in range(kd)
+        ]
+        shape = (len(channels) * kd, *flat.shape[1:])
+        return cu.products_step(
+            self.cell_title(op, co, (od, oh, ow)),
+            co,
+            (od, oh, ow),
+            labels,
+            values.reshape(shape),
+            np.asarray(padded).reshape(shape),
+            weights.reshape(shape),
+            None if op.bias is None else float(op.bias[co]),
+            float(op.output[0, co, od, oh, ow]),
+            rest_word="more_slices",
+            words=words.closeup,
+        )
+
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Show the kernel, sweep the chosen output volumes, fill the others, hide the kernel."""
         pacing = ctx.pacing
@@ -111,6 +146,13 @@ class Conv3dVisual(WindowedVisual):
             od, oh, ow = (int(v) for v in np.unravel_index(p, spatial))
             return self.equation3d(op, co, od, oh, ow, ctx.words)
 
+        full_step = self.equation_step(ctx, kernel.id, text)
+        swept = self.swept_channels(ctx, op)
+        panel = (
+            self.closeup_actor(ctx, op, out_id, swept[0], pacing.full_positions) if swept else None
+        )
+        if panel is not None:
+            full_step = self.closeup_step(ctx, op, kernel.id, panel, full_step, text)
         self.play_sweeps(
             ctx,
             op,
@@ -118,7 +160,7 @@ class Conv3dVisual(WindowedVisual):
             in_id,
             out_id,
             full=pacing.full_positions,
-            full_step=self.equation_step(ctx, kernel.id, text),
+            full_step=full_step,
             fast_step=pacing.fast_step,
             pace=1.5,
         )

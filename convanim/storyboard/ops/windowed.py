@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from convanim.spec.ops import op_def
+from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value
 from convanim.storyboard.ops.base import BuildContext, OpVisual
@@ -64,6 +65,120 @@ class WindowedVisual(OpVisual):
         bias = " + b" if op.bias is not None else ""
         return words.step_sum.format(target=target, bias=bias, value=value)
 
+    def cell_title(self, op: OpResult, co: int, cell: tuple[int, ...]) -> str:
+        """``out[0,1,2]``: the output value a close-up computes."""
+        return f"out[{co},{','.join(str(v) for v in cell)}]"
+
+    def closeup(self, op: OpResult, co: int, position: int, words: Words) -> cu.CloseupStep | None:
+        """Window × kernel of output channel ``co`` at ``position``, channel by channel."""
+        if op.weight is None:
+            return None
+        trace = cast("WindowTrace", op.trace)
+        return self.window_closeup(op, trace, op.input[0], op.weight, co, position, words)
+
+    def window_closeup(
+        self,
+        op: OpResult,
+        trace: WindowTrace,
+        x: np.ndarray,
+        weight: np.ndarray,
+        co: int,
+        position: int,
+        words: Words,
+    ) -> cu.CloseupStep:
+        """The close-up of a sliding window over ``x`` (C, H, W) with ``weight`` (O, C/g, kh, kw).
+
+        The window's values come from the trace's flat indices (padding cells read 0).
+        """
+        oh, ow = divmod(position, trace.output_size[1])
+        flat = trace.flat_indices()[oh, ow]
+        channels = trace.input_channels(co)
+        planes = np.asarray(x)[channels.start : channels.stop].reshape(len(channels), -1)
+        padded = np.broadcast_to(flat < 0, (len(channels), *flat.shape))
+        values = np.where(padded, 0.0, planes[:, np.maximum(flat, 0)])
+        bias = None if op.bias is None else float(op.bias[co])
+        labels = [words.closeup["channel"].format(c=c) for c in channels]
+        return cu.products_step(
+            self.cell_title(op, co, (oh, ow)),
+            co,
+            (oh, ow),
+            labels,
+            values,
+            np.asarray(padded),
+            np.asarray(weight)[co].reshape(len(channels), *flat.shape),
+            bias,
+            float(op.output[0, co, oh, ow]),
+            words=words.closeup,
+        )
+
+    def closeup_actor(
+        self, ctx: BuildContext, op: OpResult, out_id: str, co: int, full: int
+    ) -> cu.CloseupActor | None:
+        """The close-up panel of the first ``animation.closeup`` of the ``full`` positions."""
+        count = min(ctx.pacing.closeups, full)
+        positions = int(np.prod([int(v) for v in op.output.shape[2:]]))
+        steps = []
+        for p in range(min(count, positions)):
+            step = self.closeup(op, co, p, ctx.words)
+            if step is None:
+                return None
+            steps.append(step)
+        if not steps:
+            return None
+        groups = self.groups(op)
+        hue = palette.group_hue(co // max(1, chw(op.output)[0] // groups), groups)
+        timing = cu.timing(op.index == 0)
+        actor = cu.CloseupActor(
+            id=f"closeup{op.index}",
+            op=op.index,
+            output=out_id,
+            value_hue=hue,
+            weight_hue=palette.KERNEL_HUE,
+            steps=tuple(steps),
+            plans=tuple(cu.plan(step, timing) for step in steps),
+            words=tuple(ctx.words.closeup.items()),
+        )
+        ctx.add_actor(actor)
+        return actor
+
+    def closeup_step(
+        self,
+        ctx: BuildContext,
+        op: OpResult,
+        actor_id: str,
+        panel: cu.CloseupActor,
+        fallback: FullStep,
+        caption: Callable[[int, int], str] | None = None,
+    ) -> FullStep:
+        """A fully played position with its close-up: the kernel stays on the window, beams
+        shown, while the panel plays the arithmetic; the output cell is revealed as the result
+        lands. Positions past the panel's steps play as ``fallback``."""
+        clock, pacing = ctx.clock, ctx.pacing
+        ids = {a.id for a in ctx.actors}
+        overlays = [
+            o for o in (f"table{op.index}", f"formula{op.index}", f"counts{op.index}") if o in ids
+        ]
+
+        def full_step(co: int, p: int, common: dict[str, object]) -> None:
+            if p >= len(panel.steps) or co != panel.steps[p].out_channel:
+                fallback(co, p, common)
+                return
+            start = clock.now
+            move = pacing.full_step * 0.45
+            clock.now = start + move
+            length = cu.schedule(clock, panel, p, overlays)
+            clock.now = start
+            clock.then(
+                "sweep", actor_id, move + length,
+                first=p, count=1, visits=1, detail=True,
+                hold=round((move + length - pacing.full_step) / (move + length), 6), **common,
+            )  # fmt: skip
+            if caption is not None:
+                # The step's equation stays on the caption line once the panel has gone.
+                clock.add("caption", "caption", 0.0, text=caption(co, p))
+
+        return full_step
+
     def kernel_actor(self, op: OpResult, kernel_id: str, in_id: str) -> KernelActor:
         """The kernel: taps, stride, dilation, the input channels of each group, group hues."""
         trace = cast("WindowTrace", op.trace)
@@ -113,6 +228,13 @@ class WindowedVisual(OpVisual):
             oh, ow = divmod(p, out_w)
             return self.equation(op, co, oh, ow, ctx.words)
 
+        full_step = self.equation_step(ctx, kernel.id, text)
+        swept = self.swept_channels(ctx, op)
+        panel = (
+            self.closeup_actor(ctx, op, out_id, swept[0], pacing.full_positions) if swept else None
+        )
+        if panel is not None:
+            full_step = self.closeup_step(ctx, op, kernel.id, panel, full_step, text)
         self.play_sweeps(
             ctx,
             op,
@@ -120,7 +242,7 @@ class WindowedVisual(OpVisual):
             in_id,
             out_id,
             full=pacing.full_positions,
-            full_step=self.equation_step(ctx, kernel.id, text),
+            full_step=full_step,
             fast_step=pacing.fast_step,
         )
 
@@ -249,6 +371,58 @@ class PoolVisual(WindowedVisual):
         name = cast("PoolDef", op_def(op.spec)).reduction
         fn = words.op_name(words.reductions, name, name)
         return words.step_pool.format(target=f"out[{co},{oh},{ow}]", fn=fn, value=value)
+
+    def closeup(self, op: OpResult, co: int, position: int, words: Words) -> cu.CloseupStep | None:
+        """The window of channel ``co`` and its maximum, or its mean as sum ÷ count."""
+        trace = cast("WindowTrace", op.trace)
+        oh, ow = divmod(position, trace.output_size[1])
+        flat = trace.flat_indices()[oh, ow]
+        padded = flat < 0
+        values = np.where(padded, 0.0, np.asarray(op.input[0, co]).reshape(-1)[np.maximum(flat, 0)])
+        result = float(op.output[0, co, oh, ow])
+        reduction = cast("PoolDef", op_def(op.spec)).reduction
+        title = self.cell_title(op, co, (oh, ow))
+        label = words.closeup["channel"].format(c=co)
+        divisor, note = 0, ""
+        if reduction == "max":
+            inside = np.where(padded, -np.inf, values)
+            pick = int(np.argmax(inside))
+            total = float(inside.reshape(-1)[pick])
+        else:
+            pick = -1
+            total = float(values.sum())
+            divisor, note = self._divisor(op, trace, oh, ow, words)
+        term = cu.CloseupTerm(
+            label=label, values=cu.grid(values), padded=cu.mask(padded), weights=None,
+            products=None, total=total, pick=pick,
+        )  # fmt: skip
+        return cu.CloseupStep(
+            mode="max" if reduction == "max" else "mean",
+            title=title, out_channel=co, cell=(oh, ow), terms=(term,), rest_count=0,
+            rest_total=0.0, rest_label="", bias=None, result=result,
+            approx=fmt_value(total / divisor if divisor else total) != fmt_value(result),
+            divisor=divisor, divisor_label=note,
+        )  # fmt: skip
+
+    def _divisor(
+        self, op: OpResult, trace: WindowTrace, oh: int, ow: int, words: Words
+    ) -> tuple[int, str]:
+        """The count a mean divides by, and the words saying whether padding counts."""
+        spec = op.spec
+        override = getattr(spec, "divisor_override", None)
+        if override:
+            return int(override), ""
+        rows, cols = trace.window(oh, ow)
+        h, w = trace.input_size
+        top, bottom, left, right = trace.padding
+        inside = trace.in_bounds(oh, ow)
+        if not bool(getattr(spec, "count_include_pad", True)):
+            note = words.closeup["padding_skipped"] if not inside.all() else ""
+            return int(inside.sum()), note
+        r_ok = (rows >= -top) & (rows < h + bottom)
+        c_ok = (cols >= -left) & (cols < w + right)
+        counted = int(r_ok.sum()) * int(c_ok.sum())
+        return counted, (words.closeup["padding_counts"] if not inside.all() else "")
 
     def back_region(self, op: OpResult, region: Region) -> Region:
         """The windows' rows and columns, in the same channels (pooling keeps them apart)."""
