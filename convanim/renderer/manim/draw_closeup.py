@@ -39,6 +39,7 @@ class CloseupDrawer(Drawer[CloseupActor]):
     """Draws :class:`CloseupActor` s while their ``closeup`` events play."""
 
     layer = 3
+    panel = True
 
     def draw(self, actor: CloseupActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The panel of the step being played at time t (as of its latest beat)."""

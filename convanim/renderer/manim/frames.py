@@ -13,6 +13,7 @@ to our encoder.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterator
 from dataclasses import replace
@@ -73,6 +74,16 @@ class FrameRenderer:
         )
         self._static_key: tuple[object, ...] | None = None
         self._static_image: np.ndarray | None = None
+        # Actors drawn over the frame's still part in a layer of their own (a close-up panel):
+        # their beats redraw that layer only, not the blocks under it.
+        self._panels = {a.id for a in timeline.actors if getattr(DRAWERS[a.kind], "panel", False)}
+        bounds = {0.0, timeline.duration}
+        for e in timeline.events:
+            if e.target not in self._panels:
+                bounds.update((round(e.start, 6), round(e.end, 6)))
+        self._base_bounds = sorted(bounds)
+        self._panel_key: tuple[object, ...] | None = None
+        self._panel_image: np.ndarray | None = None
 
     def _use_projector(self, projector: Projector) -> None:
         """Point layout, stage and drawers at a camera (cached for the base view)."""
@@ -155,13 +166,26 @@ class FrameRenderer:
         else:
             static_ids = [a for a in actor_ids if a not in dynamic]
             dynamic_ids = [a for a in actor_ids if a in dynamic]
-        key = (self.state.interval(t), viewport.key(), tuple(static_ids), degrees)
+        panel_ids = [a for a in static_ids if a in self._panels]
+        base_ids = [a for a in static_ids if a not in self._panels]
+        interval = bisect.bisect_right(self._base_bounds, round(t, 6))
+        key = (interval, viewport.key(), tuple(base_ids), degrees)
         if key != self._static_key or self._static_image is None:
             self.camera.reset()
-            self.camera.capture_mobjects(self._mobjects(static_ids, t, viewport))
+            self.camera.capture_mobjects(self._mobjects(base_ids, t, viewport))
             self._static_image = self.camera.pixel_array.copy()
             self._static_key = key
-        self.camera.set_frame_to_background(self._static_image)
+            self._panel_key = None
+        image = self._static_image
+        if panel_ids:
+            panel_key = (key, self.state.interval(t), tuple(panel_ids))
+            if panel_key != self._panel_key or self._panel_image is None:
+                self.camera.set_frame_to_background(self._static_image)
+                self.camera.capture_mobjects(self._mobjects(panel_ids, t, viewport))
+                self._panel_image = self.camera.pixel_array.copy()
+                self._panel_key = panel_key
+            image = self._panel_image
+        self.camera.set_frame_to_background(image)
         if dynamic_ids:
             self.camera.capture_mobjects(self._mobjects(dynamic_ids, t, viewport))
         return np.array(self.camera.pixel_array, copy=True)

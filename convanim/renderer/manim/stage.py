@@ -58,6 +58,9 @@ class Drawer(Generic[ActorT]):
 
     layer = 0
     """Drawing order: lower layers first (blocks 0, kernels 1, overlays 2)."""
+    panel = False
+    """True for an actor drawn over everything in a still layer of its own (a close-up panel):
+    when only it changes, the frame's still part under it is not drawn again."""
 
     def __init__(self, stage: Stage) -> None:
         self.stage = stage
