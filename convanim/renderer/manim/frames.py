@@ -21,6 +21,7 @@ import numpy as np
 from manim import Camera, ManimColor, Mobject
 
 from convanim.renderer.frame_format import FrameFormat, frame_count
+from convanim.renderer.items import DrawnItem
 from convanim.renderer.layout import FRAME_HEIGHT, Layout, Viewport, blend
 from convanim.renderer.manim.registry import DRAWERS
 from convanim.renderer.manim.stage import Drawer, Stage
@@ -163,6 +164,25 @@ class FrameRenderer:
         if dynamic_ids:
             self.camera.capture_mobjects(self._mobjects(dynamic_ids, t, viewport))
         return np.array(self.camera.pixel_array, copy=True)
+
+    def items_at(self, t: float) -> list[DrawnItem]:
+        """What the frame at time t shows, as named boxes in pixels (nothing is drawn).
+
+        Every visible actor's drawer builds its mobjects as for :meth:`frame_at`; their extents
+        become :class:`~convanim.renderer.items.DrawnItem` s (:mod:`.frame_items`).
+        """
+        from convanim.renderer.manim.frame_items import describe
+
+        self._use_projector(self.base_projector.turned(self._orbit_degrees(t)))
+        viewport, _ = self._viewport(t)
+        items: list[DrawnItem] = []
+        for actor in self.timeline.actors:
+            opacity = self.state.opacity(actor.id, t)
+            if opacity <= 0.001:
+                continue
+            mobs = self.drawers[actor.kind].draw(actor, t, viewport, opacity)
+            items.extend(describe(actor, mobs, opacity, self.fmt))
+        return items
 
     def _viewport(self, t: float) -> tuple[Viewport, bool]:
         before, after, u = self.state.view_slots(t)
