@@ -77,10 +77,11 @@ class OverlayDrawer(Drawer[OverlayActor]):
 
     def _static_overlay(self, overlay: OverlayActor) -> VGroup:
         fw = self.fmt.frame_width
+        edge = self.fmt.safe_inset[0] + 0.02  # left and right ends, inside the safe area
         theme = self.theme
         if overlay.role == "title":
             # Centred in the band left of the legend (top right), as wide as that band allows.
-            left, right = -fw / 2 + 0.4, fw / 2 - 3.75
+            left, right = -fw / 2 + edge, fw / 2 - 3.75
             title = text_mobject(
                 overlay.lines[0], 0.5, theme.text, weight="BOLD", max_width=right - left
             )
@@ -89,9 +90,9 @@ class OverlayDrawer(Drawer[OverlayActor]):
             return VGroup(title)
         if overlay.role == "table":
             group = self._table(overlay.lines)
-            if group.width > fw * 0.5:
-                group.scale(fw * 0.5 / group.width)
-            group.move_to(np.array([-fw / 2 + 0.3 + group.width / 2, -2.95, 0.0]))
+            if group.width > fw * 0.48:
+                group.scale(fw * 0.48 / group.width)
+            group.move_to(np.array([-fw / 2 + edge + group.width / 2, -2.95, 0.0]))
             return group
         if overlay.role == "formula":
             wrapped = [part for line in overlay.lines for part in wrap_line(line, 56)]
@@ -101,12 +102,12 @@ class OverlayDrawer(Drawer[OverlayActor]):
             )
             if group.width > fw * 0.44:
                 group.scale(fw * 0.44 / group.width)
-            group.move_to(np.array([fw / 2 - 0.3 - group.width / 2, -2.55, 0.0]))
+            group.move_to(np.array([fw / 2 - edge - group.width / 2, -2.55, 0.0]))
             return group
         if overlay.role == "counts":
             text = "   ".join(overlay.lines)
             mob = text_mobject(text, 0.28, theme.text, font=MONO, max_width=fw * 0.44)
-            mob.move_to(np.array([fw / 2 - 0.3 - mob.width / 2, -3.55, 0.0]))
+            mob.move_to(np.array([fw / 2 - edge - mob.width / 2, -3.55, 0.0]))
             return VGroup(mob)
         return VGroup()
 
@@ -178,7 +179,7 @@ class OverlayDrawer(Drawer[OverlayActor]):
         group.move_to(
             np.array(
                 [
-                    self.fmt.frame_width / 2 - 0.3 - group.width / 2,
+                    self.fmt.frame_width / 2 - self.fmt.safe_inset[0] - 0.02 - group.width / 2,
                     FRAME_HEIGHT / 2 - 0.3 - group.height / 2,
                     0.0,
                 ]
