@@ -268,7 +268,14 @@ class BlockDrawer(Drawer[BlockActor]):
     ) -> list[VMobject]:
         c, h, w = block.shape
         pt, pb, pl, pr = padding
-        outline = geo.box_faces(-pl, w + pr, -h - pb, pt, -c, 0.0).reshape(-1, 3)
+        # The padding ring lies on the front face only: the labels clear it and the cubes.
+        outline = np.concatenate(
+            [
+                geo.box_faces(0.0, w, -h, 0.0, -c, 0.0).reshape(-1, 3),
+                np.array([[-pl, -h - pb, 0.0], [w + pr, -h - pb, 0.0], [-pl, pt, 0.0]]),
+                np.array([[w + pr, pt, 0.0]]),
+            ]
+        )
         pts = self._to_frame(block, outline, vp)
         x0, x1 = float(pts[:, 0].min()), float(pts[:, 0].max())
         y0, y1 = float(pts[:, 1].min()), float(pts[:, 1].max())
