@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from convanim.cli import main
-from convanim.renderer import FrameFormat, drawn_items
+from convanim.renderer import FrameFormat, drawn_items, items_renderer
 from convanim.renderer.collisions import Finding, check_items, check_timeline, sample_times
 from convanim.renderer.items import DrawnItem, convex_hull
 
@@ -169,9 +169,24 @@ def test_a_deliberately_bad_timeline_is_found(tmp_path: Path) -> None:
     )
     found = check_timeline(replace(timeline, actors=actors), FMT)
     assert {(f.first, f.second) for f in found} == {("table0", "counts0")}
-    # A frame too narrow for the block's caption: pushed out of the safe area.
-    found = check_timeline(timeline, FrameFormat(300, 480, 15))
-    assert [(f.first, f.second) for f in found] == [("text 'conv2d 3×3'", "")]
+    # The same frames drawn a quarter of the frame to the right: what was on the right half
+    # leaves the safe area (the blocks themselves are framed inside it, see the test above).
+    real = items_renderer(timeline, FMT)
+
+    def shifted(t: float) -> list[DrawnItem]:
+        dx = FMT.width / 4
+        return [
+            replace(
+                i,
+                box=(i.box[0] + dx, i.box[1], i.box[2] + dx, i.box[3]),
+                polygon=tuple((x + dx, y) for x, y in i.polygon),
+            )
+            for i in real(t)
+        ]
+
+    gone = {f.first for f in check_timeline(timeline, FMT, items_at=shifted) if not f.second}
+    assert {"block t1", "text '1×2×2'", "counts0", "legend"} <= gone
+    assert "block t0" not in gone
 
 
 def test_help_text() -> None:

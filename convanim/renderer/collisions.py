@@ -6,14 +6,17 @@ compared, nothing is drawn. The rules:
 
 - a text (an overlay such as the title or the shape table counts as one text) must not overlap
   another text, nor the faces of a block (its convex outline), its own block's included;
-- a text lying wholly inside a block's faces is a number written on its cells: not checked;
+- a text lying wholly inside a block's faces is a number written on its cells, and one lying
+  inside a shape of its own visual (a channel's number on its slab) is written on that: neither
+  is checked;
 - blocks may touch blocks; kernels, beams, arrows and charts may cross anything (they point at
   what they explain and move over it by design);
 - every text and every block in view stays inside the safe area (3 % of the frame from each
   edge); a block wholly outside the frame is out of view, not a finding;
-- an item fading in or out below 5 % opacity is not visible and is not checked; two texts that
-  are both part-transparent are crossfading (one op's table giving way to the next's): not a
-  collision (a lasting overlap is found at full opacity);
+- an item fading in or out below 5 % opacity is not visible and is not checked; a text and a
+  text or block that are both part-transparent are crossfading (one op's table giving way to
+  the next's, a block to its zero-inserted version): not a collision (a lasting overlap is found
+  at full opacity);
 - the texts of one visual other than a block (the channel numbers of a shuffle) are arranged by
   its drawer and pass each other while it animates: they are not compared with each other.
 
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from convanim.renderer.frame_format import SAFE_MARGIN, FrameFormat
-from convanim.renderer.items import DrawnItem
+from convanim.renderer.items import DrawnItem, box_inside
 
 if TYPE_CHECKING:
     from convanim.storyboard.timeline import Timeline
@@ -106,16 +109,6 @@ def _polygons_overlap(p: np.ndarray, q: np.ndarray) -> bool:
     return True
 
 
-def _inside(box: tuple[float, float, float, float], poly: np.ndarray) -> bool:
-    """Whether a box lies wholly inside a convex polygon."""
-    x0, y0, x1, y1 = box
-    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-    edges = np.roll(poly, -1, axis=0) - poly
-    rel = corners[:, None, :] - poly[None, :, :]
-    cross = edges[None, :, 0] * rel[:, :, 1] - edges[None, :, 1] * rel[:, :, 0]
-    return bool(np.all(cross >= -TOLERANCE * 4) or np.all(cross <= TOLERANCE * 4))
-
-
 def check_items(items: Iterable[DrawnItem], fmt: FrameFormat, time: float = 0.0) -> list[Finding]:
     """The findings among the items of one frame (see the module docstring for the rules)."""
     visible = [i for i in items if i.opacity >= MIN_OPACITY]
@@ -123,7 +116,8 @@ def check_items(items: Iterable[DrawnItem], fmt: FrameFormat, time: float = 0.0)
     texts = [
         i
         for i in visible
-        if i.kind == "text" and not any(_inside(i.box, poly) for _, poly in blocks)
+        if i.kind == "text"
+        and not any(box_inside(i.box, poly, TOLERANCE * 4) for _, poly in blocks)
     ]
     block_ids = {b.actor for b, _ in blocks}
     found: list[Finding] = []
@@ -137,6 +131,8 @@ def check_items(items: Iterable[DrawnItem], fmt: FrameFormat, time: float = 0.0)
                 found.append(Finding(time, a.name, b.name))
         outline = a.outline()
         for block, poly in blocks:
+            if a.opacity < OPAQUE and block.opacity < OPAQUE:
+                continue
             if _overlap(a.box, block.box) and _polygons_overlap(outline, poly):
                 found.append(Finding(time, a.name, block.name))
     mx, my = SAFE_MARGIN * fmt.width, SAFE_MARGIN * fmt.height

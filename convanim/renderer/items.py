@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DrawnItem", "convex_hull"]
+__all__ = ["DrawnItem", "box_inside", "convex_hull"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +58,18 @@ def convex_hull(points: np.ndarray) -> np.ndarray:
     lower = half(pts)
     upper = half(pts[::-1])
     return np.array(lower[:-1] + upper[:-1])
+
+
+def box_inside(
+    box: tuple[float, float, float, float], poly: np.ndarray, slack: float = 2.0
+) -> bool:
+    """Whether a box (x0, y0, x1, y1) lies wholly inside a convex polygon (K, 2), give or take
+    ``slack`` (in the units of the cross products: about pixels for pixel-sized edges)."""
+    if len(poly) < 3:
+        return False
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    edges = np.roll(poly, -1, axis=0) - poly
+    rel = corners[:, None, :] - poly[None, :, :]
+    cross = edges[None, :, 0] * rel[:, :, 1] - edges[None, :, 1] * rel[:, :, 0]
+    return bool(np.all(cross >= -slack) or np.all(cross <= slack))

@@ -46,6 +46,7 @@ class OverlayDrawer(Drawer[OverlayActor]):
     def __init__(self, stage: Stage) -> None:
         super().__init__(stage)
         self._overlay_cache: dict[tuple[str, str], VGroup] = {}
+        self._panel_top: float | None = None
 
     def draw(self, overlay: OverlayActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Title, shape table, formula, counts, legend or caption, fixed in the frame."""
@@ -63,9 +64,28 @@ class OverlayDrawer(Drawer[OverlayActor]):
             key = f"{block_id}:{coloring}"
             group = self._cached_overlay(overlay.id, key, lambda: self._legend_group(coloring))
         else:
-            group = self._cached_overlay(overlay.id, "", lambda: self._static_overlay(overlay))
+            group = self._static_overlay_of(overlay)
         set_opacity(group, opacity)
         return [group]
+
+    PANEL = ("table", "formula", "counts")
+    """Roles of the overlays that make the bottom panel."""
+
+    def panel_top(self) -> float | None:
+        """Top (frame units) of the bottom panel over the whole video: the highest of its
+        overlays (one per op; they take turns), or None when there is none."""
+        if self._panel_top is None:
+            tops = [-FRAME_HEIGHT]
+            for actor in self.stage.timeline.actors:
+                if isinstance(actor, OverlayActor) and actor.role in self.PANEL:
+                    group = self._static_overlay_of(actor)
+                    if len(group.submobjects):
+                        tops.append(float(group.get_top()[1]))
+            self._panel_top = max(tops)
+        return self._panel_top if self._panel_top > -FRAME_HEIGHT else None
+
+    def _static_overlay_of(self, overlay: OverlayActor) -> VGroup:
+        return self._cached_overlay(overlay.id, "", lambda: self._static_overlay(overlay))
 
     def _cached_overlay(self, actor_id: str, key: str, make: Callable[[], VGroup]) -> VGroup:
         cache_key = (actor_id, key)
@@ -136,7 +156,8 @@ class OverlayDrawer(Drawer[OverlayActor]):
         mob = text_mobject(
             text, 0.3, self.theme.text, font=MONO, max_width=self.fmt.frame_width - 1
         )
-        mob.move_to(np.array([0.0, -1.72, 0.0]))
+        top = self.panel_top()
+        mob.move_to(np.array([0.0, -1.72 if top is None else top + 0.25, 0.0]))
         return VGroup(mob)
 
     def _legend_group(self, coloring: Coloring) -> VGroup:

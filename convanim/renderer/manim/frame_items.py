@@ -5,19 +5,22 @@
 - every :class:`~manim.Text` of any other actor is a text item named by its words;
 - a block's other mobjects are its faces: one ``"block"`` item, their convex outline (its ground
   shadow, the only thing drawn in pure black, is not part of it);
+- a text of another visual lying inside one of that visual's own shapes (a channel's number on
+  its slab) is written on it: a ``"cell_text"`` item, like a number on a block's cells;
 - the rest (kernels, beams, charts' bars, arrows) is not an item: it may cross texts and blocks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 import numpy as np
 from manim import Mobject
 from manim.mobject.text.text_mobject import Text
 
 from convanim.renderer.frame_format import FRAME_HEIGHT, FrameFormat
-from convanim.renderer.items import DrawnItem, convex_hull
+from convanim.renderer.items import DrawnItem, box_inside, convex_hull
 from convanim.storyboard.timeline import Actor, BlockActor, OverlayActor
 
 __all__ = ["describe"]
@@ -81,6 +84,7 @@ def describe(
         return [DrawnItem(name, "text", actor.id, _box(_to_pixels(points, fmt)), opacity)]
     items: list[DrawnItem] = []
     faces: list[np.ndarray] = []
+    shapes: list[np.ndarray] = []  # the outlines of a visual's own shapes (not a block's)
     for mob, is_text in _walk(mobs):
         points = _points(mob)
         if not len(points):
@@ -88,8 +92,16 @@ def describe(
         if is_text:
             box = _box(_to_pixels(points, fmt))
             items.append(DrawnItem(_text_name(mob), "text", actor.id, box, opacity))  # type: ignore[arg-type]
-        elif isinstance(actor, BlockActor) and not _is_shadow(mob):
-            faces.append(points)
+        elif isinstance(actor, BlockActor):
+            if not _is_shadow(mob):
+                faces.append(points)
+        elif not _is_shadow(mob):
+            shapes.append(convex_hull(_to_pixels(points, fmt)))
+    if shapes:
+        items = [
+            replace(i, kind="cell_text") if any(box_inside(i.box, s) for s in shapes) else i
+            for i in items
+        ]
     if faces:
         hull = convex_hull(_to_pixels(np.concatenate(faces), fmt))
         polygon = tuple((float(x), float(y)) for x, y in hull)
