@@ -1,8 +1,8 @@
 """Layout check: texts that overlap texts or blocks, and items that leave the safe area.
 
-The frames are sampled at every event boundary, between every two boundaries and at evenly spaced
-times (at least 30); at each sample the drawn items (:func:`convanim.renderer.drawn_items`) are
-compared, nothing is drawn. The rules:
+The frames are sampled at every event boundary, at evenly spaced times (at least 30) and in the
+middle of every stretch between two boundaries that has no other sample; at each sample the drawn
+items (:func:`convanim.renderer.drawn_items`) are compared, nothing is drawn. The rules:
 
 - a text (an overlay such as the title or the shape table counts as one text) must not overlap
   another text, nor the faces of a block (its convex outline), its own block's included;
@@ -25,6 +25,7 @@ Findings of the same kind on the same items at successive samples are reported o
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -75,15 +76,19 @@ class Finding:
 
 
 def sample_times(timeline: Timeline, evenly: int = 30) -> list[float]:
-    """Times to check: every event boundary, the middle between two, ``evenly`` spaced more."""
+    """Times to check: every event boundary, ``evenly`` spaced more, and the middle of every
+    stretch between two boundaries that no other sample falls in."""
     end = timeline.duration
     last = max(0.0, end - 1e-3)
     bounds = sorted(
         {0.0, end, *(e.start for e in timeline.events), *(e.end for e in timeline.events)}
     )
-    times = set(bounds)
-    times.update((a + b) / 2 for a, b in zip(bounds, bounds[1:], strict=False))
-    times.update((i + 0.5) * end / evenly for i in range(evenly))
+    even = [(i + 0.5) * end / evenly for i in range(evenly)]
+    times = set(bounds) | set(even)
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        k = bisect.bisect_right(even, a)
+        if k == len(even) or even[k] >= b:  # no evenly spaced sample inside (a, b)
+            times.add((a + b) / 2)
     return sorted({round(min(max(t, 0.0), last), 6) for t in times})
 
 

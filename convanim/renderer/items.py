@@ -39,8 +39,27 @@ class DrawnItem:
 
 
 def convex_hull(points: np.ndarray) -> np.ndarray:
-    """Convex hull (K, 2), counter-clockwise in a y-up sense, of points (N, 2) (monotone chain)."""
+    """Convex hull (K, 2), counter-clockwise in a y-up sense, of points (N, 2) (monotone chain).
+
+    Points strictly inside the hull of the extreme points (along x, y and both diagonals) are
+    dropped first, in one vectorised step: a block's faces have thousands of points, its outline
+    a handful.
+    """
     pts = np.unique(np.round(np.asarray(points, dtype=float).reshape(-1, 2), 6), axis=0)
+    if len(pts) > 16:
+        x, y = pts[:, 0], pts[:, 1]
+        extremes = {int(f(v)) for v in (x, y, x + y, x - y) for f in (np.argmin, np.argmax)}
+        inner = _monotone_chain(pts[sorted(extremes)])
+        if len(inner) >= 3:
+            edges = np.roll(inner, -1, axis=0) - inner
+            rel = pts[:, None, :] - inner[None, :, :]
+            cross = edges[None, :, 0] * rel[:, :, 1] - edges[None, :, 1] * rel[:, :, 0]
+            pts = pts[~np.all(cross > 1e-9, axis=1)]
+    return _monotone_chain(pts)
+
+
+def _monotone_chain(pts: np.ndarray) -> np.ndarray:
+    """Hull of points sorted by x then y (Andrew's monotone chain)."""
     if len(pts) <= 2:
         return pts
 
