@@ -121,3 +121,16 @@ def test_cached_blocks_keep_their_labels_in_place() -> None:
     first = labels(after)
     labels(pan.start + pan.duration / 2)  # the same labels drawn mid-pan
     assert labels(after) == first
+
+
+def test_a_long_title_goes_on_two_lines_instead_of_shrinking(tmp_path: Path) -> None:
+    from convanim.renderer.manim.draw_overlay import split_title
+
+    assert split_title("Receptive field of a deep chain") == ("Receptive field", "of a deep chain")
+    assert split_title(ZH_TITLE) == (ZH_TITLE[:30], ZH_TITLE[30:])
+    spec = tmp_path / "zh.yaml"
+    spec.write_text(STRESS["zh_title"], encoding="utf-8")
+    fmt = _fmt("l")
+    title = next(i for i in items_renderer(_timeline(spec), fmt)(1.0) if i.name == "title")
+    line = 0.38 * fmt.height / 8  # pixels of one line of the two-line title
+    assert title.box[3] - title.box[1] > 1.8 * line

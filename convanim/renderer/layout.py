@@ -124,11 +124,14 @@ class Layout:
             self.anchors[slot] = np.array([x, 0.0])
             x += x1 + spacing
 
-    def fit_above(self, panel_top: float) -> None:
+    def fit_between(self, panel_top: float | None, title_bottom: float | None) -> None:
         """Let the blocks use the height down to the bottom panel (its top at ``panel_top``),
-        leaving :attr:`CAPTION_BAND` for the step caption."""
+        leaving :attr:`CAPTION_BAND` for the step caption, and up to a title that reaches lower
+        than the usual title band (a long title on two lines)."""
         w = self.world
-        self.world = Region(w.x0, w.x1, panel_top + self.CAPTION_BAND, w.y1)
+        y0 = w.y0 if panel_top is None else panel_top + self.CAPTION_BAND
+        y1 = w.y1 if title_bottom is None else min(w.y1, title_bottom - 0.1)
+        self.world = Region(w.x0, w.x1, y0, y1)
 
     def _local_box(self, block: BlockActor) -> tuple[float, float, float, float]:
         display = display_of(block.shape)

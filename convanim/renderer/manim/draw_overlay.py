@@ -38,6 +38,17 @@ def wrap_line(line: str, width: int) -> list[str]:
     return out
 
 
+def split_title(text: str) -> tuple[str, str]:
+    """A long title in two lines of about equal length: at the space nearest the middle, or in
+    the middle of a text without spaces (Chinese)."""
+    middle = len(text) // 2
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    if spaces:
+        cut = min(spaces, key=lambda i: abs(i - middle))
+        return text[:cut], text[cut + 1 :]
+    return text[:middle], text[middle:]
+
+
 class OverlayDrawer(Drawer[OverlayActor]):
     """Draws :class:`OverlayActor` s."""
 
@@ -84,6 +95,13 @@ class OverlayDrawer(Drawer[OverlayActor]):
             self._panel_top = max(tops)
         return self._panel_top if self._panel_top > -FRAME_HEIGHT else None
 
+    def title_bottom(self) -> float | None:
+        """Bottom (frame units) of the title, or None when there is none."""
+        for actor in self.stage.timeline.actors:
+            if isinstance(actor, OverlayActor) and actor.role == "title":
+                return float(self._static_overlay_of(actor).get_bottom()[1])
+        return None
+
     def _static_overlay_of(self, overlay: OverlayActor) -> VGroup:
         return self._cached_overlay(overlay.id, "", lambda: self._static_overlay(overlay))
 
@@ -101,13 +119,22 @@ class OverlayDrawer(Drawer[OverlayActor]):
         theme = self.theme
         if overlay.role == "title":
             # Centred in the band left of the legend (top right), as wide as that band allows.
+            # A title that would shrink below 70 % goes on two lines instead.
             left, right = -fw / 2 + edge, fw / 2 - 3.75
-            title = text_mobject(
-                overlay.lines[0], 0.5, theme.text, weight="BOLD", max_width=right - left
-            )
+            text = overlay.lines[0]
+            one = text_mobject(text, 0.5, theme.text, weight="BOLD")
+            shrink = min(1.0, (right - left) / one.width)
+            one.scale(shrink)
+            title = VGroup(one)
+            if shrink < 0.7:
+                lines = [
+                    text_mobject(part, 0.38, theme.text, weight="BOLD", max_width=right - left)
+                    for part in split_title(text)
+                ]
+                title = VGroup(*lines).arrange(direction=np.array([0, -1, 0]), buff=0.06)
             centre = 0.0 if title.width / 2 <= right else (left + right) / 2
-            title.move_to(np.array([centre, FRAME_HEIGHT / 2 - 0.5, 0.0]))
-            return VGroup(title)
+            title.move_to(np.array([centre, FRAME_HEIGHT / 2 - 0.25 - title.height / 2, 0.0]))
+            return title
         if overlay.role == "table":
             group = self._table(overlay.lines)
             if group.width > fw * 0.48:

@@ -65,7 +65,7 @@ class FrameRenderer:
         self.actors = {a.id: a for a in timeline.actors}
         self._orbits = [e for e in timeline.events if e.kind == "orbit"]
         self._stages: dict[float, tuple[Stage, Layout, dict[str, Drawer]]] = {}
-        self._panel_top: float | None = None
+        self._bands: tuple[float | None, float | None] = (None, None)
         self._use_projector(projector)
         self.framing = self._framing()
         self.camera = Camera(
@@ -112,12 +112,11 @@ class FrameRenderer:
                 ground=self.ground,
             )
             drawers = {kind: cls(stage) for kind, cls in DRAWERS.items()}
-            if not self._stages:  # the first stage measures the bottom panel for all
+            if not self._stages:  # the first stage measures the title and bottom panel for all
                 overlays = drawers["overlay"]
                 assert isinstance(overlays, OverlayDrawer)
-                self._panel_top = overlays.panel_top()
-            if self._panel_top is not None:
-                layout.fit_above(self._panel_top)
+                self._bands = (overlays.panel_top(), overlays.title_bottom())
+            layout.fit_between(*self._bands)
             cached = (stage, layout, drawers)
             if key == round(self.base_projector.azimuth, 4) or not self._stages:
                 self._stages[key] = cached  # only the resting view is worth keeping
