@@ -10,15 +10,25 @@ render starts), so ``convanim inspect`` and the engine never pay for it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from convanim.renderer.frame_format import FrameFormat, frame_count
+from convanim.renderer.items import DrawnItem
 
 if TYPE_CHECKING:
     from convanim.renderer.manim.frames import FrameRenderer
     from convanim.storyboard.timeline import Timeline
 
-__all__ = ["FrameFormat", "frame_count", "frame_renderer", "poster_time"]
+__all__ = [
+    "DrawnItem",
+    "FrameFormat",
+    "drawn_items",
+    "frame_count",
+    "frame_renderer",
+    "items_renderer",
+    "poster_time",
+]
 
 
 def frame_renderer(timeline: Timeline, fmt: FrameFormat) -> FrameRenderer:
@@ -36,6 +46,19 @@ def frame_renderer(timeline: Timeline, fmt: FrameFormat) -> FrameRenderer:
 
     renderer: FrameRenderer = load_frames_module().FrameRenderer(timeline, fmt)
     return renderer
+
+
+def items_renderer(timeline: Timeline, fmt: FrameFormat) -> Callable[[float], list[DrawnItem]]:
+    """A function time -> the items drawn at that time (names and pixel boxes, no pixels drawn).
+
+    One renderer serves every call, so its caches (texts, block faces) are shared between times.
+    """
+    return frame_renderer(timeline, fmt).items_at
+
+
+def drawn_items(timeline: Timeline, fmt: FrameFormat, t: float) -> list[DrawnItem]:
+    """The items (:class:`DrawnItem`: texts, overlays, blocks) the frame at time t shows."""
+    return items_renderer(timeline, fmt)(t)
 
 
 def poster_time(timeline: Timeline) -> float:

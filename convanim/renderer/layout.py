@@ -62,14 +62,19 @@ class Viewport:
 
 
 def blend(a: Viewport, b: Viewport, u: float) -> Viewport:
-    """Viewport part-way (u in [0, 1]) from a to b, zooming geometrically."""
+    """Viewport part-way (u in [0, 1]) from a to b.
+
+    The centre and the width of the scene window (1 / scale) move linearly, so every scene point
+    moves monotonically from where ``a`` shows it to where ``b`` does: what both ends show inside
+    a region stays inside it all the way (a geometric zoom can carry a block past both ends).
+    """
     if u <= 0:
         return a
     if u >= 1:
         return b
     cx = a.center[0] + (b.center[0] - a.center[0]) * u
     cy = a.center[1] + (b.center[1] - a.center[1]) * u
-    scale = float(np.exp(np.log(a.scale) + (np.log(b.scale) - np.log(a.scale)) * u))
+    scale = 1.0 / ((1.0 - u) / a.scale + u / b.scale)
     return Viewport((cx, cy), scale, a.target)
 
 
@@ -84,6 +89,8 @@ class Layout:
     """Frame units kept free above blocks for their caption."""
     LABEL_BAND_BELOW = 0.75
     """Frame units kept free below blocks for the shape label and a level-of-detail note."""
+    CAPTION_BAND = 0.5
+    """Frame units above the bottom panel (table, formula, counts) kept for the step caption."""
 
     def __init__(
         self,
@@ -99,7 +106,7 @@ class Layout:
         gaps = gaps or {}
         self.frame_width = frame_width
         half_w = frame_width / 2
-        top = FRAME_HEIGHT / 2 - (1.05 if has_title else 0.75)
+        top = FRAME_HEIGHT / 2 - (1.0 if has_title else 0.75)
         self.world = Region(-half_w + 0.45, half_w - 0.45, -1.55, top)
         self.slots: dict[int, BlockActor] = {b.slot: b for b in blocks}
         self.local_boxes: dict[int, tuple[float, float, float, float]] = {}
@@ -116,6 +123,15 @@ class Layout:
                 x += -x0 + gaps.get(slot, 0.0)
             self.anchors[slot] = np.array([x, 0.0])
             x += x1 + spacing
+
+    def fit_between(self, panel_top: float | None, title_bottom: float | None) -> None:
+        """Let the blocks use the height down to the bottom panel (its top at ``panel_top``),
+        leaving :attr:`CAPTION_BAND` for the step caption, and up to a title that reaches lower
+        than the usual title band (a long title on two lines)."""
+        w = self.world
+        y0 = w.y0 if panel_top is None else panel_top + self.CAPTION_BAND
+        y1 = w.y1 if title_bottom is None else min(w.y1, title_bottom - 0.1)
+        self.world = Region(w.x0, w.x1, y0, y1)
 
     def _local_box(self, block: BlockActor) -> tuple[float, float, float, float]:
         display = display_of(block.shape)

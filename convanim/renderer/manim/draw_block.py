@@ -10,7 +10,10 @@ from convanim.renderer.layout import Viewport
 from convanim.renderer.lod import block_lod, lod_shell, tile_any, tile_means
 from convanim.renderer.manim.draw_volume import VolumeRowDrawer
 from convanim.renderer.manim.mobjects import (
+    Placement,
+    placements,
     polygons_mobject,
+    restore,
     set_opacity,
     text_mobject,
 )
@@ -30,7 +33,7 @@ class BlockDrawer(Drawer[BlockActor]):
     def __init__(self, stage: Stage) -> None:
         super().__init__(stage)
         self._shells: dict[object, tuple[geo.ShellQuads, np.ndarray]] = {}
-        self._block_cache: dict[tuple[object, ...], list[Mobject]] = {}
+        self._block_cache: dict[tuple[object, ...], tuple[list[Mobject], list[Placement]]] = {}
         self._values: dict[object, tuple[np.ndarray, np.ndarray]] = {}
         self._volumes = VolumeRowDrawer(stage)
 
@@ -106,7 +109,8 @@ class BlockDrawer(Drawer[BlockActor]):
         )
         cached = self._block_cache.get(key)
         if cached is not None:
-            return cached
+            restore(cached[1])  # its labels may have been drawn at another viewport since
+            return cached[0]
         shell, scene = self._shell(block)
         frame_quads = vp.apply(scene)
         colors = self._cell_colors(block, shell.cells, t)
@@ -165,7 +169,7 @@ class BlockDrawer(Drawer[BlockActor]):
             mobs.extend(self._cell_numbers(block, revealed, vp, opacity))
         if len(self._block_cache) > 256:
             self._block_cache.clear()
-        self._block_cache[key] = mobs
+        self._block_cache[key] = (mobs, placements(mobs))
         return mobs
 
     def _backing(self, block: BlockActor, vp: Viewport) -> np.ndarray:
@@ -266,7 +270,14 @@ class BlockDrawer(Drawer[BlockActor]):
     ) -> list[VMobject]:
         c, h, w = block.shape
         pt, pb, pl, pr = padding
-        outline = geo.box_faces(-pl, w + pr, -h - pb, pt, -c, 0.0).reshape(-1, 3)
+        # The padding ring lies on the front face only: the labels clear it and the cubes.
+        outline = np.concatenate(
+            [
+                geo.box_faces(0.0, w, -h, 0.0, -c, 0.0).reshape(-1, 3),
+                np.array([[-pl, -h - pb, 0.0], [w + pr, -h - pb, 0.0], [-pl, pt, 0.0]]),
+                np.array([[w + pr, pt, 0.0]]),
+            ]
+        )
         pts = self._to_frame(block, outline, vp)
         x0, x1 = float(pts[:, 0].min()), float(pts[:, 0].max())
         y0, y1 = float(pts[:, 1].min()), float(pts[:, 1].max())
@@ -297,11 +308,11 @@ class BlockDrawer(Drawer[BlockActor]):
         return mobs
 
     def _inside(self, x: float, width: float) -> float:
-        """Shift a label's centre x so the label stays in the frame (for blocks in view).
+        """Shift a label's centre x so the label stays in the safe area (for blocks in view).
 
         A block leaving the frame during a camera move takes its labels with it.
         """
-        half = self.fmt.frame_width / 2 - 0.12
+        half = self.fmt.frame_width / 2 - self.fmt.safe_inset[0] - 0.02
         if abs(x) > half:
             return x
         return min(max(x, -half + width / 2), half - width / 2)

@@ -46,6 +46,17 @@ CAPTION_LOW_Y = -3.05
 view, which shows no shape table or formula), above the counts."""
 
 
+def split_title(text: str) -> tuple[str, str]:
+    """A long title in two lines of about equal length: at the space nearest the middle, or in
+    the middle of a text without spaces (Chinese)."""
+    middle = len(text) // 2
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    if spaces:
+        cut = min(spaces, key=lambda i: abs(i - middle))
+        return text[:cut], text[cut + 1 :]
+    return text[:middle], text[middle:]
+
+
 class OverlayDrawer(Drawer[OverlayActor]):
     """Draws :class:`OverlayActor` s."""
 
@@ -54,6 +65,7 @@ class OverlayDrawer(Drawer[OverlayActor]):
     def __init__(self, stage: Stage) -> None:
         super().__init__(stage)
         self._overlay_cache: dict[tuple[str, str], VGroup] = {}
+        self._panel_top: float | None = None
 
     def draw(self, overlay: OverlayActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """Title, shape table, formula, counts, legend or caption, fixed in the frame."""
@@ -74,9 +86,35 @@ class OverlayDrawer(Drawer[OverlayActor]):
                 overlay.id, key, lambda: self._legend_group(coloring, title)
             )
         else:
-            group = self._cached_overlay(overlay.id, "", lambda: self._static_overlay(overlay))
+            group = self._static_overlay_of(overlay)
         set_opacity(group, opacity)
         return [group]
+
+    PANEL = ("table", "formula", "counts")
+    """Roles of the overlays that make the bottom panel."""
+
+    def panel_top(self) -> float | None:
+        """Top (frame units) of the bottom panel over the whole video: the highest of its
+        overlays (one per op; they take turns), or None when there is none."""
+        if self._panel_top is None:
+            tops = [-FRAME_HEIGHT]
+            for actor in self.stage.timeline.actors:
+                if isinstance(actor, OverlayActor) and actor.role in self.PANEL:
+                    group = self._static_overlay_of(actor)
+                    if len(group.submobjects):
+                        tops.append(float(group.get_top()[1]))
+            self._panel_top = max(tops)
+        return self._panel_top if self._panel_top > -FRAME_HEIGHT else None
+
+    def title_bottom(self) -> float | None:
+        """Bottom (frame units) of the title, or None when there is none."""
+        for actor in self.stage.timeline.actors:
+            if isinstance(actor, OverlayActor) and actor.role == "title":
+                return float(self._static_overlay_of(actor).get_bottom()[1])
+        return None
+
+    def _static_overlay_of(self, overlay: OverlayActor) -> VGroup:
+        return self._cached_overlay(overlay.id, "", lambda: self._static_overlay(overlay))
 
     def _cached_overlay(self, actor_id: str, key: str, make: Callable[[], VGroup]) -> VGroup:
         cache_key = (actor_id, key)
@@ -88,21 +126,31 @@ class OverlayDrawer(Drawer[OverlayActor]):
 
     def _static_overlay(self, overlay: OverlayActor) -> VGroup:
         fw = self.fmt.frame_width
+        edge = self.fmt.safe_inset[0] + 0.02  # left and right ends, inside the safe area
         theme = self.theme
         if overlay.role == "title":
             # Centred in the band left of the legend (top right), as wide as that band allows.
-            left, right = -fw / 2 + 0.4, fw / 2 - 3.75
-            title = text_mobject(
-                overlay.lines[0], 0.5, theme.text, weight="BOLD", max_width=right - left
-            )
+            # A title that would shrink below 70 % goes on two lines instead.
+            left, right = -fw / 2 + edge, fw / 2 - 3.75
+            text = overlay.lines[0]
+            one = text_mobject(text, 0.5, theme.text, weight="BOLD")
+            shrink = min(1.0, (right - left) / one.width)
+            one.scale(shrink)
+            title = VGroup(one)
+            if shrink < 0.7:
+                lines = [
+                    text_mobject(part, 0.38, theme.text, weight="BOLD", max_width=right - left)
+                    for part in split_title(text)
+                ]
+                title = VGroup(*lines).arrange(direction=np.array([0, -1, 0]), buff=0.06)
             centre = 0.0 if title.width / 2 <= right else (left + right) / 2
-            title.move_to(np.array([centre, FRAME_HEIGHT / 2 - 0.5, 0.0]))
-            return VGroup(title)
+            title.move_to(np.array([centre, FRAME_HEIGHT / 2 - 0.25 - title.height / 2, 0.0]))
+            return title
         if overlay.role == "table":
             group = self._table(overlay.lines)
-            if group.width > fw * 0.5:
-                group.scale(fw * 0.5 / group.width)
-            group.move_to(np.array([-fw / 2 + 0.3 + group.width / 2, -2.95, 0.0]))
+            if group.width > fw * 0.48:
+                group.scale(fw * 0.48 / group.width)
+            group.move_to(np.array([-fw / 2 + edge + group.width / 2, -2.95, 0.0]))
             return group
         if overlay.role == "formula":
             wrapped = [part for line in overlay.lines for part in wrap_line(line, 56)]
@@ -112,12 +160,12 @@ class OverlayDrawer(Drawer[OverlayActor]):
             )
             if group.width > fw * 0.44:
                 group.scale(fw * 0.44 / group.width)
-            group.move_to(np.array([fw / 2 - 0.3 - group.width / 2, -2.55, 0.0]))
+            group.move_to(np.array([fw / 2 - edge - group.width / 2, -2.55, 0.0]))
             return group
         if overlay.role == "counts":
             text = "   ".join(overlay.lines)
             mob = text_mobject(text, 0.28, theme.text, font=MONO, max_width=fw * 0.44)
-            mob.move_to(np.array([fw / 2 - 0.3 - mob.width / 2, -3.55, 0.0]))
+            mob.move_to(np.array([fw / 2 - edge - mob.width / 2, -3.55, 0.0]))
             return VGroup(mob)
         return VGroup()
 
@@ -183,7 +231,9 @@ class OverlayDrawer(Drawer[OverlayActor]):
             text, 0.3, self.theme.text, font=MONO, max_width=self.fmt.frame_width - 1
         )
         low = any(getattr(a, "takes_panel", False) for a in self.stage.timeline.actors)
-        mob.move_to(np.array([0.0, CAPTION_LOW_Y if low else CAPTION_Y, 0.0]))
+        top = self.panel_top()
+        y = CAPTION_LOW_Y if low else (CAPTION_Y if top is None else top + 0.25)
+        mob.move_to(np.array([0.0, y, 0.0]))
         return VGroup(mob)
 
     def _legend_group(self, coloring: Coloring, title: str) -> VGroup:
@@ -227,7 +277,7 @@ class OverlayDrawer(Drawer[OverlayActor]):
         group.move_to(
             np.array(
                 [
-                    self.fmt.frame_width / 2 - 0.3 - group.width / 2,
+                    self.fmt.frame_width / 2 - self.fmt.safe_inset[0] - 0.02 - group.width / 2,
                     FRAME_HEIGHT / 2 - 0.3 - group.height / 2,
                     0.0,
                 ]

@@ -8,7 +8,14 @@ from manim import Mobject, VMobject
 from convanim.renderer import geometry as geo
 from convanim.renderer.layout import Viewport
 from convanim.renderer.lod import quad_shown, quad_values, shell_of
-from convanim.renderer.manim.mobjects import polygons_mobject, set_opacity, text_mobject
+from convanim.renderer.manim.mobjects import (
+    Placement,
+    placements,
+    polygons_mobject,
+    restore,
+    set_opacity,
+    text_mobject,
+)
 from convanim.renderer.manim.stage import Drawer, Stage, to_hex
 from convanim.renderer.theme import gap_color, shade
 from convanim.renderer.volumes import VolumeRow, volume_row
@@ -25,7 +32,7 @@ class VolumeRowDrawer(Drawer[BlockActor]):
     def __init__(self, stage: Stage) -> None:
         super().__init__(stage)
         self._scene: dict[tuple[str, int, float], tuple[geo.ShellQuads, np.ndarray]] = {}
-        self._cache: dict[tuple[object, ...], list[Mobject]] = {}
+        self._cache: dict[tuple[object, ...], tuple[list[Mobject], list[Placement]]] = {}
 
     def _volume_shell(
         self, block: BlockActor, row: VolumeRow, channel: int, gap: float
@@ -58,7 +65,8 @@ class VolumeRowDrawer(Drawer[BlockActor]):
         key = (block.id, vp.key(), round(opacity, 3), hash(revealed.tobytes()), coloring)
         cached = self._cache.get(key)
         if cached is not None:
-            return cached
+            restore(cached[1])  # its labels may have been drawn at another viewport since
+            return cached[0]
         values = self.arrays[block.id]
         mobs: list[Mobject] = []
         if self.ground:
@@ -108,7 +116,7 @@ class VolumeRowDrawer(Drawer[BlockActor]):
         mobs.extend(self._labels(block, row, vp, opacity))
         if len(self._cache) > 128:
             self._cache.clear()
-        self._cache[key] = mobs
+        self._cache[key] = (mobs, placements(mobs))
         return mobs
 
     def _shadow(self, block: BlockActor, row: VolumeRow, vp: Viewport, opacity: float) -> Mobject:

@@ -22,7 +22,10 @@ import numpy as np
 from manim import Camera, ManimColor, Mobject
 
 from convanim.renderer.frame_format import FrameFormat, frame_count
-from convanim.renderer.layout import FRAME_HEIGHT, Layout, Viewport, blend
+from convanim.renderer.framing import Framing
+from convanim.renderer.items import DrawnItem
+from convanim.renderer.layout import FRAME_HEIGHT, Layout, Region, Viewport, blend
+from convanim.renderer.manim.draw_overlay import OverlayDrawer
 from convanim.renderer.manim.registry import DRAWERS
 from convanim.renderer.manim.stage import Drawer, Stage
 from convanim.renderer.projection import Projector
@@ -63,7 +66,9 @@ class FrameRenderer:
         self.actors = {a.id: a for a in timeline.actors}
         self._orbits = [e for e in timeline.events if e.kind == "orbit"]
         self._stages: dict[float, tuple[Stage, Layout, dict[str, Drawer]]] = {}
+        self._bands: tuple[float | None, float | None] = (None, None)
         self._use_projector(projector)
+        self.framing = self._framing()
         self.camera = Camera(
             pixel_width=fmt.width,
             pixel_height=fmt.height,
@@ -99,7 +104,12 @@ class FrameRenderer:
                 if hasattr(a, "gap_slot") and hasattr(a, "gap")
             }
             layout = Layout(
-                blocks, projector, self.fmt.frame_width, bool(timeline.title), gaps, self.zoom
+                [replace(b, padding=self._widest_padding(b)) for b in blocks],
+                projector,
+                self.fmt.frame_width,
+                bool(timeline.title),
+                gaps,
+                self.zoom,
             )
             stage = Stage(
                 timeline=timeline,
@@ -113,10 +123,45 @@ class FrameRenderer:
                 ground=self.ground,
             )
             drawers = {kind: cls(stage) for kind, cls in DRAWERS.items()}
+            if not self._stages:  # the first stage measures the title and bottom panel for all
+                overlays = drawers["overlay"]
+                assert isinstance(overlays, OverlayDrawer)
+                self._bands = (overlays.panel_top(), overlays.title_bottom())
+            layout.fit_between(*self._bands)
             cached = (stage, layout, drawers)
             if key == round(self.base_projector.azimuth, 4) or not self._stages:
                 self._stages[key] = cached  # only the resting view is worth keeping
         self.stage, self.layout, self.drawers = cached
+
+    def _widest_padding(self, block: BlockActor) -> tuple[int, int, int, int]:
+        """The widest padding ring a block shows in the video (its own or a later ``pad``):
+        the framing leaves room for it from the start."""
+        rings = [block.padding] + [
+            tuple(int(v) for v in e.data["padding"])
+            for e in self.timeline.events
+            if e.kind == "pad" and e.target == block.id
+        ]
+        top, bottom, left, right = (max(r[i] for r in rings) for i in range(4))
+        return (top, bottom, left, right)
+
+    def _framing(self) -> Framing:
+        """Which blocks the camera shows when (:mod:`convanim.renderer.framing`)."""
+        layout = self.layout
+        inset = self.fmt.safe_inset[0]
+        half = self.fmt.frame_width / 2 - inset
+        world = layout.world
+        stage = Region(
+            -half, half, world.y0 + layout.LABEL_BAND_BELOW, world.y1 - layout.LABEL_BAND
+        )
+        return Framing(self.timeline, layout, stage)
+
+    def _opacity(self, actor_id: str, t: float) -> float:
+        """An actor's opacity at time t: its own, and for a block how much the camera shows it."""
+        opacity = self.state.opacity(actor_id, t)
+        actor = self.actors[actor_id]
+        if opacity > 0.001 and isinstance(actor, BlockActor):
+            opacity *= self.framing.visibility(actor.slot, t)
+        return opacity
 
     def _orbit_degrees(self, t: float) -> float:
         """How far the camera has swung around the vertical axis at time t (out and back)."""
@@ -160,6 +205,9 @@ class FrameRenderer:
             # Events that change other actors too name them in data["also"].
             dynamic.update(str(extra) for extra in e.data.get("also", ()))
         actor_ids = [a.id for a in self.timeline.actors]
+        for a in self.timeline.actors:  # blocks fading in or out at the edge of the stage
+            if isinstance(a, BlockActor) and 0.0 < self.framing.visibility(a.slot, t) < 1.0:
+                dynamic.add(a.id)
         if moving_camera:
             static_ids: list[str] = []
             dynamic_ids = actor_ids
@@ -190,6 +238,25 @@ class FrameRenderer:
             self.camera.capture_mobjects(self._mobjects(dynamic_ids, t, viewport))
         return np.array(self.camera.pixel_array, copy=True)
 
+    def items_at(self, t: float) -> list[DrawnItem]:
+        """What the frame at time t shows, as named boxes in pixels (nothing is drawn).
+
+        Every visible actor's drawer builds its mobjects as for :meth:`frame_at`; their extents
+        become :class:`~convanim.renderer.items.DrawnItem` s (:mod:`.frame_items`).
+        """
+        from convanim.renderer.manim.frame_items import describe
+
+        self._use_projector(self.base_projector.turned(self._orbit_degrees(t)))
+        viewport, _ = self._viewport(t)
+        items: list[DrawnItem] = []
+        for actor in self.timeline.actors:
+            opacity = self._opacity(actor.id, t)
+            if opacity <= 0.001:
+                continue
+            mobs = self.drawers[actor.kind].draw(actor, t, viewport, opacity)
+            items.extend(describe(actor, mobs, opacity, self.fmt))
+        return items
+
     def _viewport(self, t: float) -> tuple[Viewport, bool]:
         before, after, u = self.state.view_slots(t)
         a, b = self.layout.frame(before), self.layout.frame(after)
@@ -200,7 +267,7 @@ class FrameRenderer:
         position = {actor_id: n for n, actor_id in enumerate(ids)}
         ordered = sorted(ids, key=lambda i: (self.drawers[self.actors[i].kind].layer, position[i]))
         for actor_id in ordered:
-            opacity = self.state.opacity(actor_id, t)
+            opacity = self._opacity(actor_id, t)
             if opacity <= 0.001:
                 continue
             actor = self.actors[actor_id]

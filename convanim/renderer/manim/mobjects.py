@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from manim import VMobject
+from manim import Mobject, VMobject
 from manim.mobject.text.text_mobject import Text
 
 from convanim.renderer.fontconfig import cjk_font, has_cjk
@@ -179,3 +179,31 @@ def set_opacity(mob: VMobject, opacity: float) -> None:
     if getattr(mob, "_convanim_opacity", None) != opacity:
         mob.set_opacity(opacity)
         mob._convanim_opacity = opacity  # type: ignore[attr-defined]
+
+
+Placement = tuple[Text, float, np.ndarray, float | None]
+"""A shared text (:func:`text_mobject` with ``usage``), its width, centre and opacity."""
+
+
+def placements(mobs: list[Mobject]) -> list[Placement]:
+    """Where the shared texts among ``mobs`` are now (to keep with a cached list of mobjects).
+
+    A text made with ``usage`` is one instance for every viewport: a later draw at another
+    viewport moves and rescales it. :func:`restore` puts it back when the cached list is reused.
+    """
+    return [
+        (m, float(m.width), m.get_center().copy(), getattr(m, "_convanim_opacity", None))
+        for m in mobs
+        if isinstance(m, Text)
+    ]
+
+
+def restore(placed: list[Placement]) -> None:
+    """Put the shared texts back where :func:`placements` found them."""
+    for mob, width, centre, opacity in placed:
+        if abs(mob.width - width) > 1e-9 * max(width, 1.0):
+            mob.scale(width / mob.width)
+        if not np.allclose(mob.get_center(), centre, atol=1e-9):
+            mob.move_to(centre)
+        if opacity is not None:
+            set_opacity(mob, opacity)
