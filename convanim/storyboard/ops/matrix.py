@@ -165,6 +165,7 @@ class MatrixVisual(OpVisual):
         out_c = chw(op.output)[0]
         clock.add("fill", out_id, 0.0, channels=list(range(out_c)))
         clock.add("caption", "caption", 0.0, text="")
+        clock.then("hide", actor.id, 0.4)  # the picture has folded into the output: it goes
 
     def _actor(self, op: OpResult, picture: MatrixPicture, in_id: str, out_id: str) -> MatrixActor:
         """The actor with the picture's matrices, the window cells and the hues."""
