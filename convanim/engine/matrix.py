@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from convanim.engine.ops.registry import register_by_type
 from convanim.engine.trace import TransposeTrace, WindowTrace
 
 if TYPE_CHECKING:
@@ -29,15 +30,7 @@ MATRIX_FORMS: dict[str, MatrixFunction] = {}
 
 def matrix_form(*types: str) -> Callable[[MatrixFunction], MatrixFunction]:
     """Register the decorated function as the matrix form of ``types``."""
-
-    def register(build: MatrixFunction) -> MatrixFunction:
-        for name in types:
-            if name in MATRIX_FORMS:
-                raise ValueError(f"two matrix forms for {name!r}")
-            MATRIX_FORMS[name] = build
-        return build
-
-    return register
+    return register_by_type(MATRIX_FORMS, "matrix forms", *types)
 
 
 def matrix_of(op: OpResult) -> np.ndarray:

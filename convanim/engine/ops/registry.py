@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from convanim.engine.trace import Trace
 
-__all__ = ["RUNNERS", "Runner", "Step", "runner", "runner_for"]
+__all__ = ["RUNNERS", "Runner", "Step", "register_by_type", "runner", "runner_for"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -47,17 +49,25 @@ RUNNERS: dict[str, Runner] = {}
 """Op type -> runner."""
 
 
-def runner(*types: str) -> Callable[[Runner], Runner]:
-    """Register the decorated function as the runner of ``types``."""
+def register_by_type(table: dict[str, F], what: str, *types: str) -> Callable[[F], F]:
+    """A decorator that enters the decorated function in ``table`` under each op type.
 
-    def register(run: Runner) -> Runner:
+    ``what`` names the part in the error raised when a type is registered twice.
+    """
+
+    def register(function: F) -> F:
         for name in types:
-            if name in RUNNERS:
-                raise ValueError(f"two engine runners for {name!r}")
-            RUNNERS[name] = run
-        return run
+            if name in table:
+                raise ValueError(f"two {what} for {name!r}")
+            table[name] = function
+        return function
 
     return register
+
+
+def runner(*types: str) -> Callable[[Runner], Runner]:
+    """Register the decorated function as the runner of ``types``."""
+    return register_by_type(RUNNERS, "engine runners", *types)
 
 
 def runner_for(op_type: str) -> Runner:
