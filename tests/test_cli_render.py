@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from convanim.cli import main
 from convanim.engine import plan
 from convanim.output import probe
+from convanim.output.gif import COVER_SECONDS
 from convanim.spec import load
 from convanim.storyboard import build
 
@@ -74,7 +75,9 @@ def test_gif_fits_and_keeps_the_frame_rate(rendered: dict[str, Path]) -> None:
     info = probe(rendered["gif"])
     assert info.codec == "gif" and info.width >= 854
     assert rendered["gif"].stat().st_size <= 5_000_000
-    assert info.duration == pytest.approx(_expected_frames(STANDARD, 15) / 15, abs=0.1)
+    # The animation, after its cover (the poster frame) held COVER_SECONDS.
+    expected = _expected_frames(STANDARD, 15) / 15 + COVER_SECONDS
+    assert info.duration == pytest.approx(expected, abs=0.1)
 
 
 def test_webm_is_vp9_and_png_is_a_poster(rendered: dict[str, Path]) -> None:

@@ -103,6 +103,8 @@ def screen_texts(timeline: Timeline) -> set[str]:
         if isinstance(actor, BlockActor):
             texts.add(display_of(actor.shape).note(words))
     for event in timeline.events:
+        if event.kind == "chapter" and event.data["title"] == timeline.title:
+            continue  # the spec's own title, as written (like the title overlay)
         texts.update(_strings(event.data))
     return {t for t in texts if t and t != timeline.title}
 

@@ -209,7 +209,7 @@ def render_segmented(
     from convanim.pipeline.teaching import COVERED, Extras
     from convanim.renderer import frame_count
 
-    extras = Extras.of(timeline, settings, None)
+    extras = Extras.of(timeline, settings)
     quality = settings.quality
     total = frame_count(timeline.duration, quality.fps)
     ranges = segment_ranges(total, jobs, quality.fps)

@@ -59,8 +59,8 @@ class Extras:
     burner: CaptionBurner | None = None
 
     @classmethod
-    def of(cls, timeline: Timeline, settings: OutputSettings, renderer: Any | None) -> Extras:
-        """The extras of a render; ``renderer`` draws the cover (None: build one if needed)."""
+    def of(cls, timeline: Timeline, settings: OutputSettings) -> Extras:
+        """The extras of a render (the cover drawn by a renderer used for nothing else)."""
         from convanim.renderer import frame_count, frame_renderer, poster_time
 
         fmt, quality = settings.format, settings.quality
@@ -73,9 +73,7 @@ class Extras:
             poster_time(timeline),
         )
         if fmt in COVERED or (settings.poster and fmt in VIDEO):
-            if renderer is None:
-                renderer = frame_renderer(timeline, settings.frame_format)
-            cover = renderer.frame_at(extras.poster_time)
+            cover = frame_renderer(timeline, settings.frame_format).frame_at(extras.poster_time)
             extras.cover = cover if settings.transparent else cover[:, :, :3]
         if settings.burn_captions and fmt != "png":
             extras.cues = cues(timeline, duration)
