@@ -35,9 +35,9 @@ _KIND = "outlines"
 
 
 def _version() -> str:
-    from convanim import __version__
+    from convanim.version import version
 
-    return __version__
+    return version()
 
 
 def cache_enabled() -> bool:

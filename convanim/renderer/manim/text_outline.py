@@ -143,13 +143,13 @@ def _parse(svg: str) -> np.ndarray:
         glyphs[symbol_id] = paths[0] if paths else ""
     parts: list[np.ndarray] = []
     for attrs in _USE.findall(svg):
-        values = dict(_ATTR.findall(attrs))
+        values: dict[str, str] = dict(_ATTR.findall(attrs))
         ref = values.get("xlink:href", values.get("href", ""))
         if not ref.startswith("#") or ref[1:] not in glyphs:
             raise _Unsupported(f"a use of {ref!r}")
         points = _glyph_points(glyphs[ref[1:]])
         if len(points):
-            parts.append(points + (float(values.get("x", 0.0)), float(values.get("y", 0.0))))
+            parts.append(points + (float(values.get("x", "0")), float(values.get("y", "0"))))
     if not parts:
         return np.zeros((0, 3))
     flat = np.concatenate(parts)
