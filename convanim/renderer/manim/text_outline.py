@@ -16,8 +16,10 @@ their cache".
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
+import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -56,8 +58,8 @@ def _svg(text: str, face: str, weight: str) -> str:
         if end > start:
             settings.append(manimpango.TextSetting(start, end, face, "NORMAL", weight, number))
         start = end + 1
-    with tempfile.TemporaryDirectory(prefix="convanim-text-") as folder:
-        target = Path(folder) / "text.svg"
+    target = _scratch_folder() / "text.svg"
+    try:
         manimpango.text2svg(
             settings,
             REFERENCE_SIZE,
@@ -71,6 +73,16 @@ def _svg(text: str, face: str, weight: str) -> str:
             text,
         )
         return target.read_text(encoding="utf-8")
+    finally:
+        target.unlink(missing_ok=True)
+
+
+@lru_cache(maxsize=1)
+def _scratch_folder() -> Path:
+    """This process's folder for Pango's SVG files (one at a time), removed when it exits."""
+    folder = Path(tempfile.mkdtemp(prefix="convanim-text-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 @lru_cache(maxsize=8192)
