@@ -3,6 +3,9 @@ CI skip guard, the late run of the determinism tests, and small helpers."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -52,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(SkipGuard(ALLOWED_CI_SKIPS, enabled=ci_is_set()), "ci-skips")
+    # Text outlines are cached on disk between runs; the suite uses a cache of its own, empty at
+    # the start, so that no run depends on what an earlier run (or the user) left there.
+    if "CONVANIM_CACHE_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="convanim-test-cache-")
+        os.environ["CONVANIM_CACHE_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.hookimpl(trylast=True)

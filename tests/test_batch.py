@@ -255,6 +255,8 @@ Options:
                                   in parallel and joined.  [default: 1; x>=1]
   --force                         Render even the specs whose outputs are up to
                                   date.
+  --no-cache                      Do not read or write the cache of text
+                                  outlines (see `convanim cache info`).
   -h, --help                      Show this message and exit.
 """
 

@@ -43,6 +43,8 @@ Options:
                                [default: 1; x>=1]
   --force                      Render even the scenes whose media are up to
                                date.
+  --no-cache                   Do not read or write the cache of text outlines
+                               (see `convanim cache info`).
   --title TEXT                 Page heading.  [default: convanim gallery]
   -h, --help                   Show this message and exit.
 """

@@ -34,6 +34,8 @@ Usage: convanim check [OPTIONS] SPECS...
 Options:
   -q, --quality [l|m|h|k]  l 854×480@15, m 1280×720@30, h 1920×1080@60, k
                            3840×2160@60.  [default: l]
+  --no-cache               Do not read or write the cache of text outlines (see
+                           `convanim cache info`).
   -h, --help               Show this message and exit.
 """
 

@@ -113,6 +113,7 @@ def schema_command() -> None:
 
 
 def _register_commands() -> None:
+    from convanim.cli.cache_command import cache_command
     from convanim.cli.check_command import check_command
     from convanim.cli.gallery_command import gallery_command
     from convanim.cli.render_command import render_command
@@ -120,6 +121,7 @@ def _register_commands() -> None:
     main.add_command(render_command)
     main.add_command(gallery_command)
     main.add_command(check_command)
+    main.add_command(cache_command)
 
 
 _register_commands()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from convanim.cli.options import quality_option
+from convanim.cli.options import no_cache_option, quality_option
 
 __all__ = ["check_command"]
 
@@ -19,6 +19,7 @@ __all__ = ["check_command"]
 @click.command("check", short_help="Find texts that overlap and items that leave the frame.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @quality_option()
+@no_cache_option()
 def check_command(specs: tuple[Path, ...], quality: str) -> None:
     """Check the layout of every spec in SPECS (files, or folders of *.yaml) at one quality.
 

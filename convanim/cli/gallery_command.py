@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from convanim.cli.options import force_option, jobs_option, max_size_option, quality_option
+from convanim.cli.options import (
+    force_option,
+    jobs_option,
+    max_size_option,
+    no_cache_option,
+    quality_option,
+)
 from convanim.gallery import GALLERY_FORMATS
 
 __all__ = ["gallery_command"]
@@ -26,6 +32,7 @@ __all__ = ["gallery_command"]
 @max_size_option("GIF only: largest file size per scene, e.g. 5MB.")
 @jobs_option("Worker processes: scenes render side by side.")
 @force_option("Render even the scenes whose media are up to date.")
+@no_cache_option()
 @click.option("--title", default="convanim gallery", show_default=True, help="Page heading.")
 def gallery_command(
     scenes: tuple[Path, ...],

@@ -6,12 +6,19 @@ option acts on differs (specs or scenes).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["force_option", "jobs_option", "max_size_option", "quality_option"]
+__all__ = [
+    "force_option",
+    "jobs_option",
+    "max_size_option",
+    "no_cache_option",
+    "quality_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,3 +67,17 @@ def force_option(help_text: str) -> Callable[[F], F]:
         The option's help line.
     """
     return click.option("--force", is_flag=True, default=False, help=help_text)
+
+
+def _bypass_cache(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        # An environment variable so that -j worker processes started later bypass it too.
+        os.environ["CONVANIM_NO_CACHE"] = "1"
+
+
+def no_cache_option() -> Callable[[F], F]:
+    """``--no-cache``: neither read nor write the text-outline cache (``convanim cache info``)."""
+    return click.option(
+        "--no-cache", is_flag=True, default=False, expose_value=False, callback=_bypass_cache,
+        help="Do not read or write the cache of text outlines (see `convanim cache info`).",
+    )  # fmt: skip

@@ -23,7 +23,13 @@ from convanim.batch import (
     plan_tasks,
     run_batch,
 )
-from convanim.cli.options import force_option, jobs_option, max_size_option, quality_option
+from convanim.cli.options import (
+    force_option,
+    jobs_option,
+    max_size_option,
+    no_cache_option,
+    quality_option,
+)
 
 __all__ = [
     "FORMAT_CHOICES",
@@ -131,6 +137,7 @@ def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
     "rendered in parallel and joined."
 )
 @force_option("Render even the specs whose outputs are up to date.")
+@no_cache_option()
 def render_command(
     specs: tuple[Path, ...],
     quality: str,

@@ -11,7 +11,14 @@ import ctypes
 import ctypes.util
 from functools import lru_cache
 
-__all__ = ["CJK_FONTS", "CJK_MONO_FONTS", "cjk_font", "families_for_language", "has_cjk"]
+__all__ = [
+    "CJK_FONTS",
+    "CJK_MONO_FONTS",
+    "cjk_font",
+    "families_for_language",
+    "font_file",
+    "has_cjk",
+]
 
 _FC_RESULT_MATCH = 0
 
@@ -68,6 +75,10 @@ def _library() -> ctypes.CDLL | None:
     lib.FcObjectSetDestroy.argtypes = [ctypes.c_void_p]
     lib.FcFontSetDestroy.argtypes = [ctypes.POINTER(_FontSet)]
     lib.FcConfigDestroy.argtypes = [ctypes.c_void_p]
+    lib.FcConfigSubstitute.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    lib.FcDefaultSubstitute.argtypes = [ctypes.c_void_p]
+    lib.FcFontMatch.restype = ctypes.c_void_p
+    lib.FcFontMatch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
     return lib
 
 
@@ -126,3 +137,37 @@ def cjk_font(mono: bool = False) -> str | None:
     if chosen is not None:
         return chosen
     return min(families, key=lambda f: ("Serif" in f, "Mono" in f, f))
+
+
+_FC_MATCH_PATTERN = 0
+
+
+@lru_cache(maxsize=64)
+def font_file(family: str, weight: str = "NORMAL") -> str | None:
+    """The font file fontconfig picks for ``family`` at ``weight`` (``"NORMAL"`` or ``"BOLD"``),
+    the one Pango draws that family with; None when fontconfig cannot be asked."""
+    lib = _library()
+    if lib is None:
+        return None
+    config = lib.FcInitLoadConfigAndFonts()
+    name = family.replace("-", "\\-").replace(":", "\\:")
+    style = ":weight=bold" if weight.upper() == "BOLD" else ""
+    pattern = lib.FcNameParse(f"{name}{style}".encode())
+    match = None
+    try:
+        lib.FcConfigSubstitute(config, pattern, _FC_MATCH_PATTERN)
+        lib.FcDefaultSubstitute(pattern)
+        result = ctypes.c_int(0)
+        match = lib.FcFontMatch(config, pattern, ctypes.byref(result))
+        if not match:
+            return None
+        value = ctypes.c_char_p()
+        if lib.FcPatternGetString(match, b"file", 0, ctypes.byref(value)) != _FC_RESULT_MATCH:
+            return None
+        return value.value.decode("utf-8", "replace") if value.value else None
+    finally:
+        if match:
+            lib.FcPatternDestroy(match)
+        lib.FcPatternDestroy(pattern)
+        if config:
+            lib.FcConfigDestroy(config)

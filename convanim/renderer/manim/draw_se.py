@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 from manim import Mobject
-from manim.mobject.text.text_mobject import Text
 
 from convanim.renderer import geometry as geo
 from convanim.renderer.layout import Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
+    TextShape,
     lines_mobject,
     polygons_mobject,
     set_opacity,
@@ -105,7 +105,7 @@ class SEChartDrawer(Drawer[SEChartActor]):
             )
         return mobs
 
-    def _text(self, text: str, k: float, color: str, place: object) -> Text:
+    def _text(self, text: str, k: float, color: str, place: object) -> TextShape:
         return text_mobject(text, TEXT * k, color, font=MONO, usage=place)
 
     def _headers(

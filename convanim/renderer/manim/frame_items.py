@@ -17,10 +17,10 @@ from dataclasses import replace
 
 import numpy as np
 from manim import Mobject
-from manim.mobject.text.text_mobject import Text
 
 from convanim.renderer.frame_format import FRAME_HEIGHT, FrameFormat
 from convanim.renderer.items import DrawnItem, box_inside, convex_hull
+from convanim.renderer.manim.mobjects import TextShape
 from convanim.storyboard.timeline import Actor, BlockActor, OverlayActor
 
 __all__ = ["describe"]
@@ -50,7 +50,7 @@ def _points(mob: Mobject) -> np.ndarray:
 def _walk(mobs: Iterable[Mobject]) -> Iterator[tuple[Mobject, bool]]:
     """(mobject, is_text) for every text and every leaf shape of ``mobs``."""
     for mob in mobs:
-        if isinstance(mob, Text):
+        if isinstance(mob, TextShape):
             yield mob, True
         elif mob.submobjects:
             if len(mob.points):
@@ -65,7 +65,7 @@ def _is_shadow(mob: Mobject) -> bool:
     return rgbas is not None and len(rgbas) > 0 and not np.any(rgbas[0][:3])
 
 
-def _text_name(mob: Text) -> str:
+def _text_name(mob: TextShape) -> str:
     return f"text '{getattr(mob, 'original_text', mob.text)}'"
 
 

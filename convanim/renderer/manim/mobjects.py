@@ -1,8 +1,8 @@
 """Manim mobjects built straight from projected NumPy geometry.
 
 Faces of the same colour are merged into one VMobject (one Cairo path with many closed subpaths),
-so a block of thousands of cubes costs a few dozen draw calls. Text is made once per string and
-copied, because building it through Pango is the slow part of text.
+so a block of thousands of cubes costs a few dozen draw calls. A text is one :class:`TextShape`
+(one VMobject) made from its cached outline (:mod:`convanim.renderer.manim.text_outline`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from functools import lru_cache
 
 import numpy as np
 from manim import Mobject, VMobject
-from manim.mobject.text.text_mobject import Text
 
 from convanim.renderer.fontconfig import cjk_font, has_cjk
+from convanim.renderer.manim.text_outline import text_outline
 
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
@@ -47,6 +47,17 @@ def _hex_rgb(color: str) -> tuple[float, float, float]:
     return (int(c[0:2], 16) / 255.0, int(c[2:4], 16) / 255.0, int(c[4:6], 16) / 255.0)
 
 
+class TextShape(VMobject):
+    """A text drawn as one filled VMobject (all its glyphs); ``original_text`` is its string."""
+
+    original_text: str = ""
+
+    @property
+    def text(self) -> str:
+        """The string this shape draws."""
+        return self.original_text
+
+
 def styled_vmobject(
     points: np.ndarray,
     fill: str,
@@ -54,6 +65,7 @@ def styled_vmobject(
     stroke: str,
     stroke_width: float,
     stroke_opacity: float,
+    cls: type[VMobject] = VMobject,
 ) -> VMobject:
     """A VMobject with the given points and style, built without manim's slow constructor.
 
@@ -66,7 +78,7 @@ def styled_vmobject(
     global _TEMPLATE
     if _TEMPLATE is None:
         _TEMPLATE = dict(VMobject().__dict__)
-    mob = object.__new__(VMobject)
+    mob = object.__new__(cls)
     state: dict[str, object] = {}
     for key, value in _TEMPLATE.items():
         if isinstance(value, list):
@@ -124,11 +136,12 @@ def _font_for(text: str, font: str) -> str:
 
 @lru_cache(maxsize=64)
 def _line_height(font: str, weight: str) -> float:
-    """Height of "Hg" at font size 48 (text height is proportional to the font size)."""
-    return float(Text("Hg", font=font, font_size=48, weight=weight).height)
+    """Height of "Hg" in outline units (a text's height is proportional to its size)."""
+    points = text_outline("Hg", font, weight)
+    return float(np.ptp(points[:, 1]))
 
 
-_PLACED: dict[tuple[object, ...], tuple[Text, float]] = {}
+_PLACED: dict[tuple[object, ...], tuple[TextShape, float]] = {}
 """Texts per place of use: the instance and its width per unit of line height."""
 
 
@@ -140,11 +153,12 @@ def text_mobject(
     weight: str = "NORMAL",
     max_width: float | None = None,
     usage: object = None,
-) -> Text:
-    """Text sized so that a line is ``height`` frame units tall (and at most ``max_width`` wide).
+) -> TextShape:
+    """Text sized so that a line is ``height`` frame units tall (and at most ``max_width`` wide),
+    centred on the origin.
 
-    The text is built at the font size that gives that height (no copy, no rescale: copying a
-    text mobject deep-copies every glyph and costs more than building it). With ``usage`` (any
+    The outline is laid out by Pango once per string, font and weight (then cached in memory and
+    on disk) and scaled here: no copy of a mobject, no SVG parsing per text. With ``usage`` (any
     hashable naming the place the text is drawn), the same instance is returned every time for
     that place and text, and the caller moves it into position.
     """
@@ -162,11 +176,18 @@ def text_mobject(
                 cached.scale(wanted / cached.width)
             return cached
     face = _font_for(text, font)
-    size = 48.0 * height / _line_height(face, weight)
-    mob = Text(text, font=face, color=color, font_size=size, weight=weight)
-    per_height = mob.width / height
-    if max_width is not None and mob.width > max_width:
-        mob.scale(max_width / mob.width)
+    outline = text_outline(text, face, weight)
+    scale = height / _line_height(face, weight)
+    points = outline * scale
+    if len(points):
+        points -= (points.min(axis=0) + points.max(axis=0)) / 2.0
+    width = float(np.ptp(points[:, 0])) if len(points) else 0.0
+    per_height = width / height
+    if max_width is not None and width > max_width:
+        points *= max_width / width
+    mob = styled_vmobject(points, color, 1.0, color, 0.0, 1.0, cls=TextShape)
+    assert isinstance(mob, TextShape)
+    mob.original_text = text
     if usage is not None:
         if len(_PLACED) > 4096:
             _PLACED.clear()
@@ -181,7 +202,7 @@ def set_opacity(mob: VMobject, opacity: float) -> None:
         mob._convanim_opacity = opacity  # type: ignore[attr-defined]
 
 
-Placement = tuple[Text, float, np.ndarray, float | None]
+Placement = tuple[TextShape, float, np.ndarray, float | None]
 """A shared text (:func:`text_mobject` with ``usage``), its width, centre and opacity."""
 
 
@@ -194,7 +215,7 @@ def placements(mobs: list[Mobject]) -> list[Placement]:
     return [
         (m, float(m.width), m.get_center().copy(), getattr(m, "_convanim_opacity", None))
         for m in mobs
-        if isinstance(m, Text)
+        if isinstance(m, TextShape)
     ]
 
 
