@@ -33,6 +33,7 @@ __all__ = [
     "plan",
     "render",
     "show",
+    "slides",
 ]
 
 
@@ -146,6 +147,56 @@ def render(
         captions=captions, burn_captions=burn_captions,
     )  # fmt: skip
     return Path(render_spec(spec, settings, jobs=jobs).path)
+
+
+def slides(
+    spec_or_path: SceneSpec | str | Path,
+    *,
+    output: str | Path | None = None,
+    quality: str = "l",
+    language: str | None = None,
+    jobs: int = 1,
+) -> Path:
+    """Write a spec as a slide deck (``convanim slides``) and return the path of its page.
+
+    Parameters
+    ----------
+    spec_or_path : SceneSpec, str or Path
+        A spec file, or a loaded spec.
+    output : str, Path or None
+        The deck's folder; default ``media/slides/<spec stem>`` (``.../scene`` for a spec that
+        was not loaded from a file). It holds ``index.html``, ``media/`` and
+        ``slides/<stem>.json`` (the manim-slides presentation).
+    quality : {"l", "m", "h", "k"}
+        As for :func:`render`.
+    language : {"en", "zh"} or None
+        Overrides the spec's ``labels.language``.
+    jobs : int
+        Processes drawing the slides.
+
+    Returns
+    -------
+    Path
+        The deck's ``index.html``.
+
+    Raises
+    ------
+    SpecError
+        The spec is invalid, or its video too long to draw.
+    UsageError
+        Unknown quality or language, an unwritable output.
+    """
+    from convanim.output import QUALITIES
+    from convanim.pipeline.deck import write_deck
+
+    if quality not in QUALITIES:
+        raise UsageError(f"unknown quality {quality!r}; choose one of {', '.join(QUALITIES)}")
+    if language not in (None, "en", "zh"):
+        raise UsageError(f"unknown language {language!r}; choose en or zh")
+    spec = _as_spec(spec_or_path)
+    stem = Path(spec.source.file).stem if spec.source.file else "scene"
+    folder = Path(output) if output is not None else Path("media/slides") / stem
+    return write_deck(spec, folder, QUALITIES[quality], jobs=jobs, language=language).page
 
 
 def show(

@@ -270,3 +270,76 @@ def check_page(
         return PageReport(media, _errors(browser.events), base64.b64decode(shot["data"]))
     finally:
         browser.close()
+
+
+class PageSession:
+    """One page open in a headless Chromium, driven step by step (keys, scripts, screenshots).
+
+    Every request the page makes is recorded in :attr:`requests` (its URL), so a test can check
+    that nothing leaves the machine. Use as a context manager.
+    """
+
+    def __init__(self, page: Path, user_data_dir: Path, window: tuple[int, int] = (1280, 760)):
+        self.browser = DevToolsPipe(user_data_dir, window)
+        self.page = page
+        self.session = ""
+        self.requests: list[str] = []
+
+    def __enter__(self) -> PageSession:
+        browser = self.browser
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            browser.send(f"{domain}.enable", session=self.session)
+        browser.send("Page.navigate", {"url": self.page.resolve().as_uri()}, session=self.session)
+        browser.wait_event("Page.loadEventFired", timeout=60)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.browser.close()
+
+    def evaluate(self, expression: str, timeout: float = 30.0) -> Any:
+        """The value of a JavaScript expression (awaited if it is a promise)."""
+        result = self.browser.send(
+            "Runtime.evaluate",
+            {"expression": expression, "awaitPromise": True, "returnByValue": True},
+            session=self.session, timeout=timeout,
+        )  # fmt: skip
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"script failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def press(self, key: str, code: str, key_code: int) -> None:
+        """Press and release a key (``"ArrowRight", "ArrowRight", 39``)."""
+        for kind in ("keyDown", "keyUp"):
+            self.browser.send(
+                "Input.dispatchKeyEvent",
+                {"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": key_code},
+                session=self.session,
+            )
+
+    def screenshot(self) -> bytes:
+        """The page as PNG bytes."""
+        shot = self.browser.send(
+            "Page.captureScreenshot", {"format": "png"}, session=self.session, timeout=60
+        )
+        return base64.b64decode(shot["data"])
+
+    def errors(self) -> list[str]:
+        """Console errors, uncaught exceptions and failed loads so far."""
+        self._collect()
+        return _errors(self.browser.events)
+
+    def _collect(self) -> None:
+        for event in self.browser.events:
+            if event.get("method") == "Network.requestWillBeSent":
+                url = str(event["params"]["request"]["url"])
+                if url not in self.requests:
+                    self.requests.append(url)
+
+    def all_requests(self) -> list[str]:
+        """Every URL the page requested so far."""
+        self._collect()
+        return list(self.requests)

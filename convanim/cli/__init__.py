@@ -117,10 +117,12 @@ def _register_commands() -> None:
     from convanim.cli.check_command import check_command
     from convanim.cli.gallery_command import gallery_command
     from convanim.cli.render_command import render_command
+    from convanim.cli.slides_command import slides_command
 
     main.add_command(render_command)
     main.add_command(gallery_command)
     main.add_command(check_command)
+    main.add_command(slides_command)
     main.add_command(cache_command)
 
 

@@ -1,0 +1,65 @@
+"""``convanim slides SPEC... -o DIR``: each spec as a slide deck for the classroom.
+
+Per spec: ``DIR/<spec stem>/index.html`` (its own player: arrow keys, speaker notes, overview;
+nothing fetched from the network), ``media/`` (one video and thumbnail per slide) and
+``slides/<spec stem>.json`` for manim-slides. See :mod:`convanim.pipeline.deck`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from convanim.cli.options import jobs_option, no_cache_option, quality_option
+
+__all__ = ["slides_command"]
+
+LANGUAGE_CHOICES = ("en", "zh")
+"""``--language`` values: those of ``labels.language``."""
+
+
+@click.command("slides", short_help="Write each spec as an offline slide deck (HTML + videos).")
+@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=Path("media/slides"),
+    metavar="DIR", show_default=True, help="Folder of the decks: one DIR/<spec stem>/ per spec.",
+)  # fmt: skip
+@quality_option()
+@click.option(
+    "--language", type=click.Choice(LANGUAGE_CHOICES), default=None,
+    help="Language of the words on screen and in the notes (default: the spec's labels.language).",
+)  # fmt: skip
+@jobs_option("Worker processes drawing the slides of a spec.")
+@no_cache_option()
+def slides_command(
+    specs: tuple[Path, ...], output: Path, quality: str, language: str | None, jobs: int
+) -> None:
+    """Write each SPEC as a slide deck in DIR/<spec stem>/: index.html with one slide per
+    step (title, each op's introduction, every window played in full, the fast-forwarded rest,
+    the result, a summary), their videos and thumbnails in media/, and the manim-slides
+    presentation slides/<spec stem>.json.
+
+    The slides are cut from one render of the scene, so they show the frames of
+    `convanim render`. Open index.html in a browser: → / space next, ← back, S speaker
+    notes, O overview, F full screen.
+    """
+    from convanim.output import QUALITIES, install_signal_cleanup
+    from convanim.pipeline.deck import write_deck
+    from convanim.spec import load
+
+    install_signal_cleanup()
+    loaded = [load(path) for path in specs]  # every spec checked before the first render
+    stems = [path.stem for path in specs]
+    if len(set(stems)) != len(stems):
+        from convanim.errors import UsageError
+
+        twice = sorted({s for s in stems if stems.count(s) > 1})
+        raise UsageError(f"two specs would write the same deck {output / twice[0]}; rename one")
+    for path, spec in zip(specs, loaded, strict=True):
+        target = output / path.stem
+        if sys.stderr.isatty():
+            click.echo(f"{path} -> {target}/", err=True)
+        report = write_deck(spec, target, QUALITIES[quality], jobs=jobs, language=language)
+        click.echo(f"wrote {report.page} ({len(report.slides)} slides) and {report.presentation}")
