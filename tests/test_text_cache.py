@@ -164,3 +164,19 @@ def test_render_no_cache_flag_bypasses_the_cache(
     assert result.exit_code == 0, result.output
     assert out.exists()
     assert not cache_folder.exists() or not list(cache_folder.rglob("*.npy"))
+
+
+def _outline_bytes(strings: list[str]) -> list[bytes]:
+    return [text_outline(s, SANS).tobytes() for s in strings]
+
+
+def test_forked_workers_lay_out_texts_side_by_side(cache_folder: Path) -> None:
+    """Forked workers inherit the parent's scratch folder for Pango's files; each must use its
+    own (a shared file was removed under another worker's feet)."""
+    text_outline("made in the parent", SANS)
+    strings = [[f"worker {w}: {i * 0.01:.2f}" for i in range(40)] for w in range(4)]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map(_outline_bytes, strings)
+    assert all(len(r) == 40 for r in results)
+    text_outline_module._MEMORY.clear()
+    assert _outline_bytes(strings[0]) == results[0]

@@ -16,12 +16,13 @@ their cache".
 
 from __future__ import annotations
 
-import atexit
 import hashlib
+import os
 import re
 import shutil
 import tempfile
 from functools import lru_cache
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 import manimpango
@@ -58,7 +59,7 @@ def _svg(text: str, face: str, weight: str) -> str:
         if end > start:
             settings.append(manimpango.TextSetting(start, end, face, "NORMAL", weight, number))
         start = end + 1
-    target = _scratch_folder() / "text.svg"
+    target = _scratch_folder(os.getpid()) / "text.svg"
     try:
         manimpango.text2svg(
             settings,
@@ -77,11 +78,16 @@ def _svg(text: str, face: str, weight: str) -> str:
         target.unlink(missing_ok=True)
 
 
-@lru_cache(maxsize=1)
-def _scratch_folder() -> Path:
-    """This process's folder for Pango's SVG files (one at a time), removed when it exits."""
-    folder = Path(tempfile.mkdtemp(prefix="convanim-text-"))
-    atexit.register(shutil.rmtree, folder, True)
+@lru_cache(maxsize=4)
+def _scratch_folder(pid: int) -> Path:
+    """The folder of process ``pid`` (this one) for Pango's SVG files, removed when it exits.
+
+    One per process, because forked workers share the parent's memory and would otherwise write
+    the same file; a multiprocessing finalizer removes it in worker processes too (they leave
+    without running ``atexit`` handlers).
+    """
+    folder = Path(tempfile.mkdtemp(prefix=f"convanim-text-{pid}-"))
+    Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=0)
     return folder
 
 
