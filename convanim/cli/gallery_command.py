@@ -11,6 +11,7 @@ from convanim.cli.options import (
     jobs_option,
     max_size_option,
     no_cache_option,
+    output_dir_option,
     quality_option,
 )
 from convanim.gallery import GALLERY_FORMATS
@@ -20,10 +21,7 @@ __all__ = ["gallery_command"]
 
 @click.command("gallery", short_help="Render scenes and write a static HTML page of them.")
 @click.argument("scenes", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), default=Path("media/gallery"),
-    metavar="DIR", show_default=True, help="Folder of the page (index.html) and its media.",
-)  # fmt: skip
+@output_dir_option("media/gallery", "Folder of the page (index.html) and its media.")
 @click.option(
     "--format", "fmt", type=click.Choice(GALLERY_FORMATS), default="gif", show_default=True,
     help="Media shown for each scene.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -17,6 +18,7 @@ __all__ = [
     "jobs_option",
     "max_size_option",
     "no_cache_option",
+    "output_dir_option",
     "quality_option",
 ]
 
@@ -80,4 +82,20 @@ def no_cache_option() -> Callable[[F], F]:
     return click.option(
         "--no-cache", is_flag=True, default=False, expose_value=False, callback=_bypass_cache,
         help="Do not read or write the cache of text outlines (see `convanim cache info`).",
+    )  # fmt: skip
+
+
+def output_dir_option(default: str, help_text: str) -> Callable[[F], F]:
+    """``-o/--output DIR``: the folder a command writes into (``default`` when not given).
+
+    Parameters
+    ----------
+    default : str
+        The folder used when the option is not given.
+    help_text : str
+        The option's help line.
+    """
+    return click.option(
+        "-o", "--output", type=click.Path(path_type=Path), default=Path(default), metavar="DIR",
+        show_default=True, help=help_text,
     )  # fmt: skip

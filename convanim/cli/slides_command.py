@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from convanim.cli.options import jobs_option, no_cache_option, quality_option
+from convanim.cli.options import jobs_option, no_cache_option, output_dir_option, quality_option
 
 __all__ = ["slides_command"]
 
@@ -22,10 +22,7 @@ LANGUAGE_CHOICES = ("en", "zh")
 
 @click.command("slides", short_help="Write each spec as an offline slide deck (HTML + videos).")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), default=Path("media/slides"),
-    metavar="DIR", show_default=True, help="Folder of the decks: one DIR/<spec stem>/ per spec.",
-)  # fmt: skip
+@output_dir_option("media/slides", "Folder of the decks: one DIR/<spec stem>/ per spec.")
 @quality_option()
 @click.option(
     "--language", type=click.Choice(LANGUAGE_CHOICES), default=None,

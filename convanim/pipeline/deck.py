@@ -14,15 +14,12 @@ The deck is written into a hidden folder beside its target and renamed into plac
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convanim.errors import ConvanimError
 from convanim.pipeline.slides import Slide, build_slides, closeup_notes, frame_ranges
 
 if TYPE_CHECKING:
@@ -172,23 +169,7 @@ def _run_jobs(
                 if progress:
                     progress(done, total)
             return
-        context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        if context is None:  # pragma: no cover - platforms without fork
-            raise ConvanimError("parallel rendering needs the 'fork' start method")
-        pool = context.Pool(
-            min(workers, len(jobs)), initializer=segments._worker_init, initargs=(os.getpid(),)
-        )
-        try:
-            for frames in pool.imap_unordered(_render_slide, jobs, chunksize=1):
-                done += frames
-                if progress:
-                    progress(done, total)
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        segments.map_forked(_render_slide, jobs, workers, total, progress)
     finally:
         segments._SHARED.clear()
 

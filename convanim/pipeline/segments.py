@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from convanim.pipeline.teaching import Extras
     from convanim.renderer.manim.frames import FrameRenderer
     from convanim.storyboard.timeline import Timeline
+
+T = TypeVar("T")
 
 JOINABLE = ("mp4", "webm")
 """Formats whose segments are joined by copying packets."""
@@ -101,6 +103,36 @@ def _worker_init(parent_pid: int | None = None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     die_with_parent(parent_pid)
+
+
+def map_forked(
+    work: Callable[[T], int],
+    items: Sequence[T],
+    workers: int,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Run ``work`` on every item in up to ``workers`` forked processes (see :func:`_worker_init`),
+    each taking the next item when it is free; ``work`` returns the frames it drew, which are
+    added up and reported to ``progress`` out of ``total``. The parent's ``_SHARED`` is what the
+    workers see. A failure or Ctrl-C stops every worker."""
+    context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    if context is None:  # pragma: no cover - platforms without fork
+        raise ConvanimError("parallel rendering needs the 'fork' start method")
+    done = 0
+    pool = context.Pool(min(workers, len(items)), initializer=_worker_init, initargs=(os.getpid(),))
+    try:
+        # chunksize 1: a worker takes the next item only when it is free.
+        for frames in pool.imap_unordered(work, items, chunksize=1):
+            done += frames
+            if progress:
+                progress(done, total)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
 
 
 def _worker_renderer() -> FrameRenderer:
@@ -227,24 +259,7 @@ def render_segmented(
         ]
         _SHARED.update(timeline=timeline, settings=settings, extras=extras)
         try:
-            context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-            if context is None:  # pragma: no cover - platforms without fork
-                raise ConvanimError("parallel rendering needs the 'fork' start method")
-            done = 0
-            workers = min(jobs, len(segments))
-            pool = context.Pool(workers, initializer=_worker_init, initargs=(os.getpid(),))
-            try:
-                # chunksize 1: a worker takes the next segment only when it is free.
-                for frames in pool.imap_unordered(_render_segment, segments, chunksize=1):
-                    done += frames
-                    if progress:
-                        progress(done, total)
-                pool.close()
-            except BaseException:
-                pool.terminate()
-                raise
-            finally:
-                pool.join()
+            map_forked(_render_segment, segments, jobs, total, progress)
         finally:
             _SHARED.clear()
         if fmt in JOINABLE:
