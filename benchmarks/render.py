@@ -163,13 +163,30 @@ def run_convanim(scene: Path, quality: str, out_dir: Path, jobs: int = 1) -> dic
     import convanim.renderer.manim.frames  # noqa: F401  (imports manim)
     from convanim.output import QUALITIES
     from convanim.pipeline import OutputSettings, render_spec
+    from convanim.renderer.manim import mobjects
     from convanim.spec import load
 
+    # Time spent getting text outlines (laid out by Pango, or read from the cache), in this
+    # process (with -j the workers' share is not counted).
+    text_time = [0.0, 0.0]
+    outline = mobjects.text_outline
+
+    def timed_outline(*args: object, **kwargs: object) -> object:
+        t0 = time.process_time()
+        try:
+            return outline(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            text_time[0] += time.process_time() - t0
+            text_time[1] += 1
+
+    mobjects.text_outline = timed_outline  # type: ignore[assignment]
     started, cpu = time.perf_counter(), _cpu_seconds()
     spec = load(scene)
     settings = OutputSettings(out_dir / f"{scene.stem}.mp4", "mp4", QUALITIES[quality])
     report = render_spec(spec, settings, jobs=jobs)
-    return _measured(report.frames, started, cpu)
+    result = _measured(report.frames, started, cpu)
+    result.update(text_cpu=text_time[0], text_calls=text_time[1])
+    return result
 
 
 def _child(case: str, quality: str) -> dict[str, float]:
@@ -240,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     baseline: dict[str, dict[str, float]] = {}
     summaries: list[str] = []
+    texts: dict[tuple[str, str], dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="convanim-bench-cache-") as caches:
         for quality in qualities:
             if quality == "l" or args.baseline_hd:
@@ -260,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not result:
                     continue
                 measured[case] = result
+                texts[(case, quality)] = result
                 print(_row(case, quality, result, baseline.get(quality)))
             for scene in SCENES:
                 if scene in measured and f"{scene}@j2" in measured:
@@ -268,6 +287,18 @@ def main(argv: list[str] | None = None) -> int:
                     )
     for line in summaries:
         print(line)
+    for quality in qualities:
+        cold, warm = (
+            texts.get(("standard_conv", quality)),
+            texts.get(("standard_conv (warm)", quality)),
+        )
+        if cold and warm:
+            print(
+                f"standard_conv {quality}: text outlines took {1000 * cold['text_cpu']:.0f} ms CPU "
+                f"cold ({100 * cold['text_cpu'] / cold['cpu']:.1f} % of the render's CPU) and "
+                f"{1000 * warm['text_cpu']:.0f} ms warm "
+                f"({100 * warm['text_cpu'] / warm['cpu']:.1f} %)"
+            )
     return 0
 
 
