@@ -119,3 +119,27 @@ def test_segmented_gif_feeds_one_writer(tmp_path: Path) -> None:
         timeline, OutputSettings(tmp_path / "x.gif", "gif", QUALITIES["l"]), jobs=2
     )
     assert report.path.exists() and probe(report.path).codec == "gif"
+
+
+@pytest.mark.parametrize("scene", ["standard_conv", "transposed_conv", "shufflenet_unit"])
+def test_a_frame_does_not_depend_on_the_frames_drawn_before(scene: str) -> None:
+    """Segments, slides, posters and covers each start drawing somewhere in the middle: a renderer
+    that has drawn a late frame first (or jumped backwards) must give the same frames as one that
+    went through the video in order."""
+    from convanim.pipeline import build_timeline
+    from convanim.renderer import FrameFormat, frame_renderer
+    from convanim.spec import load
+
+    from .conftest import ROOT
+
+    timeline = build_timeline(load(ROOT / "scenes" / f"{scene}.yaml"))
+    fmt = FrameFormat(240, 135, 5)
+    in_order = [frame.copy() for frame in frame_renderer(timeline, fmt).frames()]
+    jumping = frame_renderer(timeline, fmt)
+    jumping.frame_at(timeline.duration - 0.5)
+    jumping.frame_at(timeline.duration * 0.5)
+    again = [frame.copy() for frame in jumping.frames()]
+    differing = [
+        i for i, (a, b) in enumerate(zip(in_order, again, strict=True)) if not np.array_equal(a, b)
+    ]
+    assert not differing, f"frames {differing[:10]} changed after drawing later frames first"
