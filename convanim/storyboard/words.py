@@ -210,6 +210,10 @@ EN = Words(
             "tap": "tap {k} at ({y}, {x})",
             "sampled": "sampled",
             "approx": "≈ (rounded parts)",
+            "stamp": "stamp",
+            "so_far": "so far",
+            "now": "now",
+            "cut": "cut off",
         }
     ),
     matrix_unroll_x="unroll: the {h}×{w} input, row by row, is the column x ({n} values)",
@@ -323,6 +327,10 @@ ZH = Words(
             "tap": "采样点 {k} 位于 ({y}, {x})",
             "sampled": "采样值",
             "approx": "≈ (各项已舍入)",
+            "stamp": "盖印",
+            "so_far": "此前",
+            "now": "此后",
+            "cut": "裁掉",
         }
     ),
     matrix_unroll_x="展开: {h}×{w} 的输入逐行排成列向量 x ({n} 个值)",

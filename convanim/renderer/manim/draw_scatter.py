@@ -87,7 +87,10 @@ class ScatterDrawer(Drawer[ScatterActor]):
                 continue
             slot = e.duration / visits
             v = min(int((t - e.start) // slot), visits - 1)
-            u = (t - e.start - v * slot) / (slot * FLY_SHARE)
+            # A stamp with a close-up departs and lands at given shares of its time.
+            depart = float(e.data.get("depart", 0.0))
+            land = float(e.data.get("land", FLY_SHARE))
+            u = max(0.0, (t - e.start - v * slot - depart * slot) / (slot * (land - depart)))
             target = _visit_index(first, count, visits, v)
             if u >= 1.0:
                 done = target + 1

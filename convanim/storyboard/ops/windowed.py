@@ -136,7 +136,7 @@ class WindowedVisual(OpVisual):
             weight_hue=palette.KERNEL_HUE,
             steps=tuple(steps),
             plans=tuple(cu.plan(step, timing) for step in steps),
-            words=tuple(ctx.words.closeup.items()),
+            words=cu.panel_words(ctx.words.closeup),
         )
         ctx.add_actor(actor)
         return actor
