@@ -354,8 +354,11 @@ def beats(step: CloseupStep, timing: CloseupTiming) -> dict[str, object]:
     }
 
 
-def timing(first_op: bool) -> CloseupTiming:
-    """Close-up beats: unhurried for the first op of a scene, brisker for later ones."""
+def timing(first_op: bool, quick: bool = False) -> CloseupTiming:
+    """Close-up beats: unhurried for the first op of a scene, brisker for later ones, quick
+    for every op of a long chain (``quick``, :attr:`Pacing.quick_closeups`)."""
+    if quick:
+        return CloseupTiming(intro=0.1, cell=0.07, term=0.4, beat=0.3, fly=0.35)
     if first_op:
         return CloseupTiming(intro=0.3, cell=0.22, term=0.9, beat=0.6, fly=0.6)
     return CloseupTiming(intro=0.2, cell=0.1, term=0.6, beat=0.4, fly=0.5)

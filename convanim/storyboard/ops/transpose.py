@@ -259,7 +259,7 @@ class TransposeVisual(WindowedVisual):
         steps = tuple(
             self.scatter_closeup(op, 0, n, ctx.words) for n in range(first, first + count)
         )
-        timing = cu.timing(op.index == 0)
+        timing = cu.timing(op.index == 0, ctx.pacing.quick_closeups)
         actor = cu.CloseupActor(
             id=f"closeup{op.index}",
             op=op.index,
