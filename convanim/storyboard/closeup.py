@@ -187,7 +187,7 @@ class CloseupActor:
     kind: str = field(default="closeup", init=False)
 
 
-STAMP_WORDS = ("stamp", "so_far", "now", "cut")
+STAMP_WORDS = ("stamp", "stamp_sum", "so_far", "now", "cut")
 """Words only a transposed conv's stamp close-up shows."""
 
 

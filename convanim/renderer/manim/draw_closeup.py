@@ -462,7 +462,10 @@ class _Panel:
         x = left + gw
         self.text("+", x + op_w / 2, mid)
         x += op_w
-        self.text(self.words["stamp"], x + gw / 2, header, height=LABEL, color=muted)
+        stamp = self.words["stamp"]
+        if scatter.channels > 1:
+            stamp = self.words["stamp_sum"].format(n=scatter.channels)
+        self.text(stamp, x + gw / 2, header, height=LABEL, color=muted)
         stamp_fill = np.where(inside, PRODUCT_FILL, PAD_FILL).astype(object)
         self.row_grid(scatter.stamp.array, x, grid_top, stamp_fill, "os", texts=stamp_texts,
                       focus=focus)  # fmt: skip
