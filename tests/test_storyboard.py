@@ -121,15 +121,27 @@ def test_long_chain_is_played_faster_to_fit_30_s() -> None:
     _, fitted = _timeline(_chain(5))
     assert fitted.duration == pytest.approx(pacing.scene_max, abs=1e-3)
     steps = [e for e in fitted.events if e.kind == "sweep" and e.data["detail"]]
+    steps = [e for e in steps if "hold" not in e.data]  # not the positions with a close-up
     factor = steps[0].duration / pacing.full_step
     assert pacing.min_speed <= factor < 0.9  # every event squeezed by the same factor
     assert all(e.duration == pytest.approx(pacing.full_step * factor, abs=1e-3) for e in steps)
 
 
+@pytest.mark.parametrize("ops", [4, 5])
+def test_long_chain_keeps_a_quick_closeup_per_op_within_30_s(ops: int) -> None:
+    _, tl = _timeline(_chain(ops))
+    closeups = {e.target for e in tl.events if e.kind == "closeup"}
+    assert closeups == {f"closeup{k}" for k in range(ops)}  # the first position of each op
+    assert 10.0 <= tl.duration <= Pacing().scene_max + 1e-3
+    assert Pacing().for_op(0, ops).quick_closeups and not Pacing().for_op(0, 3).quick_closeups
+
+
 def test_very_long_chain_is_not_squeezed_past_min_speed() -> None:
     pacing = Pacing()
     _, tl = _timeline(_chain(9))
-    step = next(e for e in tl.events if e.kind == "sweep" and e.data["detail"])
+    step = next(
+        e for e in tl.events if e.kind == "sweep" and e.data["detail"] and "hold" not in e.data
+    )
     assert step.duration == pytest.approx(pacing.full_step * pacing.min_speed, abs=1e-3)
     assert tl.duration > pacing.scene_max  # longer rather than unreadable
 

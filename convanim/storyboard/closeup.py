@@ -6,7 +6,10 @@ input channel at a time), the kernel slice's weights as the same grid, their pro
 cell by cell, their sum, then the sum over the channels of the group, + bias, = the output value,
 which flies into its output cube. Pooling shows the window and its maximum (or its mean as
 sum ÷ count); a 1×1 window over C channels is a dot product of two vectors; a deformable conv
-first shows how one tap's value is sampled from its four neighbours.
+first shows how one tap's value is sampled from its four neighbours. A transposed conv's scatter
+view shows one input value times the kernel giving the stamped block, then the block added into
+the output cells it overlaps: output so far + stamp = output now, cell by cell, with the sum of one
+overlapping cell written out (:class:`CloseupScatter`).
 
 Every number is the engine's (each op visual computes its :class:`CloseupStep` from the Plan,
 :meth:`~convanim.storyboard.ops.base.OpVisual.closeup`); the renderer only lays them out.
@@ -35,6 +38,8 @@ FADE = 0.25
 """Seconds the panel and the overlays it replaces take to fade out or in."""
 MAX_DOT = 12
 """A dot product shows at most this many channels; the rest are summed in one line."""
+LOW_ROWS = 3
+"""A stamp of at most this many rows has its close-up under the caption line."""
 
 
 def grid(values: npt.ArrayLike) -> Grid:
@@ -100,12 +105,46 @@ class CloseupSample:
 
 
 @dataclass(frozen=True)
+class CloseupScatter:
+    """How one input element's stamp adds into the output (a transposed conv's scatter view).
+
+    ``stamp`` (kh, kw) is what the element adds, Σ over its group's channels of value × kernel
+    (the terms of the step show the first channels' value × kernel); ``rows`` / ``cols`` the
+    output rows and columns it lands on, ``inside`` where they are in the output (the padding
+    cuts the others off). ``before`` is the output there from the earlier stamps (0 where none
+    reached yet), ``earlier`` how many earlier stamps reached each cell, ``after`` =
+    ``before + stamp`` (0 on cut-off cells); ``approx`` marks the cells whose printed
+    ``before + stamp`` differs from the printed ``after`` in the last digit. ``focus`` (row,
+    col within the stamp) is the cell whose sum the panel writes out: the first one a previous
+    stamp reached (the first inside one when none overlaps); ``complete`` says no later stamp
+    reaches it, so + bias gives the op's output there.
+    """
+
+    element: tuple[int, int]
+    source: str
+    target: str
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+    inside: Mask
+    stamp: Grid
+    before: Grid
+    earlier: Grid
+    after: Grid
+    approx: Mask
+    focus: tuple[int, int]
+    complete: bool
+    channels: int
+
+
+@dataclass(frozen=True)
 class CloseupStep:
     """The arithmetic of one output value.
 
     ``mode``: ``"products"`` (window × kernel grids), ``"dot"`` (vectors over channels),
-    ``"max"`` / ``"mean"`` (pooling). ``terms`` are shown one after another (the first in full);
-    ``rest_count`` further terms are summarised by their sum ``rest_total`` (``rest_label``).
+    ``"max"`` / ``"mean"`` (pooling), ``"scatter"`` (a transposed conv's stamp,
+    ``scatter``; ``result`` is then the focus cell's new value, + bias when ``complete``).
+    ``terms`` are shown one after another (the first in full); ``rest_count`` further terms
+    are summarised by their sum ``rest_total`` (``rest_label``).
     ``result`` is the engine's output value, ``= Σ term totals + rest_total + bias`` (``mean``:
     ``terms[0].total / divisor``); ``approx`` says the printed parts do not add up to it.
     """
@@ -124,6 +163,7 @@ class CloseupStep:
     divisor: int = 0
     divisor_label: str = ""
     sample: CloseupSample | None = None
+    scatter: CloseupScatter | None = None
 
 
 @actor_kind
@@ -147,12 +187,31 @@ class CloseupActor:
     kind: str = field(default="closeup", init=False)
 
 
+STAMP_WORDS = ("stamp", "stamp_sum", "so_far", "now", "cut")
+"""Words only a transposed conv's stamp close-up shows."""
+
+
+def panel_words(words: Mapping[str, str], stamps: bool = False) -> tuple[tuple[str, str], ...]:
+    """The words of ``Words.closeup`` a panel shows (the stamp words only for ``stamps``)."""
+    return tuple((k, v) for k, v in words.items() if stamps or k not in STAMP_WORDS)
+
+
+def keeps_caption(step: CloseupStep) -> bool:
+    """Whether the panel of ``step`` leaves the caption line free: a stamp of 3 rows or fewer
+    fits under it (its caption says which cells it lands on)."""
+    return step.scatter is not None and step.scatter.stamp.shape[0] <= LOW_ROWS
+
+
 def step_sum(step: CloseupStep) -> float:
     """The step's result recomputed from its parts (what the panel adds up)."""
     if step.mode == "mean":
         return step.terms[0].total / step.divisor
     if step.mode == "max":
         return step.terms[0].total
+    if step.scatter is not None:
+        r, c = step.scatter.focus
+        after = float(step.scatter.before.array[r, c] + step.scatter.stamp.array[r, c])
+        return after + (step.bias or 0.0)
     total = sum(t.total for t in step.terms) + step.rest_total
     return total + (step.bias or 0.0)
 
@@ -249,8 +308,9 @@ def beats(step: CloseupStep, timing: CloseupTiming) -> dict[str, object]:
 
     ``cells``: products of the first term one by one from ``cells_at``, ``cell`` seconds apart;
     (:func:`schedule` stores them as shares of the event's duration);
-    ``terms_at[n]``: term n appears; ``rest_at``, ``bias_at``, ``result_at``, ``fly_at``, and
-    ``end`` (the event's duration).
+    ``terms_at[n]``: term n appears; ``rest_at``, ``overlap_at`` (a scatter step: the stamp
+    adds into the output), ``bias_at``, ``result_at``, ``fly_at``, and ``end`` (the event's
+    duration).
     """
     t = FADE + timing.intro
     sample_at = None
@@ -259,7 +319,7 @@ def beats(step: CloseupStep, timing: CloseupTiming) -> dict[str, object]:
         t += timing.beat * 2
     terms_at = [t]
     first = step.terms[0]
-    cells = int(np.prod(first.values.shape))
+    cells = int(np.prod((first.values if first.products is None else first.products).shape))
     cells_at = t + timing.beat * 0.5
     t = cells_at + cells * timing.cell + timing.beat * 0.5
     for _ in step.terms[1:]:
@@ -268,11 +328,15 @@ def beats(step: CloseupStep, timing: CloseupTiming) -> dict[str, object]:
     rest_at = t
     if step.rest_count:
         t += timing.beat
+    overlap_at = None
+    if step.scatter is not None:
+        overlap_at = t  # output so far + stamp = output now; the stamp lands
+        t += timing.beat * 1.5
     bias_at = t
     if step.bias is not None:
         t += timing.beat * 0.6
     result_at = t
-    t += timing.beat
+    t += timing.beat * (2.0 if step.scatter is not None else 1.0)
     fly_at = t
     t += timing.fly + FADE
     return {
@@ -282,6 +346,7 @@ def beats(step: CloseupStep, timing: CloseupTiming) -> dict[str, object]:
         "cells_at": cells_at,
         "cell": timing.cell,
         "rest_at": rest_at,
+        "overlap_at": overlap_at,
         "bias_at": bias_at,
         "result_at": result_at,
         "fly_at": fly_at,
@@ -289,8 +354,11 @@ def beats(step: CloseupStep, timing: CloseupTiming) -> dict[str, object]:
     }
 
 
-def timing(first_op: bool) -> CloseupTiming:
-    """Close-up beats: unhurried for the first op of a scene, brisker for later ones."""
+def timing(first_op: bool, quick: bool = False) -> CloseupTiming:
+    """Close-up beats: unhurried for the first op of a scene, brisker for later ones, quick
+    for every op of a long chain (``quick``, :attr:`Pacing.quick_closeups`)."""
+    if quick:
+        return CloseupTiming(intro=0.1, cell=0.07, term=0.4, beat=0.3, fly=0.35)
     if first_op:
         return CloseupTiming(intro=0.3, cell=0.22, term=0.9, beat=0.6, fly=0.6)
     return CloseupTiming(intro=0.2, cell=0.1, term=0.6, beat=0.4, fly=0.5)
@@ -334,6 +402,8 @@ def schedule(
     actor: CloseupActor,
     index: int,
     overlays: Sequence[str],
+    *,
+    keep_caption: bool = False,
 ) -> float:
     """Add the ``closeup`` events of step ``index`` at the current time; return its length.
 
@@ -341,12 +411,14 @@ def schedule(
     renderer draws it once per beat, not per frame, ``data["u"]`` its share of the step), and one
     lasting event for the flight of the result (``data["fly"]``). The overlays of the bottom
     panel (``overlays``: shape table, formula, counts) give way to the panel while it plays and
-    come back after; the caption line is cleared.
+    come back after; the caption line is cleared (unless ``keep_caption``: the panel then
+    leaves the caption line free, see the scatter view).
     """
     steps = actor.plans[index]
     length = float(steps["length"])
     start = clock.now
-    clock.add("caption", "caption", 0.0, text="")
+    if not keep_caption:
+        clock.add("caption", "caption", 0.0, text="")
     for overlay in overlays:
         clock.add("hide", overlay, FADE)
         clock.add("show", overlay, FADE, at=start + length)
@@ -365,7 +437,7 @@ def schedule(
 def ticks(seconds: Mapping[str, object]) -> list[float]:
     """The moments (seconds into a close-up) at which its panel changes, before the flight."""
     out = {0.0}
-    for key in ("sample_at", "cells_at", "rest_at", "bias_at", "result_at"):
+    for key in ("sample_at", "cells_at", "rest_at", "overlap_at", "bias_at", "result_at"):
         value = seconds.get(key)
         if value is not None:
             out.add(float(value))  # type: ignore[arg-type]

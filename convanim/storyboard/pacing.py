@@ -33,8 +33,9 @@ class Pacing:
     full_positions: int = 3
     """Window positions played in full (the spec's ``animation.full_positions`` overrides it)."""
     closeups: int = 1
-    """Window positions with a close-up of their arithmetic (``animation.closeup`` overrides it;
-    chains of four ops or more have none unless the spec asks, to stay within the budget)."""
+    """Window positions with a close-up of their arithmetic (``animation.closeup`` overrides it)."""
+    quick_closeups: bool = False
+    """Close-ups at a quick pace (chains of four ops or more, see :meth:`for_op`)."""
     phase_speed: float = 1.0
     """Factor on the phase lengths of ops told in phases (channel shuffle, squeeze-excitation)."""
     scene_max: float = 30.0
@@ -61,9 +62,18 @@ class Pacing:
         (:meth:`for_later_op`). In a chain of three or more ops the first op is brief too: as
         brisk as a later op but with two positions in full and up to 3 s of fast-forward, so
         that a three-op chain (e.g. the ShuffleNet unit) stays under 30 s without squeezing.
+        In a chain of four ops or more every op keeps its close-up, played quickly, and makes
+        room for it with a shorter fast-forward (at most 1 s, 0.6 s for the other groups), so
+        that up to five ops still fit the budget (:meth:`fit_factor`).
         """
         if count >= 4:
-            return replace(self.for_op(index, 3), closeups=0)
+            brisk = self.for_op(index, 3)
+            return replace(
+                brisk,
+                quick_closeups=True,
+                fast_max=min(brisk.fast_max, 1.0),
+                other_group_max=min(brisk.other_group_max, 0.6),
+            )
         if index > 0:
             return self.for_later_op()
         if count >= 3:

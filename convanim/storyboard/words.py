@@ -210,6 +210,11 @@ EN = Words(
             "tap": "tap {k} at ({y}, {x})",
             "sampled": "sampled",
             "approx": "≈ (rounded parts)",
+            "stamp": "stamp",
+            "stamp_sum": "stamp: Σ of {n} channels",
+            "so_far": "so far",
+            "now": "now",
+            "cut": "cut off",
         }
     ),
     matrix_unroll_x="unroll: the {h}×{w} input, row by row, is the column x ({n} values)",
@@ -323,6 +328,11 @@ ZH = Words(
             "tap": "采样点 {k} 位于 ({y}, {x})",
             "sampled": "采样值",
             "approx": "≈ (各项已舍入)",
+            "stamp": "盖印",
+            "stamp_sum": "盖印: {n} 个通道之和",
+            "so_far": "此前",
+            "now": "此后",
+            "cut": "裁掉",
         }
     ),
     matrix_unroll_x="展开: {h}×{w} 的输入逐行排成列向量 x ({n} 个值)",

@@ -19,7 +19,7 @@ from convanim.renderer.manim.stage import Drawer
 from convanim.renderer.state import smooth
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
-from convanim.storyboard.closeup import CloseupActor, CloseupStep, CloseupTerm
+from convanim.storyboard.closeup import CloseupActor, CloseupStep, CloseupTerm, keeps_caption
 from convanim.storyboard.common import fmt_value
 from convanim.storyboard.timeline import Event
 
@@ -31,8 +31,13 @@ LABEL = 0.2
 PANEL = (-3.97, -1.8)
 """Bottom and top of the panel (frame units): below the blocks' shape labels; the caption line
 is cleared while it plays."""
+SCATTER_TOP = -2.3
+"""Top of the panel of a transposed conv's stamp (3 rows or fewer): under the caption line, which
+keeps the stamp's caption."""
 PRODUCT_FILL = "#FFFFFF"
 PAD_FILL = "#C9CCD1"
+OUTPUT_FILL = palette.tint(palette.OUTPUT_HUE)
+"""Cells of the output in a stamp's close-up."""
 
 
 class CloseupDrawer(Drawer[CloseupActor]):
@@ -84,6 +89,13 @@ class _Panel:
         self.x0, self.x1 = -fw / 2 + 0.3, fw / 2 - 0.3
         cols = max(t.values.shape[1] for t in step.terms)
         rows = max(t.values.shape[0] for t in step.terms)
+        self.top = PANEL[1]
+        if step.scatter is not None:
+            rows, cols = step.scatter.stamp.shape
+            if keeps_caption(step):
+                self.top = SCATTER_TOP
+                self.scatter_sizes()
+                return
         grids = {"products": 3, "dot": 1, "max": 1, "mean": 1}.get(step.mode, 3)
         # Tall windows (more than 3 rows) go compact: flatter cells, the grid names left out
         # (× and = say what the grids are) and the channel named left of the window.
@@ -97,6 +109,21 @@ class _Panel:
             wide = grids * cols * self.cell_w + spare <= self.x1 - self.x0
             high = rows * self.cell_h * stacked + (0.75 if self.compact else 1.0)
             if wide and high <= PANEL[1] - PANEL[0]:
+                break
+
+    def scatter_sizes(self) -> None:
+        """The largest size at which a stamp's header, grids and sum fit under the caption."""
+        assert self.step.scatter is not None
+        rows, cols = self.step.scatter.stamp.shape
+        name_w = _text_width(self.step.scatter.target, LABEL) + 0.2
+        self.compact = True
+        for size in SIZES:
+            self.size = size
+            self.cell_w = _text_width(" -0.00 ", size)  # a character's margin each side
+            self.cell_h = size * 1.3
+            high = LABEL * 1.5 + rows * self.cell_h + size * 2.0
+            wide = name_w + 3 * cols * self.cell_w + 2 * 0.55 + 0.2
+            if high <= self.top - PANEL[0] and wide <= self.x1 - self.x0:
                 break
 
     # -- helpers ------------------------------------------------------------------------
@@ -193,6 +220,61 @@ class _Panel:
                     )
         return cols * self.cell_w
 
+    def row_grid(
+        self,
+        values: np.ndarray,
+        left: float,
+        top: float,
+        fills: np.ndarray,
+        key: object,
+        texts: np.ndarray | None = None,
+        outline: np.ndarray | None = None,
+        focus: tuple[int, int] | None = None,
+    ) -> float:
+        """A grid of numbers with one text per row (cells are whole characters wide, so a row
+        of right-aligned numbers lines up with its cells); returns its width.
+
+        ``fills`` the fill of each cell, ``texts`` what each shows (default: its value;
+        ``""`` none), ``outline`` the cells drawn with a thin frame, ``focus`` one with a
+        thick frame.
+        """
+        rows, cols = values.shape
+        width = cols * self.cell_w
+        by_fill: dict[str, list[tuple[float, float]]] = {}
+        for i in range(rows):
+            for j in range(cols):
+                c = (left + (j + 0.5) * self.cell_w, top - (i + 0.5) * self.cell_h)
+                by_fill.setdefault(str(fills[i, j]), []).append(c)
+        for fill, centres in by_fill.items():
+            self.rects(centres, fill)
+        chars = int(round(self.cell_w / _text_width("0", self.size)))
+        for i in range(rows):
+            cells = [
+                fmt_value(values[i, j]) if texts is None else str(texts[i, j]) for j in range(cols)
+            ]
+            line = "".join(f"{c:>{chars - 1}} " for c in cells).rstrip()
+            if not line.strip():
+                continue
+            first = len(line) - len(line.lstrip())
+            centre = left + (first + len(line)) / 2 * (self.cell_w / chars)
+            inks = {palette.ink_on(str(fills[i, j])) for j in range(cols) if cells[j]}
+            ink = palette.DARK_INK if palette.DARK_INK in inks else inks.pop()
+            y = top - (i + 0.5) * self.cell_h
+            self.text(line.strip(), centre, y, color=ink, key=(key, i))
+        frames = []
+        if outline is not None:
+            frames = [
+                (left + (j + 0.5) * self.cell_w, top - (i + 0.5) * self.cell_h)
+                for i, j in np.argwhere(outline)
+            ]
+        if frames:
+            self.rects(frames, "#000000", stroke=self.d.theme.muted_text, width=1.5,
+                       fill_opacity=0.0)  # fmt: skip
+        if focus is not None:
+            x, y = left + (focus[1] + 0.5) * self.cell_w, top - (focus[0] + 0.5) * self.cell_h
+            self.rects([(x, y)], "#000000", stroke=self.d.theme.text, width=3.0, fill_opacity=0.0)
+        return width
+
     def grid_height(self, term: CloseupTerm) -> float:
         return term.values.shape[0] * self.cell_h
 
@@ -213,7 +295,7 @@ class _Panel:
 
     # -- layout -------------------------------------------------------------------------
     def mobjects(self) -> list[Mobject]:
-        bottom, top = PANEL
+        bottom, top = PANEL[0], self.top
         back = np.array([[[self.x0, bottom], [self.x1, bottom], [self.x1, top], [self.x0, top]]])
         self.mobs.append(
             polygons_mobject(
@@ -232,6 +314,14 @@ class _Panel:
         if sample is not None and self.u < float(self.data["terms_at"][0]):
             if self.at("sample_at"):
                 self.sample_row(grid_top)
+        elif self.step.scatter is not None:
+            grid_top = top - 0.08 - LABEL * 1.4
+            if self.at("overlap_at"):
+                self.overlap_row(grid_top)
+            else:
+                self.stamp_row(term, n, grid_top)
+            self.scatter_sum(bottom + 0.1 + self.size * 0.6)
+            return self.mobs
         elif self.step.mode == "dot":
             self.dot_row(term, grid_top)
         elif self.step.mode in ("max", "mean"):
@@ -300,6 +390,111 @@ class _Panel:
         x += gw
         if shown >= cells and tail:
             self.text(tail, x + 0.3, mid, align="left")
+
+    def stamp_row(self, term: CloseupTerm, n: int, grid_top: float) -> None:
+        """x[c,i,j] × kernel = its products, appearing cell by cell (a transposed conv)."""
+        scatter = self.step.scatter
+        assert scatter is not None and term.weights is not None and term.products is not None
+        rows, cols = term.products.shape
+        cells = rows * cols
+        shown = self.cells_shown(n, cells)
+        focus = divmod(shown - 1, cols) if (n == 0 and shown < cells) else None
+        gw, op_w = cols * self.cell_w, 0.5
+        name_w = _text_width(term.label, LABEL) + 0.2
+        width = name_w + self.cell_w + 2 * gw + 2 * op_w
+        left = (self.x0 + self.x1) / 2 - width / 2 + name_w
+        mid = grid_top - rows * self.cell_h / 2
+        header = grid_top + LABEL * 0.75
+        muted = self.d.theme.muted_text
+        value_top = grid_top - (rows - 1) * self.cell_h / 2
+        self.text(term.label, left - 0.15, mid, height=LABEL, color=self.d.theme.text,
+                  align="right")  # fmt: skip
+        value = np.array([[term.values.array[0, 0]]])
+        self.row_grid(value, left, value_top, np.array([[palette.tint(self.actor.value_hue)]]),
+                      ("sx", n))  # fmt: skip
+        x = left + self.cell_w
+        self.text("×", x + op_w / 2, mid)
+        x += op_w
+        self.text(self.words["kernel"], x + gw / 2, header, height=LABEL, color=muted)
+        weight_fill = np.full((rows, cols), palette.tint(self.actor.weight_hue), dtype=object)
+        self.row_grid(term.weights.array, x, grid_top, weight_fill, ("sw", n), focus=focus)
+        x += gw
+        self.text("=", x + op_w / 2, mid)
+        x += op_w
+        products = self.words["stamp"] if scatter.channels == 1 else self.words["products"]
+        self.text(products, x + gw / 2, header, height=LABEL, color=muted)
+        inside = scatter.inside.array
+        fills = np.where(inside, PRODUCT_FILL, PAD_FILL).astype(object)
+        order = np.arange(cells).reshape(rows, cols)
+        texts = np.where(
+            order < shown, np.vectorize(fmt_value)(term.products.array).astype(object), ""
+        )
+        self.row_grid(term.products.array, x, grid_top, fills, ("sp", n), texts=texts,
+                      focus=focus)  # fmt: skip
+        if shown >= cells and not inside.all():
+            self.text(self.words["cut"], x + gw + 0.2, mid, height=LABEL, color=muted,
+                      align="left")  # fmt: skip
+
+    def overlap_row(self, grid_top: float) -> None:
+        """Output so far + stamp = output now, over the cells the stamp lands on."""
+        scatter = self.step.scatter
+        assert scatter is not None
+        inside = scatter.inside.array
+        reached = (scatter.earlier.array > 0) & inside
+        rows, cols = inside.shape
+        gw, op_w = cols * self.cell_w, 0.55
+        name = scatter.target
+        name_w = _text_width(name, LABEL) + 0.2
+        left = (self.x0 + self.x1) / 2 - (name_w + 3 * gw + 2 * op_w) / 2 + name_w
+        mid = grid_top - rows * self.cell_h / 2
+        header = grid_top + LABEL * 0.75
+        muted = self.d.theme.muted_text
+        self.text(name, left - 0.15, mid, height=LABEL, color=self.d.theme.text, align="right")
+        fmt = np.vectorize(fmt_value)
+        before_texts = np.where(inside, fmt(scatter.before.array).astype(object), "")
+        stamp_texts = np.where(inside, fmt(scatter.stamp.array).astype(object), "")
+        after_texts = np.where(inside, fmt(scatter.after.array).astype(object), "")
+        focus = scatter.focus
+        self.text(self.words["so_far"], left + gw / 2, header, height=LABEL, color=muted)
+        before_fill = np.where(reached, OUTPUT_FILL, np.where(inside, PRODUCT_FILL, PAD_FILL))
+        self.row_grid(scatter.before.array, left, grid_top, before_fill.astype(object), "ob",
+                      texts=before_texts, outline=reached, focus=focus)  # fmt: skip
+        x = left + gw
+        self.text("+", x + op_w / 2, mid)
+        x += op_w
+        stamp = self.words["stamp"]
+        if scatter.channels > 1:
+            stamp = self.words["stamp_sum"].format(n=scatter.channels)
+        self.text(stamp, x + gw / 2, header, height=LABEL, color=muted)
+        stamp_fill = np.where(inside, PRODUCT_FILL, PAD_FILL).astype(object)
+        self.row_grid(scatter.stamp.array, x, grid_top, stamp_fill, "os", texts=stamp_texts,
+                      focus=focus)  # fmt: skip
+        x += gw
+        self.text("=", x + op_w / 2, mid)
+        x += op_w
+        self.text(self.words["now"], x + gw / 2, header, height=LABEL, color=muted)
+        after_fill = np.where(inside, OUTPUT_FILL, PAD_FILL).astype(object)
+        self.row_grid(scatter.after.array, x, grid_top, after_fill, "oa", texts=after_texts,
+                      outline=reached, focus=focus)  # fmt: skip
+
+    def scatter_sum(self, y: float) -> None:
+        """The focus cell's sum written out: ``out[0,0,1]: a + b = c``, then ``+ b = out``."""
+        step, scatter = self.step, self.step.scatter
+        assert scatter is not None
+        if not self.at("bias_at"):
+            return
+        r, c = scatter.focus
+        before, stamp = float(scatter.before.array[r, c]), float(scatter.stamp.array[r, c])
+        after = float(scatter.after.array[r, c])
+        added = fmt_value(stamp) if stamp >= 0 else f"({fmt_value(stamp)})"
+        eq = "≈" if scatter.approx.array[r, c] else "="
+        pieces = [f"{step.title}: {fmt_value(before)} + {added} {eq} {fmt_value(after)}"]
+        if step.bias is not None and self.at("result_at"):
+            eq = "≈" if step.approx else "="
+            pieces.append(f"+ {self.words['bias']}: {fmt_value(step.bias)} {eq} "
+                          f"{fmt_value(step.result)}")  # fmt: skip
+        line = "   ".join(pieces)
+        self.text(line, (self.x0 + self.x1) / 2, y, key=("ssum", len(pieces)))
 
     def sample_row(self, grid_top: float) -> None:
         """A deformable tap: its four neighbours × their bilinear weights = the sampled value."""

@@ -87,7 +87,10 @@ class ScatterDrawer(Drawer[ScatterActor]):
                 continue
             slot = e.duration / visits
             v = min(int((t - e.start) // slot), visits - 1)
-            u = (t - e.start - v * slot) / (slot * FLY_SHARE)
+            # A stamp with a close-up departs and lands at given shares of its time.
+            depart = float(e.data.get("depart", 0.0))
+            land = float(e.data.get("land", FLY_SHARE))
+            u = max(0.0, (t - e.start - v * slot - depart * slot) / (slot * (land - depart)))
             target = _visit_index(first, count, visits, v)
             if u >= 1.0:
                 done = target + 1
@@ -129,7 +132,34 @@ class ScatterDrawer(Drawer[ScatterActor]):
                     mobs.append(mob)
         if current is not None:
             mobs.extend(self._flight(actor, current, u, in_block, out_block, hue, rng, vp, opacity))
+        held = self._held(actor, t)
+        if held is not None:
+            mobs.append(self._landed(actor, held, out_block, vp, opacity))
         return mobs
+
+    def _held(self, actor: ScatterActor, t: float) -> int | None:
+        """The stamp that has landed and is held while its close-up adds it up, if any."""
+        for e in self._events.get(actor.id, []):
+            if "land" in e.data and e.start + e.duration * float(e.data["land"]) <= t < e.end:
+                return int(e.data["first"])
+        return None
+
+    def _landed(
+        self, actor: ScatterActor, index: int, out_block: BlockActor, vp: Viewport, opacity: float
+    ) -> Mobject:
+        """A frame around the output cells a held stamp landed on (those the padding keeps)."""
+        win = actor.out_cols.shape[0]
+        i, j = divmod(index, win)
+        ho, wo = actor.output_size
+        rows = [int(r) for r in actor.out_rows.array[i] if 0 <= r < ho]
+        cols = [int(c) for c in actor.out_cols.array[j] if 0 <= c < wo]
+        z = -float(actor.out_channel) + 0.03
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        box = np.array([[c0, -r0, z], [c1, -r0, z], [c1, -r1, z], [c0, -r1, z]], dtype=float)
+        frame = self._to_frame(out_block, box[None], vp)
+        return polygons_mobject(
+            frame, "#FFFFFF", 0.0, stroke=self.theme.text, stroke_width=3.0, stroke_opacity=opacity
+        )
 
     def _cell(self, block: BlockActor, vp: Viewport) -> float:
         a = self._to_frame(block, np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), vp)

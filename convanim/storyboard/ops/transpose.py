@@ -154,6 +154,151 @@ class TransposeVisual(WindowedVisual):
         x = zero_insert(np.asarray(op.input), trace.stride)[0]  # the direct trace pads it
         return self.window_closeup(op, trace.direct, x, trace.direct_weight, co, position, words)
 
+    def scatter_closeup(self, op: OpResult, co: int, n: int, words: Words) -> cu.CloseupStep:
+        """Input element ``n`` (raster order) stamping into output channel ``co``: its value(s)
+        × the kernel = the stamp, then the output so far + the stamp = the output now."""
+        trace = transpose_trace_of(op)
+        hin, win = trace.input_size
+        ho, wo = trace.output_size
+        i, j = divmod(n, win)
+        kh, kw = trace.kernel
+        stamps = scatter_stamps(op, co)
+        flat = trace.scatter_flat_indices().reshape(hin * win, kh, kw)
+        so_far, hits = np.zeros(ho * wo), np.zeros(ho * wo, dtype=np.int64)
+        earlier, reach = flat[:n], flat[:n] >= 0
+        np.add.at(so_far, earlier[reach], stamps[:n][reach])
+        np.add.at(hits, earlier[reach], 1)
+        here = flat[n]
+        inside = here >= 0
+        stamp = stamps[n]
+        before = np.where(inside, so_far[np.maximum(here, 0)], 0.0)
+        count = np.where(inside, hits[np.maximum(here, 0)], 0)
+        after = np.where(inside, before + stamp, 0.0)
+        approx = np.array(
+            [[cu.rounding_shows([before[r, c], stamp[r, c]], after[r, c]) for c in range(kw)]
+             for r in range(kh)]
+        ) & inside  # fmt: skip
+        reached = np.argwhere(inside & (count > 0))
+        cells = reached if len(reached) else np.argwhere(inside)
+        fr, fc = (int(v) for v in cells[0]) if len(cells) else (0, 0)
+        rows, cols = trace.stamp(i, j)
+        complete = bool(inside[fr, fc]) and not (flat[n + 1 :] == here[fr, fc]).any()
+        group = co // trace.out_per_group
+        channels = range(group * trace.in_per_group, (group + 1) * trace.in_per_group)
+        x = np.asarray(op.input)[0, channels.start : channels.stop, i, j]
+        w = np.asarray(op.weight)[channels.start : channels.stop, co % trace.out_per_group]
+        shown = min(len(channels), 2)
+        labels = [f"x[{c},{i},{j}]" for c in channels[:shown]]
+        terms = cu.window_terms(
+            labels,
+            x[:shown, None, None],
+            np.zeros((shown, 1, 1), dtype=bool),
+            w[:shown],
+        )
+        rest = float((x[shown:, None, None] * w[shown:]).sum()) if len(channels) > shown else 0.0
+        bias = float(op.bias[co]) if (op.bias is not None and complete) else None
+        r, c = int(rows[fr]), int(cols[fc])
+        result = float(op.output[0, co, r, c]) if complete else float(after[fr, fc])
+        in_ch = len(channels)
+        source = f"x[{channels[0]},{i},{j}]" if in_ch == 1 else f"x[:,{i},{j}]"
+        scatter = cu.CloseupScatter(
+            element=(i, j),
+            source=source,
+            target=f"out[{int(rows[0])}:{int(rows[-1]) + 1}, {int(cols[0])}:{int(cols[-1]) + 1}]",
+            rows=tuple(int(v) for v in rows),
+            cols=tuple(int(v) for v in cols),
+            inside=cu.mask(inside),
+            stamp=cu.grid(stamp),
+            before=cu.grid(before),
+            earlier=cu.grid(count),
+            after=cu.grid(after),
+            approx=cu.mask(approx),
+            focus=(fr, fc),
+            complete=complete,
+            channels=in_ch,
+        )
+        parts = [float(before[fr, fc]), float(stamp[fr, fc])] + ([bias] if bias else [])
+        return cu.CloseupStep(
+            mode="scatter",
+            title=self.cell_title(op, co, (r, c)),
+            out_channel=co,
+            cell=(r, c),
+            terms=terms,
+            rest_count=in_ch - shown,
+            rest_total=rest,
+            rest_label=words.closeup["more_channels"].format(n=in_ch - shown),
+            bias=bias,
+            result=result,
+            approx=cu.rounding_shows(parts, result),
+            scatter=scatter,
+        )
+
+    def scatter_closeups(
+        self, ctx: BuildContext, op: OpResult, out_id: str, full: int
+    ) -> tuple[cu.CloseupActor | None, int]:
+        """The scatter view's close-up panel and the first stamp it shows.
+
+        ``animation.closeup`` stamps get one, among the ``full`` ones played in full: from the
+        first whose block overlaps an earlier one (its overlap sums are the point), moved back
+        so that they all stay among the full ones.
+        """
+        trace = transpose_trace_of(op)
+        count = min(ctx.pacing.closeups, full)
+        if count <= 0:
+            return None, 0
+        flat = trace.scatter_flat_indices().reshape(-1, *trace.kernel)
+        seen: set[int] = set()
+        first = 0
+        for n in range(len(flat)):
+            cells = {int(v) for v in flat[n].reshape(-1) if v >= 0}
+            if cells & seen:
+                first = n
+                break
+            seen |= cells
+        first = max(0, min(first, full - count))
+        steps = tuple(
+            self.scatter_closeup(op, 0, n, ctx.words) for n in range(first, first + count)
+        )
+        timing = cu.timing(op.index == 0, ctx.pacing.quick_closeups)
+        actor = cu.CloseupActor(
+            id=f"closeup{op.index}",
+            op=op.index,
+            output=out_id,
+            value_hue=palette.INPUT_HUE,
+            weight_hue=palette.KERNEL_HUE,
+            steps=steps,
+            plans=tuple(cu.plan(step, timing) for step in steps),
+            words=cu.panel_words(ctx.words.closeup, stamps=True),
+        )
+        ctx.add_actor(actor)
+        return actor, first
+
+    def lengthen_stamp(
+        self, ctx: BuildContext, op: OpResult, panel: cu.CloseupActor, index: int
+    ) -> None:
+        """Play close-up step ``index`` over the stamp just scheduled, lengthened to hold it.
+
+        The stamp flies while the panel multiplies the value by the kernel and lands as the
+        panel adds it into the output (``depart`` / ``land``: shares of the stamp's time). The
+        stamp's caption stays above the panel.
+        """
+        clock = ctx.clock
+        stamp = next(e for e in reversed(clock.events) if e.kind == "stamp")
+        clock.events.remove(stamp)
+        start = clock.now = stamp.start
+        move = STAMP_SECONDS * 0.25  # the element is outlined, its caption comes up
+        clock.now = start + move
+        overlays = [o for o in (f"table{op.index}", f"formula{op.index}", f"counts{op.index}")
+                    if o in {a.id for a in ctx.actors}]  # fmt: skip
+        keep = cu.keeps_caption(panel.steps[index])
+        length = cu.schedule(clock, panel, index, overlays, keep_caption=keep)
+        total = move + length
+        land = move + float(panel.plans[index]["overlap_at"]) * length
+        depart = max(0.0, land - STAMP_SECONDS * 0.6)
+        clock.now = start
+        data = dict(stamp.data, depart=round(depart / total, 6), land=round(land / total, 6))
+        clock.then("stamp", stamp.target, total, **data)
+
     def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
         """One step of the direct view, with the real output value."""
         value = fmt_value(float(op.output[0, co, oh, ow]))
@@ -191,6 +336,7 @@ class TransposeVisual(WindowedVisual):
         if count - full <= 2:
             full = count
         clock.add("show", actor.id, 0.3)
+        panel, first = self.scatter_closeups(ctx, op, out_id, full)
         in_ch = chw(op.input)[0]
         for n in range(full):
             i, j = divmod(n, win)
@@ -220,6 +366,8 @@ class TransposeVisual(WindowedVisual):
                 rows=[int(r) for r in rows],
                 cols=[int(c) for c in cols],
             )
+            if panel is not None and first <= n < first + len(panel.steps):
+                self.lengthen_stamp(ctx, op, panel, n - first)
         rest = count - full
         if rest > 0:
             clock.add("caption", "caption", 0.0, text=ctx.words.stamp_rest)

@@ -127,7 +127,7 @@ class WindowedVisual(OpVisual):
             return None
         groups = self.groups(op)
         hue = palette.group_hue(co // max(1, chw(op.output)[0] // groups), groups)
-        timing = cu.timing(op.index == 0)
+        timing = cu.timing(op.index == 0, ctx.pacing.quick_closeups)
         actor = cu.CloseupActor(
             id=f"closeup{op.index}",
             op=op.index,
@@ -136,7 +136,7 @@ class WindowedVisual(OpVisual):
             weight_hue=palette.KERNEL_HUE,
             steps=tuple(steps),
             plans=tuple(cu.plan(step, timing) for step in steps),
-            words=tuple(ctx.words.closeup.items()),
+            words=cu.panel_words(ctx.words.closeup),
         )
         ctx.add_actor(actor)
         return actor
