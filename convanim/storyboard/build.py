@@ -48,7 +48,7 @@ def op_overlays(op: OpResult) -> list[OverlayActor]:
     cost = op.cost
     return [
         OverlayActor(f"table{k}", "table", tuple("\t".join(map(str, row)) for row in rows)),
-        OverlayActor(f"formula{k}", "formula", tuple(op.formula)),
+        OverlayActor(f"formula{k}", "formula", tuple(op.formula), tuple(op.formula_tex)),
         OverlayActor(
             f"counts{k}",
             "counts",

@@ -29,7 +29,9 @@ Event kinds
 ``fill``
     reveal whole output channels ``data["channels"]`` of a block at once.
 ``caption``
-    set the caption line (the equation of the current step) to ``data["text"]``.
+    set the caption line (the equation of the current step) to ``data["text"]``; when the line
+    is an equation, ``data["tex"]`` holds it as LaTeX math (renderers that typeset math draw
+    that instead of the text).
 ``recolor``
     switch a block to another :class:`Coloring` (used when an output becomes the next op's input).
 
@@ -136,11 +138,16 @@ class KernelActor:
 @actor_kind
 @dataclass(frozen=True)
 class OverlayActor:
-    """Text fixed in the frame: title, shape table, formula, counts, legend, caption."""
+    """Text fixed in the frame: title, shape table, formula, counts, legend, caption.
+
+    ``tex`` holds the same content as LaTeX math, one formula per item, for renderers that
+    typeset math (``lines`` stays the plain-text form); empty when there is nothing to typeset.
+    """
 
     id: str
     role: str
     lines: tuple[str, ...]
+    tex: tuple[str, ...] = ()
     kind: str = field(default="overlay", init=False)
 
 

@@ -10,6 +10,7 @@ from manim import LEFT, RIGHT, UP, Mobject, VGroup, VMobject
 from convanim.renderer.layout import FRAME_HEIGHT, Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
+    math_mobject,
     polygons_mobject,
     set_opacity,
     text_mobject,
@@ -38,6 +39,16 @@ def wrap_line(line: str, width: int) -> list[str]:
     return out
 
 
+MATH_EM = 0.3
+"""Font size (frame units per em) of typeset output-size formulas before fitting the panel."""
+CAPTION_EM = 0.34
+"""Font size of a typeset caption equation (its digits about as tall as the text captions')."""
+FORMULA_PANEL_HEIGHT = 1.4
+"""Height for the formulas between the caption line and the counts."""
+FORMULA_PANEL_Y = -2.62
+"""Vertical centre of the formula panel."""
+
+
 class OverlayDrawer(Drawer[OverlayActor]):
     """Draws :class:`OverlayActor` s."""
 
@@ -53,7 +64,11 @@ class OverlayDrawer(Drawer[OverlayActor]):
             text = self.state.caption(t)
             if not text:
                 return []
-            group = self._cached_overlay(overlay.id, text, lambda: self._caption_group(text))
+            tex = self.state.caption_tex(t)
+            if tex:
+                group = self._cached_overlay(overlay.id, "$" + tex, lambda: self._math_caption(tex))
+            else:
+                group = self._cached_overlay(overlay.id, text, lambda: self._caption_group(text))
         elif overlay.role == "legend":
             block_id = self.state.legend_block(t)
             if block_id is None:
@@ -93,6 +108,8 @@ class OverlayDrawer(Drawer[OverlayActor]):
                 group.scale(fw * 0.5 / group.width)
             group.move_to(np.array([-fw / 2 + 0.3 + group.width / 2, -2.95, 0.0]))
             return group
+        if overlay.role == "formula" and overlay.tex:
+            return self._math_formulas(overlay.tex)
         if overlay.role == "formula":
             wrapped = [part for line in overlay.lines for part in wrap_line(line, 56)]
             lines = [text_mobject(line, 0.26, theme.text, font=MONO) for line in wrapped]
@@ -130,6 +147,34 @@ class OverlayDrawer(Drawer[OverlayActor]):
             mob.align_to(np.array([0.0, -n * size * 1.45, 0.0]), np.array([1, 1, 0]))
             mobs.append(mob)
         return VGroup(*mobs)
+
+    def _math_formulas(self, formulas: tuple[str, ...]) -> VGroup:
+        """Typeset output-size formulas, one per axis, left-aligned in the bottom-right panel.
+
+        Scaled down only as far as the panel needs (its width, and the height between the
+        caption line and the counts).
+        """
+        fw = self.fmt.frame_width
+        lines = [
+            math_mobject(tex, MATH_EM, self.theme.text, self.theme.muted_text) for tex in formulas
+        ]
+        group = VGroup(*lines).arrange(
+            direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
+        )
+        scale = min(1.0, fw * 0.44 / group.width, FORMULA_PANEL_HEIGHT / group.height)
+        if scale < 1.0:
+            group.scale(scale)
+        group.move_to(np.array([fw / 2 - 0.3 - group.width / 2, FORMULA_PANEL_Y, 0.0]))
+        return group
+
+    def _math_caption(self, tex: str) -> VGroup:
+        """The step's equation, typeset, centred on the caption line."""
+        mob = math_mobject(tex, CAPTION_EM, self.theme.text, self.theme.muted_text)
+        limit = self.fmt.frame_width - 1
+        if mob.width > limit:
+            mob.scale(limit / mob.width)
+        mob.move_to(np.array([0.0, -1.72, 0.0]))
+        return VGroup(mob)
 
     def _caption_group(self, text: str) -> VGroup:
         mob = text_mobject(

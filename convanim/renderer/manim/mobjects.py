@@ -10,8 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from manim import VMobject
+from manim import VGroup, VMobject
 from manim.mobject.text.text_mobject import Text
+
+from convanim.renderer.typeset import typeset
 
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
@@ -169,6 +171,41 @@ def text_mobject(
             _PLACED.clear()
         _PLACED[key] = (mob, per_height)
     return mob
+
+
+STROKE_UNIT = 0.01
+"""Frame units per unit of manim's ``stroke_width`` (Cairo's line-width multiple)."""
+
+
+def math_mobject(latex: str, em: float, color: str, muted_color: str | None = None) -> VGroup:
+    """A typeset formula (see :mod:`convanim.renderer.typeset`), an em ``em`` frame units tall.
+
+    Glyphs and rules are filled, fraction and cancel lines stroked; ink the formula coloured
+    itself (``\\color{gray}``) takes ``muted_color``. The outlines are typeset once per formula
+    and process; this only scales them (a handful of VMobjects, no parsing). The group's left
+    edge is at x = 0 and its baseline at y = 0.
+
+    Raises
+    ------
+    MathError
+        When the formula cannot be typeset (its message says which and why).
+    """
+    shape = typeset(latex)
+    parts: list[VMobject] = []
+    for muted in (False, True):
+        ink = (muted_color or color) if muted else color
+        fills = [o.points for o in shape.outlines if o.muted == muted and not o.stroke_width]
+        if fills:
+            pts = np.zeros((sum(len(f) for f in fills), 3))
+            pts[:, :2] = np.concatenate(fills) * em
+            parts.append(styled_vmobject(pts, ink, 1.0, ink, 0.0, 0.0))
+        for o in shape.outlines:
+            if o.muted == muted and o.stroke_width:
+                pts = np.zeros((len(o.points), 3))
+                pts[:, :2] = o.points * em
+                width = o.stroke_width * em / STROKE_UNIT
+                parts.append(styled_vmobject(pts, ink, 0.0, ink, width, 1.0))
+    return VGroup(*parts)
 
 
 def set_opacity(mob: VMobject, opacity: float) -> None:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, cast
 
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
-from convanim.storyboard.common import chw, fmt_value
+from convanim.storyboard.common import chw
+from convanim.storyboard.equations import Equation, deform_sum
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual, _window_back_region
 from convanim.storyboard.regions import Region
@@ -100,12 +101,14 @@ class DeformVisual(WindowedVisual):
             data["mask"] = [_r(v) for v in mask[0, 0, oh, ow]]
         return data
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> Equation:
         """The weighted sum of one position, with the real output value."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
-        bias = " + b" if op.bias is not None else ""
-        m = "·m_k" if cast("DeformTrace", op.trace).mask is not None else ""
-        return f"out[{co},{oh},{ow}] = Σ_k w_k{m}·x(p_k + Δp_k){bias} = {value}"
+        return deform_sum(
+            (co, oh, ow),
+            float(op.output[0, co, oh, ow]),
+            bias=op.bias is not None,
+            mask=cast("DeformTrace", op.trace).mask is not None,
+        )
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Beats of the first positions, then a fast sweep; other channels fill at once."""
@@ -141,7 +144,8 @@ class DeformVisual(WindowedVisual):
             for (_, share), text in zip(PHASES, texts, strict=True):
                 clock.add("caption", "caption", 0.0, at=clock.now + step * share, text=text)
             clock.then("deform", actor.id, step, **self.step_data(op, co, oh, ow))
-            clock.add("caption", "caption", 0.0, text=self.equation(op, co, oh, ow))
+            equation = self.equation(op, co, oh, ow)
+            clock.add("caption", "caption", 0.0, text=equation.text, tex=equation.tex)
             clock.then(
                 "sweep", actor.id, pacing.full_step * 1.2,
                 first=p, count=1, visits=1, detail=True, **common,

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from convanim.storyboard.common import block_shape, chw, dims, fmt_value
+from convanim.storyboard.common import block_shape, chw, dims
+from convanim.storyboard.equations import Equation, window_sum
 from convanim.storyboard.ops.windowed import WindowedVisual
 
 if TYPE_CHECKING:
@@ -59,8 +60,7 @@ class Conv1dVisual(WindowedVisual):
             text += f", dilation {conv.dilation[0]}"
         return text
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> Equation:
         """``out[c,i] = Σ window × kernel + b = 0.25`` (no row index: a sequence has none)."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
-        bias = " + b" if op.bias is not None else ""
-        return f"out[{co},{ow}] = Σ window × kernel{bias} = {value}"
+        value = float(op.output[0, co, oh, ow])
+        return window_sum((co, ow), value, bias=op.bias is not None)

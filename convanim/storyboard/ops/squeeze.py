@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from convanim.engine.trace import SETrace
 from convanim.storyboard import palette
-from convanim.storyboard.common import chw, fmt_value, value_range
+from convanim.storyboard.common import chw, value_range
+from convanim.storyboard.equations import se_step
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring, actor_kind
@@ -109,15 +110,12 @@ class SqueezeExcitationVisual(OpVisual):
         ctx.add_actor(actor)
         h, w = shape[1], shape[2]
         texts = {
-            "squeeze": f"squeeze: s[c] = mean of the {h}×{w} cells of channel c",
-            "fc1": f"excite: h = ReLU(FC1 s),  FC1: {channels} -> {len(hidden)}",
-            "fc2": f"w = sigmoid(FC2 h),  FC2: {len(hidden)} -> {channels},  w[0] = "
-            + fmt_value(scale[0]),
-            "scale": "scale: out[c] = x[c] × w[c]",
+            phase: se_step(phase, h=h, w=w, channels=channels, hidden=len(hidden), w0=scale[0])
+            for phase in PHASES
         }
         clock.add("show", actor.id, 0.3)
         for phase in PHASES:
-            clock.add("caption", "caption", 0.0, text=texts[phase])
+            clock.add("caption", "caption", 0.0, text=texts[phase].text, tex=texts[phase].tex)
             data: dict[str, object] = {"phase": phase}
             seconds = PHASE_SECONDS[phase] * ctx.pacing.phase_speed
             if phase == "scale":

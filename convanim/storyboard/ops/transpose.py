@@ -20,7 +20,8 @@ import numpy as np
 from convanim.engine.trace import TransposeTrace
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
-from convanim.storyboard.common import chw, dims, fmt_value, value_range
+from convanim.storyboard.common import chw, dims, value_range
+from convanim.storyboard.equations import Equation, stamp, window_sum
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.regions import Region, grouped_channels, span
@@ -146,11 +147,15 @@ class TransposeVisual(WindowedVisual):
         channels = grouped_channels(region.channels, scatter.out_per_group, scatter.in_per_group)
         return Region(span(rows, h), span(cols, w), channels)
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> Equation:
         """One step of the direct view, with the real output value."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
-        bias = " + b" if op.bias is not None else ""
-        return f"out[{co},{oh},{ow}] = Σ window × flipped kernel{bias} = {value}"
+        return window_sum(
+            (co, oh, ow),
+            float(op.output[0, co, oh, ow]),
+            bias=op.bias is not None,
+            kernel="flipped kernel",
+            kernel_tex="\\mathrm{flip}(\\mathrm{kernel})",
+        )
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Play the view the spec asks for."""
@@ -186,15 +191,11 @@ class TransposeVisual(WindowedVisual):
         for n in range(full):
             i, j = divmod(n, win)
             rows, cols = trace.stamp(i, j)
-            value = fmt_value(float(op.input[0, 0, i, j]))
-            source = f"x[0,{i},{j}] = {value}" if in_ch == 1 else f"x[:,{i},{j}]"
+            value = float(op.input[0, 0, i, j]) if in_ch == 1 else None
+            size = (int(trace.output_size[0]), int(trace.output_size[1]))
+            caption = stamp([int(r) for r in rows], [int(c) for c in cols], size, (i, j), value)
             clock.add(
-                "caption",
-                "caption",
-                0.0,
-                at=clock.now + STAMP_SECONDS * 0.2,
-                text=f"out[{int(rows[0])}:{int(rows[-1]) + 1}, {int(cols[0])}:{int(cols[-1]) + 1}]"
-                f" += {source} × kernel",
+                "caption", "caption", 0.0, at=clock.now + STAMP_SECONDS * 0.2, **caption.data()
             )
             clock.then(
                 "stamp",

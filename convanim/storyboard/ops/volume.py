@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from convanim.storyboard import palette
-from convanim.storyboard.common import fmt_value
+from convanim.storyboard.equations import Equation, window_sum
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.timeline import actor_kind
@@ -66,14 +66,21 @@ class Conv3dVisual(WindowedVisual):
         name = "conv3d" if groups == 1 else f"group conv3d (g={groups})"
         return f"{name} {kd}×{kh}×{kw}"
 
-    def equation3d(self, op: OpResult, co: int, od: int, oh: int, ow: int) -> str:
+    def equation3d(self, op: OpResult, co: int, od: int, oh: int, ow: int) -> Equation:
         """The caption of one fully played step, with the real output value."""
         trace = cast("Volume3DTrace", op.trace)
         kd, kh, kw = _triple(trace.kernel)
         cin = int(trace.in_per_group)
-        value = fmt_value(float(op.output[0, co, od, oh, ow]))
-        bias = " + b" if op.bias is not None else ""
-        return f"out[{co},{od},{oh},{ow}] = Σ {cin}×{kd}×{kh}×{kw} window × kernel{bias} = {value}"
+        value = float(op.output[0, co, od, oh, ow])
+        size = f"{cin}×{kd}×{kh}×{kw}"
+        size_tex = " \\times ".join(str(v) for v in (cin, kd, kh, kw))
+        return window_sum(
+            (co, od, oh, ow),
+            value,
+            bias=op.bias is not None,
+            window=f"{size} window",
+            window_tex=f"\\mathrm{{window}}_{{{size_tex}}}",
+        )
 
     def kernel3d_actor(self, op: OpResult, kernel_id: str, in_id: str) -> Kernel3DActor:
         """The kernel: taps, stride, dilation, padding, the volumes of each group, hues."""
@@ -104,7 +111,7 @@ class Conv3dVisual(WindowedVisual):
         ctx.add_actor(kernel)
         spatial = [int(v) for v in op.output.shape[2:]]
 
-        def text(co: int, p: int) -> str:
+        def text(co: int, p: int) -> Equation:
             od, oh, ow = (int(v) for v in np.unravel_index(p, spatial))
             return self.equation3d(op, co, od, oh, ow)
 

@@ -9,7 +9,8 @@ import numpy as np
 
 from convanim.spec.ops import op_def
 from convanim.storyboard import palette
-from convanim.storyboard.common import chw, fmt_value
+from convanim.storyboard.common import chw
+from convanim.storyboard.equations import Equation, pool_window, window_sum
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region, grouped_channels, window_region
 from convanim.storyboard.timeline import KernelActor
@@ -56,12 +57,10 @@ class WindowedVisual(OpVisual):
             text += f", dilation {dh}" if dh == dw else f", dilation {dh}×{dw}"
         return text
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> Equation:
         """The caption of one fully played step, with the real output value."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
-        target = f"out[{co},{oh},{ow}]"
-        bias = " + b" if op.bias is not None else ""
-        return f"{target} = Σ window × kernel{bias} = {value}"
+        value = float(op.output[0, co, oh, ow])
+        return window_sum((co, oh, ow), value, bias=op.bias is not None)
 
     def kernel_actor(self, op: OpResult, kernel_id: str, in_id: str) -> KernelActor:
         """The kernel: taps, stride, dilation, the input channels of each group, group hues."""
@@ -108,7 +107,7 @@ class WindowedVisual(OpVisual):
         ctx.add_actor(kernel)
         out_w = chw(op.output)[2]
 
-        def text(co: int, p: int) -> str:
+        def text(co: int, p: int) -> Equation:
             oh, ow = divmod(p, out_w)
             return self.equation(op, co, oh, ow)
 
@@ -124,7 +123,7 @@ class WindowedVisual(OpVisual):
         )
 
     def equation_step(
-        self, ctx: BuildContext, actor_id: str, equation: Callable[[int, int], str]
+        self, ctx: BuildContext, actor_id: str, equation: Callable[[int, int], Equation]
     ) -> FullStep:
         """A fully played position: one ``sweep`` step, captioned with its equation.
 
@@ -150,7 +149,7 @@ class WindowedVisual(OpVisual):
                 "caption",
                 0.0,
                 at=clock.now + pacing.full_step * 0.35,
-                text=equation(co, p),
+                **equation(co, p).data(),
             )
             clock.then(
                 "sweep", actor_id, pacing.full_step,
@@ -241,11 +240,10 @@ class PoolVisual(WindowedVisual):
         kh, kw = cast("MaxPool2dSpec | AvgPool2dSpec", op.spec).kernel_size
         return f"{op.type} {kh}×{kw}"
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int) -> Equation:
         """``max(window)`` or ``mean(window)`` with the real value."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
         name = cast("PoolDef", op_def(op.spec)).reduction
-        return f"out[{co},{oh},{ow}] = {name}(window) = {value}"
+        return pool_window((co, oh, ow), float(op.output[0, co, oh, ow]), name)
 
     def back_region(self, op: OpResult, region: Region) -> Region:
         """The windows' rows and columns, in the same channels (pooling keeps them apart)."""
