@@ -155,12 +155,12 @@ def se_step(phase: str, *, h: int, w: int, channels: int, hidden: int, w0: float
     if phase == "squeeze":
         return Equation(
             f"squeeze: s[c] = mean of the {h}×{w} cells of channel c",
-            f"s_c = \\frac{{1}}{{{h} \\cdot {w}}} \\sum_{{i,j}} x_{{c,i,j}}",
+            f"\\text{{squeeze: }}\\ s_c = \\frac{{1}}{{{h} \\cdot {w}}} \\sum_{{i,j}} x_{{c,i,j}}",
         )
     if phase == "fc1":
         return Equation(
             f"excite: h = ReLU(FC1 s),  FC1: {channels} -> {hidden}",
-            f"h = \\delta(W_1 s + b_1),\\quad "
+            f"\\text{{excite: }}\\ h = \\delta(W_1 s + b_1),\\quad "
             f"W_1 \\in \\mathbb{{R}}^{{{hidden} \\times {channels}}},"
             "\\quad \\delta = \\mathrm{ReLU}",
         )
@@ -170,4 +170,6 @@ def se_step(phase: str, *, h: int, w: int, channels: int, hidden: int, w0: float
             f"w = \\sigma(W_2\\, \\delta(W_1 s + b_1) + b_2),\\quad W_2 \\in "
             f"\\mathbb{{R}}^{{{channels} \\times {hidden}}},\\quad w_0 = {tex_number(w0)}",
         )
-    return Equation("scale: out[c] = x[c] × w[c]", "\\mathrm{out}_c = w_c \\, x_c")
+    return Equation(
+        "scale: out[c] = x[c] × w[c]", "\\text{scale: }\\ \\mathrm{out}_c = w_c \\, x_c"
+    )

@@ -49,6 +49,26 @@ FORMULA_PANEL_Y = -2.62
 """Vertical centre of the formula panel."""
 
 
+def split_equation(tex: str) -> list[str]:
+    """``lhs = symbolic = numbers = result`` -> ``["lhs = symbolic", "= numbers = result"]``.
+
+    Splits at the second `` = `` outside braces (the start of the numbers); a formula with
+    fewer equals signs stays whole.
+    """
+    depth, equals = 0, []
+    for i, ch in enumerate(tex):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and tex.startswith(" = ", i):
+            equals.append(i)
+    if len(equals) < 3:
+        return [tex]
+    cut = equals[1]
+    return [tex[:cut], tex[cut + 1 :]]
+
+
 class OverlayDrawer(Drawer[OverlayActor]):
     """Draws :class:`OverlayActor` s."""
 
@@ -151,21 +171,37 @@ class OverlayDrawer(Drawer[OverlayActor]):
     def _math_formulas(self, formulas: tuple[str, ...]) -> VGroup:
         """Typeset output-size formulas, one per axis, left-aligned in the bottom-right panel.
 
-        Scaled down only as far as the panel needs (its width, and the height between the
-        caption line and the counts).
+        A formula is one line, or, when that comes out larger, two: the symbolic form, then
+        ``= numbers = result`` indented below it. Scaled down only as far as the panel needs (its
+        width, and the height between the caption line and the counts).
         """
         fw = self.fmt.frame_width
-        lines = [
-            math_mobject(tex, MATH_EM, self.theme.text, self.theme.muted_text) for tex in formulas
-        ]
-        group = VGroup(*lines).arrange(
-            direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
-        )
-        scale = min(1.0, fw * 0.44 / group.width, FORMULA_PANEL_HEIGHT / group.height)
-        if scale < 1.0:
-            group.scale(scale)
-        group.move_to(np.array([fw / 2 - 0.3 - group.width / 2, FORMULA_PANEL_Y, 0.0]))
-        return group
+        width = fw * 0.44
+        best: VGroup | None = None
+        best_scale = 0.0
+        for split in (False, True):
+            rows: list[VMobject] = []
+            continued: list[VMobject] = []
+            for tex in formulas:
+                parts = split_equation(tex) if split else [tex]
+                for n, part in enumerate(parts):
+                    mob = math_mobject(part, MATH_EM, self.theme.text, self.theme.muted_text)
+                    rows.append(mob)
+                    if n:
+                        continued.append(mob)
+            group = VGroup(*rows).arrange(
+                direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
+            )
+            for mob in continued:  # "= numbers" indented under the symbolic form
+                mob.shift(np.array([MATH_EM * 2.0, 0.0, 0.0]))
+            scale = min(1.0, width / group.width, FORMULA_PANEL_HEIGHT / group.height)
+            if scale > best_scale + 1e-9:
+                best, best_scale = group, scale
+        assert best is not None
+        if best_scale < 1.0:
+            best.scale(best_scale)
+        best.move_to(np.array([fw / 2 - 0.3 - best.width / 2, FORMULA_PANEL_Y, 0.0]))
+        return best
 
     def _math_caption(self, tex: str) -> VGroup:
         """The step's equation, typeset, centred on the caption line."""
