@@ -19,6 +19,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 from types import ModuleType
 
@@ -77,11 +78,10 @@ class Typeset:
 
 def math_font_path() -> Path | None:
     """The math font ziamath typesets with (STIX Two Math, shipped in the package), if present."""
-    try:
-        import ziamath
-    except ImportError:
+    spec = find_spec("ziamath")
+    if spec is None or spec.origin is None:
         return None
-    path = Path(ziamath.__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+    path = Path(spec.origin).parent / "fonts" / "STIXTwoMath-Regular.ttf"
     return path if path.is_file() else None
 
 
@@ -130,10 +130,7 @@ def _typeset(latex: str, font: str | None) -> Typeset:
     ziamath = _ziamath()
     _refuse_unsupported(latex)
     try:
-        with warnings.catch_warnings():
-            # ziamath 0.13 finds its font with importlib.resources' deprecated path()
-            warnings.simplefilter("ignore", DeprecationWarning)
-            svg = ziamath.Latex(latex, size=FONT_SIZE, color=DEFAULT_COLOR, font=font).svg()
+        svg = ziamath.Latex(latex, size=FONT_SIZE, color=DEFAULT_COLOR, font=font).svg()
     except Exception as err:  # ziamath and latex2mathml raise many kinds; all mean "bad formula"
         reason = " ".join(str(err).split()) or type(err).__name__
         raise MathError(f"cannot typeset the formula {latex!r}: {reason}") from None
@@ -170,7 +167,10 @@ def _refuse_unsupported(latex: str) -> None:
 def _ziamath() -> ModuleType:
     """ziamath, set to write plain paths (SVG 1.1: no ``<symbol>``/``<use>`` to resolve)."""
     try:
-        import ziamath
+        with warnings.catch_warnings():
+            # ziamath 0.13 loads its font at import with importlib.resources' deprecated path()
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import ziamath
     except ImportError:
         raise MathError(
             "cannot typeset formulas: the Python package ziamath is missing "

@@ -192,8 +192,8 @@ class OverlayDrawer(Drawer[OverlayActor]):
             group = VGroup(*rows).arrange(
                 direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
             )
-            for mob in continued:  # "= numbers" indented under the symbolic form
-                mob.shift(np.array([MATH_EM * 2.0, 0.0, 0.0]))
+            for row in continued:  # "= numbers" indented under the symbolic form
+                row.shift(np.array([MATH_EM * 2.0, 0.0, 0.0]))
             scale = min(1.0, width / group.width, FORMULA_PANEL_HEIGHT / group.height)
             if scale > best_scale + 1e-9:
                 best, best_scale = group, scale
