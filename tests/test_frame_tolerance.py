@@ -48,17 +48,18 @@ def _drop(actor_id: str) -> Edit:
     return edit
 
 
-def _overlay_line(actor_id: str, old: str, new: str) -> Edit:
-    """Replace one line of an overlay (table, formula, counts) by another."""
+def _overlay_line(actor_id: str, old: str, new: str, field: str = "lines") -> Edit:
+    """Replace one line of an overlay (table, formula, counts) by another; ``field="tex"``
+    edits the typeset form (what is drawn when an overlay has one)."""
 
     def edit(tl: Timeline) -> Timeline:
         actors = []
         for actor in tl.actors:
             if actor.id == actor_id:
-                lines = actor.lines  # type: ignore[attr-defined]
+                lines = getattr(actor, field)
                 assert old in lines, (old, lines)
                 actor = dataclasses.replace(  # type: ignore[type-var]
-                    actor, lines=tuple(new if line == old else line for line in lines)
+                    actor, **{field: tuple(new if line == old else line for line in lines)}
                 )
             actors.append(actor)
         return dataclasses.replace(tl, actors=tuple(actors))
