@@ -47,6 +47,9 @@ FORMULA_PANEL_HEIGHT = 1.4
 """Height for the formulas between the caption line and the counts."""
 FORMULA_PANEL_Y = -2.62
 """Vertical centre of the formula panel."""
+RELATION_SPACE = 0.6
+"""Space (em) before the ``=`` that starts the second part of a formula set on one line: as
+wide as the space ziamath leaves after that ``=``."""
 
 
 def split_equation(tex: str) -> list[str]:
@@ -173,35 +176,56 @@ class OverlayDrawer(Drawer[OverlayActor]):
 
         A formula is one line, or, when that comes out larger, two: the symbolic form, then
         ``= numbers = result`` indented below it. Scaled down only as far as the panel needs (its
-        width, and the height between the caption line and the counts).
+        width, and the height between the caption line and the counts). The two parts are
+        typeset once and laid out either way (side by side on one baseline, or stacked).
         """
         fw = self.fmt.frame_width
         width = fw * 0.44
-        best: VGroup | None = None
-        best_scale = 0.0
-        for split in (False, True):
+        parts = [
+            [math_mobject(p, MATH_EM, self.theme.text, self.theme.muted_text) for p in pieces]
+            for pieces in (split_equation(tex) for tex in formulas)
+        ]
+
+        # where each piece was typeset (baseline at y = 0): every layout starts from there
+        origins = [[piece.get_center().copy() for piece in pieces] for pieces in parts]
+
+        def layout(split: bool) -> VGroup:
             rows: list[VMobject] = []
             continued: list[VMobject] = []
-            for tex in formulas:
-                parts = split_equation(tex) if split else [tex]
-                for n, part in enumerate(parts):
-                    mob = math_mobject(part, MATH_EM, self.theme.text, self.theme.muted_text)
-                    rows.append(mob)
-                    if n:
-                        continued.append(mob)
+            for pieces, places in zip(parts, origins, strict=True):
+                for piece, place in zip(pieces, places, strict=True):
+                    piece.move_to(place)
+                if split:
+                    rows.extend(pieces)
+                    continued.extend(pieces[1:])
+                    continue
+                x = 0.0  # side by side; every piece has its baseline at y = 0 as typeset
+                for n, piece in enumerate(pieces):
+                    piece.shift(np.array([x - piece.get_left()[0], 0.0, 0.0]))
+                    x = piece.get_right()[0] + (MATH_EM * RELATION_SPACE if n == 0 else 0.0)
+                rows.append(VGroup(*pieces))
             group = VGroup(*rows).arrange(
                 direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
             )
             for row in continued:  # "= numbers" indented under the symbolic form
                 row.shift(np.array([MATH_EM * 2.0, 0.0, 0.0]))
-            scale = min(1.0, width / group.width, FORMULA_PANEL_HEIGHT / group.height)
-            if scale > best_scale + 1e-9:
-                best, best_scale = group, scale
-        assert best is not None
-        if best_scale < 1.0:
-            best.scale(best_scale)
-        best.move_to(np.array([fw / 2 - 0.3 - best.width / 2, FORMULA_PANEL_Y, 0.0]))
-        return best
+            return group
+
+        def fit(group: VGroup) -> float:
+            return min(1.0, width / group.width, FORMULA_PANEL_HEIGHT / group.height)
+
+        group = layout(split=False)
+        scale = fit(group)
+        if any(len(pieces) > 1 for pieces in parts):
+            stacked = layout(split=True)
+            if fit(stacked) > scale + 1e-9:
+                group, scale = stacked, fit(stacked)
+            else:
+                group = layout(split=False)
+        if scale < 1.0:
+            group.scale(scale)
+        group.move_to(np.array([fw / 2 - 0.3 - group.width / 2, FORMULA_PANEL_Y, 0.0]))
+        return group
 
     def _math_caption(self, tex: str) -> VGroup:
         """The step's equation, typeset, centred on the caption line."""
