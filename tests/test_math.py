@@ -119,7 +119,7 @@ def test_window_sum_reads_sum_of_elementwise_product() -> None:
 
 def test_pool_equations() -> None:
     assert pool_window((0, 0, 1), 0.87, "max").tex == (
-        r"\mathrm{out}[0,0,1] = \max(\mathrm{window}) = {0.87}"
+        r"\mathrm{out}[0,0,1] = \mathrm{max}(\mathrm{window}) = {0.87}"
     )
     assert pool_window((0, 0, 1), 0.1, "mean").text == "out[0,0,1] = mean(window) = 0.10"
 

@@ -82,9 +82,7 @@ def pool_window(index: Sequence[int], value: float, reduction: str) -> Equation:
     target, target_tex = _out(index)
     return Equation(
         f"{target} = {reduction}(window) = {fmt_value(value)}",
-        f"{target_tex} = \\{reduction}(\\mathrm{{window}}) = {tex_number(value)}"
-        if reduction == "max"
-        else f"{target_tex} = \\mathrm{{{reduction}}}(\\mathrm{{window}}) = {tex_number(value)}",
+        f"{target_tex} = \\mathrm{{{reduction}}}(\\mathrm{{window}}) = {tex_number(value)}",
     )
 
 
