@@ -6,7 +6,7 @@ than twice the pixels the tolerance lets through (see ``MAX_MISMATCHED_PIXELS``)
 digits are the least visible ones measured: of all 243 single-digit changes to the shape table,
 the formula results and the counts, "3 -> 2" in the table and "5 -> 3" in a formula result change
 the fewest pixels (12). The formulas and step equations are now typeset (their ``tex``), so those
-cases edit the typeset form: "5 -> 3" in a typeset formula result changes 10 pixels per frame.
+cases edit the typeset form: "5 -> 3" in a typeset formula result changes 12 pixels per frame.
 """
 
 from __future__ import annotations
