@@ -11,6 +11,8 @@ from convanim.renderer.fontconfig import has_cjk
 from convanim.renderer.layout import FRAME_HEIGHT, Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
+    formula_mobject,
+    math_mobject,
     polygons_mobject,
     set_opacity,
     text_mobject,
@@ -41,6 +43,8 @@ def wrap_line(line: str, width: int) -> list[str]:
 
 CAPTION_Y = -1.72
 """Frame y of the step caption, just under the world band."""
+CAPTION_HALF_HEIGHT = 0.16
+"""Half the height of a caption line of text (a typeset caption reaches no lower)."""
 CAPTION_LOW_Y = -3.05
 """Frame y of the caption when an actor draws over the panel band (``takes_panel``: the matrix
 view, which shows no shape table or formula), above the counts."""
@@ -55,6 +59,39 @@ def split_title(text: str) -> tuple[str, str]:
         cut = min(spaces, key=lambda i: abs(i - middle))
         return text[:cut], text[cut + 1 :]
     return text[:middle], text[middle:]
+
+
+MATH_EM = 0.3
+"""Font size (frame units per em) of typeset output-size formulas before fitting the panel."""
+CAPTION_EM = 0.34
+"""Font size of a typeset caption equation (its digits about as tall as the text captions')."""
+FORMULA_PANEL_HEIGHT = 1.4
+"""Height for the formulas between the caption line and the counts."""
+FORMULA_PANEL_Y = -2.62
+"""Vertical centre of the formula panel."""
+RELATION_SPACE = 0.6
+"""Space (em) before the ``=`` that starts the second part of a formula set on one line: as
+wide as the space ziamath leaves after that ``=``."""
+
+
+def split_equation(tex: str) -> list[str]:
+    """``lhs = symbolic = numbers = result`` -> ``["lhs = symbolic", "= numbers = result"]``.
+
+    Splits at the second `` = `` outside braces (the start of the numbers); a formula with
+    fewer equals signs stays whole.
+    """
+    depth, equals = 0, []
+    for i, ch in enumerate(tex):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and tex.startswith(" = ", i):
+            equals.append(i)
+    if len(equals) < 3:
+        return [tex]
+    cut = equals[1]
+    return [tex[:cut], tex[cut + 1 :]]
 
 
 class OverlayDrawer(Drawer[OverlayActor]):
@@ -73,7 +110,11 @@ class OverlayDrawer(Drawer[OverlayActor]):
             text = self.state.caption(t)
             if not text:
                 return []
-            group = self._cached_overlay(overlay.id, text, lambda: self._caption_group(text))
+            tex = self.state.caption_tex(t)
+            if tex:
+                group = self._cached_overlay(overlay.id, "$" + tex, lambda: self._math_caption(tex))
+            else:
+                group = self._cached_overlay(overlay.id, text, lambda: self._caption_group(text))
         elif overlay.role == "legend":
             block_id = self.state.legend_block(t)
             if block_id is None:
@@ -152,6 +193,8 @@ class OverlayDrawer(Drawer[OverlayActor]):
                 group.scale(fw * 0.48 / group.width)
             group.move_to(np.array([-fw / 2 + edge + group.width / 2, -2.95, 0.0]))
             return group
+        if overlay.role == "formula" and overlay.tex:
+            return self._math_formulas(overlay.tex)
         if overlay.role == "formula":
             wrapped = [part for line in overlay.lines for part in wrap_line(line, 56)]
             lines = [text_mobject(line, 0.26, theme.text, font=MONO) for line in wrapped]
@@ -226,14 +269,89 @@ class OverlayDrawer(Drawer[OverlayActor]):
                 mobs.append(cell)
         return VGroup(*mobs)
 
+    def _math_formulas(self, formulas: tuple[str, ...]) -> VGroup:
+        """Typeset output-size formulas, one per axis, left-aligned in the bottom-right panel.
+
+        A formula is one line, or, when that comes out larger, two: the symbolic form, then
+        ``= numbers = result`` indented below it. Scaled down only as far as the panel needs (its
+        width, and the height between the caption line and the counts). The two parts are
+        typeset once and laid out either way (side by side on one baseline, or stacked).
+        """
+        fw = self.fmt.frame_width
+        width = fw * 0.44
+        parts = [
+            [math_mobject(p, MATH_EM, self.theme.text, self.theme.muted_text) for p in pieces]
+            for pieces in (split_equation(tex) for tex in formulas)
+        ]
+
+        # where each piece was typeset (baseline at y = 0): every layout starts from there
+        origins = [[piece.get_center().copy() for piece in pieces] for pieces in parts]
+
+        def layout(split: bool) -> VGroup:
+            rows: list[VMobject] = []
+            continued: list[VMobject] = []
+            for pieces, places in zip(parts, origins, strict=True):
+                for piece, place in zip(pieces, places, strict=True):
+                    piece.move_to(place)
+                if split:
+                    rows.extend(pieces)
+                    continued.extend(pieces[1:])
+                    continue
+                x = 0.0  # side by side; every piece has its baseline at y = 0 as typeset
+                for n, piece in enumerate(pieces):
+                    piece.shift(np.array([x - piece.get_left()[0], 0.0, 0.0]))
+                    x = piece.get_right()[0] + (MATH_EM * RELATION_SPACE if n == 0 else 0.0)
+                rows.append(VGroup(*pieces))
+            group = VGroup(*rows).arrange(
+                direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
+            )
+            for row in continued:  # "= numbers" indented under the symbolic form
+                row.shift(np.array([MATH_EM * 2.0, 0.0, 0.0]))
+            return group
+
+        def fit(group: VGroup) -> float:
+            return min(1.0, width / group.width, FORMULA_PANEL_HEIGHT / group.height)
+
+        group = layout(split=False)
+        scale = fit(group)
+        if any(len(pieces) > 1 for pieces in parts):
+            stacked = layout(split=True)
+            if fit(stacked) > scale + 1e-9:
+                group, scale = stacked, fit(stacked)
+            else:
+                group = layout(split=False)
+        if scale < 1.0:
+            group.scale(scale)
+        edge = self.fmt.safe_inset[0] + 0.02
+        group.move_to(np.array([fw / 2 - edge - group.width / 2, FORMULA_PANEL_Y, 0.0]))
+        return group
+
+    def _math_caption(self, tex: str) -> VGroup:
+        """The step's equation, typeset, centred on the caption line; one taller than a text
+        line (a fraction) grows upwards, so it never reaches down into the panel."""
+        mob = formula_mobject(tex, CAPTION_EM, self.theme.text, self.theme.muted_text)
+        limit = self.fmt.frame_width - 1
+        if mob.width > limit:
+            mob.scale(limit / mob.width)
+        y = self._caption_y()
+        mob.move_to(np.array([0.0, y, 0.0]))
+        low = y - CAPTION_HALF_HEIGHT
+        if mob.get_bottom()[1] < low:
+            mob.shift(np.array([0.0, low - mob.get_bottom()[1], 0.0]))
+        return VGroup(mob)
+
+    def _caption_y(self) -> float:
+        """Frame y of the caption line's middle: above the bottom panel (or low, when an actor
+        takes the panel band)."""
+        low = any(getattr(a, "takes_panel", False) for a in self.stage.timeline.actors)
+        top = self.panel_top()
+        return CAPTION_LOW_Y if low else (CAPTION_Y if top is None else top + 0.25)
+
     def _caption_group(self, text: str) -> VGroup:
         mob = text_mobject(
             text, 0.3, self.theme.text, font=MONO, max_width=self.fmt.frame_width - 1
         )
-        low = any(getattr(a, "takes_panel", False) for a in self.stage.timeline.actors)
-        top = self.panel_top()
-        y = CAPTION_LOW_Y if low else (CAPTION_Y if top is None else top + 0.25)
-        mob.move_to(np.array([0.0, y, 0.0]))
+        mob.move_to(np.array([0.0, self._caption_y(), 0.0]))
         return VGroup(mob)
 
     def _legend_group(self, coloring: Coloring, title: str) -> VGroup:
