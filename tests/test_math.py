@@ -40,9 +40,9 @@ def test_conv2d_formula_tex_is_symbolic_then_with_the_numbers() -> None:
     op, shape = _op(STANDARD)
     assert op_def(op).formulas_tex(op, shape) == (
         r"H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2p - d(k-1) - 1}{s} \right\rfloor"
-        r" + 1 = \left\lfloor \frac{7 + 0 - 2 - 1}{1} \right\rfloor + 1 = 5",
+        r" + 1 = \left\lfloor (7 + 0 - 2 - 1) / 1 \right\rfloor + 1 = 5",
         r"W_{\mathrm{out}} = \left\lfloor \frac{W_{\mathrm{in}} + 2p - d(k-1) - 1}{s} \right\rfloor"
-        r" + 1 = \left\lfloor \frac{7 + 0 - 2 - 1}{1} \right\rfloor + 1 = 5",
+        r" + 1 = \left\lfloor (7 + 0 - 2 - 1) / 1 \right\rfloor + 1 = 5",
     )
     # the plain text that `convanim inspect` prints is unchanged
     assert op_def(op).formulas(op, shape)[0] == "H_out = floor((7 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 5"
@@ -55,7 +55,7 @@ def test_same_padding_with_an_odd_total_names_both_sides() -> None:
     )
     assert op_def(op).formulas_tex(op, shape)[1] == (
         r"W_{\mathrm{out}} = \left\lfloor \frac{W_{\mathrm{in}} + p_{b} + p_{a} - d(k-1) - 1}{s}"
-        r" \right\rfloor + 1 = \left\lfloor \frac{6 + 3 - 3 - 1}{1} \right\rfloor + 1 = 6"
+        r" \right\rfloor + 1 = \left\lfloor (6 + 3 - 3 - 1) / 1 \right\rfloor + 1 = 6"
     )
 
 
@@ -69,7 +69,7 @@ def test_pool_formula_tex_uses_ceil_and_shows_the_dropped_window() -> None:
     )
     assert op_def(op).formulas_tex(op, shape)[0] == (
         r"H_{\mathrm{out}} = \left\lceil \frac{H_{\mathrm{in}} + 2p - d(k-1) - 1}{s} \right\rceil"
-        r" + 1 = \left\lceil \frac{5 + 2 - 1 - 1}{2} \right\rceil + 1 - 1 = 3"
+        r" + 1 = \left\lceil (5 + 2 - 1 - 1) / 2 \right\rceil + 1 - 1 = 3"
     )
 
 
@@ -281,3 +281,91 @@ def test_an_untypesettable_caption_stops_the_render_with_the_message() -> None:
     renderer = FrameRenderer(tl, FrameFormat(320, 180, 15))
     with pytest.raises(MathError, match=r"cannot typeset the formula '\\\\frac\{1\}\{'"):
         renderer.frame_at(first + 0.05)
+
+
+# -- words inside formulas: the language's, and Chinese set in the text font ------------------
+
+
+def test_equation_words_come_from_the_language() -> None:
+    from convanim.storyboard.words import ZH
+
+    eq = window_sum((0, 1, 2), 0.25, bias=True, words=ZH)
+    assert eq.text == "out[0,1,2] = Σ 窗口 × 卷积核 + b = 0.25"
+    assert eq.tex == r"\mathrm{out}[0,1,2] = \sum \text{窗口} \odot \text{卷积核} + b = {0.25}"
+    flipped = window_sum((0, 0, 0), 1.0, bias=False, words=ZH, flipped=True)
+    assert r"\text{翻转}(\text{卷积核})" in flipped.tex
+    cut = stamp([-1, 0, 1], [0, 1, 2], (3, 3), (0, 0), 0.5, ZH)
+    assert cut.text == "out[行 0..1, 列 0..2] += x[0,0,0] = 0.50 × 卷积核 (行 -1 被裁掉)"
+    assert cut.tex.startswith(r"\mathrm{out}[\text{行 } {\color{gray}\cancel{-1}}, 0, 1;")
+    assert se_step("squeeze", h=6, w=6, channels=8, hidden=2, w0=0.5, words=ZH).tex.startswith(
+        r"\text{挤压: }"
+    )
+    assert pool_window((0, 0, 0), 0.1, "mean", ZH).tex == (
+        r"\mathrm{out}[0,0,0] = \text{平均}(\text{窗口}) = {0.10}"
+    )
+
+
+def test_split_text_cuts_out_the_words_the_math_font_lacks() -> None:
+    from convanim.renderer.fontconfig import has_cjk
+    from convanim.renderer.typeset import split_text
+
+    def in_font(words: str) -> bool:
+        return not has_cjk(words)
+
+    tex = r"\mathrm{out}[0] = \sum \text{窗口}_{2 \times 3} \odot \text{卷积核} + b = {0.25}"
+    assert split_text(tex, in_font) == [
+        ("math", r"\mathrm{out}[0] = \sum"),
+        ("text", "窗口"),
+        ("math", r"{}_{2 \times 3} \odot"),
+        ("text", "卷积核"),
+        ("math", "+ b = {0.25}"),
+    ]
+    english = r"\text{squeeze: }\ s_c = \frac{1}{36}"
+    assert split_text(english, in_font) == [("math", english)]
+    assert split_text(r"\text{挤压: }\ s_c", in_font) == [("text", "挤压: "), ("math", r"\ s_c")]
+    assert split_text(r"a;\ \text{列 } 1", in_font) == [
+        ("math", "a;\\ "),
+        ("text", "列 "),
+        ("math", "1"),
+    ]
+    nested = r"\frac{\text{窗口}}{2}"  # not at the top level: left whole
+    assert split_text(nested, in_font) == [("math", nested)]
+
+
+@pytest.mark.render
+def test_a_chinese_equation_is_math_and_text_on_one_line() -> None:
+    from manim.mobject.text.text_mobject import Text
+
+    from convanim.renderer.manim.mobjects import formula_mobject
+
+    tex = r"\mathrm{out}[0,0,0] = \sum \text{窗口} \odot \text{卷积核} + b = {0.45}"
+    mob = formula_mobject(tex, 0.3, "#222222")
+    texts = [m for m in mob.submobjects if isinstance(m, Text)]
+    assert len(texts) == 2 and len(mob.submobjects) == 5
+    lefts = [float(m.get_left()[0]) for m in mob.submobjects]
+    assert lefts == sorted(lefts)  # in reading order, none overlapping the next
+    for a, b in zip(mob.submobjects, mob.submobjects[1:], strict=False):
+        assert a.get_right()[0] < b.get_left()[0]
+    for t in texts:  # the words sit on the formula's line (baseline at y = 0)
+        assert -0.1 < t.get_bottom()[1] < 0.05 and 0.2 < t.get_top()[1] < 0.4
+
+
+@pytest.mark.render
+@pytest.mark.parametrize(
+    ("scene", "height"), [("conv3d", 480), ("standard_conv", 480), ("conv3d", 1080)]
+)
+def test_formulas_are_legible_at_480p(scene: str, height: int) -> None:
+    """The output-size formulas of every axis at 12 px per em or more (a 854×480 frame is 8
+    units tall), 3-D ones included."""
+    from convanim.renderer.manim.draw_overlay import OverlayDrawer
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
+
+    tl = build(plan(load(SCENES / f"{scene}.yaml")))
+    renderer = FrameRenderer(tl, FrameFormat(height * 16 // 9, height, 15))
+    drawer = renderer.drawers["overlay"]
+    assert isinstance(drawer, OverlayDrawer)
+    formulas = [a for a in tl.actors if isinstance(a, OverlayActor) and a.role == "formula"]
+    assert formulas
+    for overlay in formulas:
+        _, em = drawer.formula_group(overlay.tex)
+        assert em * 480 / 8 >= 12, (overlay.id, em)

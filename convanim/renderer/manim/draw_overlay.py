@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -72,6 +73,35 @@ FORMULA_PANEL_Y = -2.62
 RELATION_SPACE = 0.6
 """Space (em) before the ``=`` that starts the second part of a formula set on one line: as
 wide as the space ziamath leaves after that ``=``."""
+
+
+MIN_MATH_EM = 0.24
+"""Smallest size (frame units per em) a formula is set at while the panel can grow: 14 px at
+854×480 (a frame is 8 units tall)."""
+FORMULA_PANEL_MAX_HEIGHT = 2.0
+"""Height the formula panel may grow to (upwards) to keep formulas at :data:`MIN_MATH_EM`."""
+
+
+def formula_layouts(formulas: tuple[str, ...]) -> list[list[list[str]]]:
+    """The ways to set output-size formulas (``lhs = symbolic = numbers = result``, one per
+    axis): lists of rows, a row the LaTeX pieces set side by side.
+
+    Each formula on one row; each as two rows (``lhs = symbolic``, ``= numbers = result``); and,
+    when every axis has the same rule (the symbolic forms equal but for the axis letter), the
+    first one's ``lhs = symbolic`` once, then ``lhs = numbers = result`` for each axis.
+    """
+    parts = [split_equation(tex) for tex in formulas]
+    layouts = [[list(p) for p in parts]]
+    if any(len(p) > 1 for p in parts):
+        layouts.append([[piece] for p in parts for piece in p])
+    if len(parts) > 1 and all(len(p) == 2 for p in parts):
+        heads = [p[0].split(" = ", 1) for p in parts]
+        if all(len(h) == 2 for h in heads):
+            rules = {re.sub(rf"\b{re.escape(h[0][:1])}_", "X_", h[1]) for h in heads}
+            if len(rules) == 1:
+                rows = [[h[0], p[1]] for h, p in zip(heads, parts, strict=True)]
+                layouts.append([[parts[0][0]], *rows])
+    return layouts
 
 
 def split_equation(tex: str) -> list[str]:
@@ -194,7 +224,7 @@ class OverlayDrawer(Drawer[OverlayActor]):
             group.move_to(np.array([-fw / 2 + edge + group.width / 2, -2.95, 0.0]))
             return group
         if overlay.role == "formula" and overlay.tex:
-            return self._math_formulas(overlay.tex)
+            return self.formula_group(overlay.tex)[0]
         if overlay.role == "formula":
             wrapped = [part for line in overlay.lines for part in wrap_line(line, 56)]
             lines = [text_mobject(line, 0.26, theme.text, font=MONO) for line in wrapped]
@@ -269,61 +299,58 @@ class OverlayDrawer(Drawer[OverlayActor]):
                 mobs.append(cell)
         return VGroup(*mobs)
 
-    def _math_formulas(self, formulas: tuple[str, ...]) -> VGroup:
+    def formula_group(self, formulas: tuple[str, ...]) -> tuple[VGroup, float]:
         """Typeset output-size formulas, one per axis, left-aligned in the bottom-right panel.
 
-        A formula is one line, or, when that comes out larger, two: the symbolic form, then
-        ``= numbers = result`` indented below it. Scaled down only as far as the panel needs (its
-        width, and the height between the caption line and the counts). The two parts are
-        typeset once and laid out either way (side by side on one baseline, or stacked).
+        Laid out the way that comes out largest (:func:`formula_layouts`): each formula on one
+        line; each as its symbolic form over ``= numbers = result``; or, for several axes with
+        the same rule, the symbolic form once and then one line of numbers per axis. Scaled down
+        only as far as the panel needs (its width, and the height between the caption line and
+        the counts); when that would set the formulas smaller than :data:`MIN_MATH_EM`, the
+        panel grows upwards (to :data:`FORMULA_PANEL_MAX_HEIGHT`) instead.
+
+        Returns the group and the size it sets the formulas at (frame units per em).
         """
         fw = self.fmt.frame_width
         width = fw * 0.44
-        parts = [
-            [math_mobject(p, MATH_EM, self.theme.text, self.theme.muted_text) for p in pieces]
-            for pieces in (split_equation(tex) for tex in formulas)
-        ]
 
-        # where each piece was typeset (baseline at y = 0): every layout starts from there
-        origins = [[piece.get_center().copy() for piece in pieces] for pieces in parts]
+        def fit(group: VGroup, height: float) -> float:
+            return min(1.0, width / group.width, height / group.height)
 
-        def layout(split: bool) -> VGroup:
-            rows: list[VMobject] = []
-            continued: list[VMobject] = []
-            for pieces, places in zip(parts, origins, strict=True):
-                for piece, place in zip(pieces, places, strict=True):
-                    piece.move_to(place)
-                if split:
-                    rows.extend(pieces)
-                    continued.extend(pieces[1:])
-                    continue
-                x = 0.0  # side by side; every piece has its baseline at y = 0 as typeset
-                for n, piece in enumerate(pieces):
-                    piece.shift(np.array([x - piece.get_left()[0], 0.0, 0.0]))
-                    x = piece.get_right()[0] + (MATH_EM * RELATION_SPACE if n == 0 else 0.0)
-                rows.append(VGroup(*pieces))
-            group = VGroup(*rows).arrange(
-                direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
-            )
-            for row in continued:  # "= numbers" indented under the symbolic form
-                row.shift(np.array([MATH_EM * 2.0, 0.0, 0.0]))
-            return group
-
-        def fit(group: VGroup) -> float:
-            return min(1.0, width / group.width, FORMULA_PANEL_HEIGHT / group.height)
-
-        group = layout(split=False)
-        scale = fit(group)
-        if any(len(pieces) > 1 for pieces in parts):
-            stacked = layout(split=True)
-            if fit(stacked) > scale + 1e-9:
-                group, scale = stacked, fit(stacked)
-            else:
-                group = layout(split=False)
+        layouts = [self._formula_rows(rows) for rows in formula_layouts(formulas)]
+        group = max(layouts, key=lambda g: fit(g, FORMULA_PANEL_HEIGHT))
+        scale = fit(group, FORMULA_PANEL_HEIGHT)
+        if MATH_EM * scale < MIN_MATH_EM:
+            group = max(layouts, key=lambda g: fit(g, FORMULA_PANEL_MAX_HEIGHT))
+            scale = min(fit(group, FORMULA_PANEL_MAX_HEIGHT), MIN_MATH_EM / MATH_EM)
         if scale < 1.0:
             group.scale(scale)
         edge = self.fmt.safe_inset[0] + 0.02
-        group.move_to(np.array([fw / 2 - edge - group.width / 2, FORMULA_PANEL_Y, 0.0]))
+        bottom = FORMULA_PANEL_Y - FORMULA_PANEL_HEIGHT / 2
+        y = max(FORMULA_PANEL_Y, bottom + group.height / 2)
+        group.move_to(np.array([fw / 2 - edge - group.width / 2, y, 0.0]))
+        return group, float(MATH_EM * min(scale, 1.0))
+
+    def _formula_rows(self, rows: list[list[str]]) -> VGroup:
+        """Rows of typeset pieces: the pieces of a row side by side on one baseline (a space
+        before a piece that starts with ``=``), rows stacked and left-aligned, a row that
+        continues the one above (starts with ``=``) indented."""
+        mobs: list[VMobject] = []
+        for row in rows:
+            pieces = [math_mobject(p, MATH_EM, self.theme.text, self.theme.muted_text) for p in row]
+            x = 0.0  # every piece has its baseline at y = 0 as typeset
+            for n, (tex, piece) in enumerate(zip(row, pieces, strict=True)):
+                if n and tex.startswith("="):
+                    x += MATH_EM * RELATION_SPACE
+                piece.shift(np.array([x - piece.get_left()[0], 0.0, 0.0]))
+                x = piece.get_right()[0]
+            mobs.append(VGroup(*pieces))
+        group = VGroup(*mobs).arrange(
+            direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
+        )
+        for row, mob in zip(rows, mobs, strict=True):
+            if row[0].startswith("="):  # "= numbers" indented under the symbolic form
+                mob.shift(np.array([MATH_EM * 2.0, 0.0, 0.0]))
         return group
 
     def _math_caption(self, tex: str) -> VGroup:

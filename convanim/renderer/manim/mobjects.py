@@ -215,7 +215,7 @@ WORD_HEIGHT = 1.1
 tall as the formula's capitals)."""
 WORD_MIDDLE = 0.34
 """Height (em) above the baseline where such words are centred (the formula's letters' middle)."""
-WORD_GAP = 0.2
+WORD_GAP = 0.3
 """Space (em) between such words and the math beside them."""
 
 

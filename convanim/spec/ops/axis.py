@@ -269,13 +269,13 @@ def conv_formula_tex(
     --------
     >>> conv_formula_tex("H", 7, 3, 1, 0, 0, 1).split(" = ")[1:]  # doctest: +NORMALIZE_WHITESPACE
     ['\\left\\lfloor \\frac{H_{\\mathrm{in}} + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1',
-     '\\left\\lfloor \\frac{7 + 0 - 2 - 1}{1} \\right\\rfloor + 1', '5']
+     '\\left\\lfloor (7 + 0 - 2 - 1) / 1 \\right\\rfloor + 1', '5']
     """
     out = conv_out_size(n, k, s, pad_before + pad_after, d)
     pad = _symbolic_pad(pad_before, pad_after)
     numbers = _tex_sum(n, [("+", pad_before + pad_after), ("-", d * (k - 1)), ("-", 1)])
     floor = ("\\lfloor", "\\rfloor")
-    plugged = f"\\left{floor[0]} \\frac{{{numbers}}}{{{s}}} \\right{floor[1]} + 1"
+    plugged = f"\\left{floor[0]} ({numbers}) / {s} \\right{floor[1]} + 1"
     return f"{_floor_form(axis, pad, *floor)} = {plugged} = {out}"
 
 
@@ -309,11 +309,11 @@ def pool_formula_tex(
     Examples
     --------
     >>> pool_formula_tex("W", 7, 2, 2, 0, ceil_mode=True).split(" = ")[2]
-    '\\left\\lceil \\frac{7 + 0 - 1 - 1}{2} \\right\\rceil + 1'
+    '\\left\\lceil (7 + 0 - 1 - 1) / 2 \\right\\rceil + 1'
     """
     left, right = ("\\lceil", "\\rceil") if ceil_mode else ("\\lfloor", "\\rfloor")
     out = pool_out_size(n, k, s, p, d, ceil_mode)
     numbers = _tex_sum(n, [("+", 2 * p), ("-", d * (k - 1)), ("-", 1)])
     tail = " - 1" if pool_last_window_dropped(n, k, s, p, d, ceil_mode) else ""
-    plugged = f"\\left{left} \\frac{{{numbers}}}{{{s}}} \\right{right} + 1{tail}"
+    plugged = f"\\left{left} ({numbers}) / {s} \\right{right} + 1{tail}"
     return f"{_floor_form(axis, '2p', left, right)} = {plugged} = {out}"
