@@ -190,8 +190,8 @@ def se_step(
     if phase == "squeeze":
         return Equation(
             words.se_squeeze.format(h=h, w=w),
-            f"\\text{{{m['squeeze']}: }}\\ s_c = \\frac{{1}}{{{h} \\cdot {w}}} "
-            "\\sum_{i,j} x_{c,i,j}",
+            f"\\text{{{m['squeeze']}: }}\\ s_c = {{\\textstyle\\sum_{{i,j}}}}\\, x_{{c,i,j}}"
+            f" \\,/\\, ({h} \\cdot {w})",
         )
     if phase == "fc1":
         return Equation(
