@@ -318,10 +318,11 @@ class OverlayDrawer(Drawer[OverlayActor]):
             return min(1.0, width / group.width, height / group.height)
 
         layouts = [self._formula_rows(rows) for rows in formula_layouts(formulas)]
-        group = max(layouts, key=lambda g: fit(g, FORMULA_PANEL_HEIGHT))
+        # the largest; of equally large ones the shortest (fewest rows)
+        group = max(layouts, key=lambda g: (fit(g, FORMULA_PANEL_HEIGHT), -g.height))
         scale = fit(group, FORMULA_PANEL_HEIGHT)
         if MATH_EM * scale < MIN_MATH_EM:
-            group = max(layouts, key=lambda g: fit(g, FORMULA_PANEL_MAX_HEIGHT))
+            group = max(layouts, key=lambda g: (fit(g, FORMULA_PANEL_MAX_HEIGHT), -g.height))
             scale = min(fit(group, FORMULA_PANEL_MAX_HEIGHT), MIN_MATH_EM / MATH_EM)
         if scale < 1.0:
             group.scale(scale)
