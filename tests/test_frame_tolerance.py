@@ -99,7 +99,7 @@ def _last_digit_plus_one(text: str) -> str:
 
 _W_FORMULA = (
     r"W_{\mathrm{out}} = \left\lfloor \frac{W_{\mathrm{in}} + 2p - d(k-1) - 1}{s} \right\rfloor"
-    r" + 1 = \left\lfloor \frac{7 + 0 - 2 - 1}{1} \right\rfloor + 1"
+    r" + 1 = \left\lfloor (7 + 0 - 2 - 1) / 1 \right\rfloor + 1"
 )
 
 EDITS: dict[str, Edit] = {
