@@ -1,7 +1,8 @@
 """``convanim check`` on every scene at 480p and 1080p, and on stress specs (a 60-character
-Chinese title, a 10-op chain, a 1×1×1 and a 64×224×224 tensor, ``labels.language: zh``): no text over a text or a block,
-nothing out of the safe area. Also the framing that keeps it so: pans that move every point
-monotonically, blocks hidden while the camera does not show them whole, cached labels in place."""
+Chinese title, a 10-op chain, a 1×1×1 and a 64×224×224 tensor, ``labels.language: zh``): no
+text over a text or a block, nothing out of the safe area. Also the framing that keeps it so:
+pans that move every point monotonically, blocks hidden while the camera does not show them
+whole, cached labels in place."""
 
 from __future__ import annotations
 
