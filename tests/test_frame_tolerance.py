@@ -5,7 +5,8 @@ changed, and checks that ``compare_with_golden`` fails, with a margin: the frame
 than twice the pixels the tolerance lets through (see ``MAX_MISMATCHED_PIXELS``). The changed
 digits are the least visible ones measured: of all 243 single-digit changes to the shape table,
 the formula results and the counts, "3 -> 2" in the table and "5 -> 3" in a formula result change
-the fewest pixels (12).
+the fewest pixels (12). The formulas and step equations are now typeset (their ``tex``), so those
+cases edit the typeset form: "5 -> 3" in a typeset formula result changes 12 pixels per frame.
 """
 
 from __future__ import annotations
@@ -48,17 +49,18 @@ def _drop(actor_id: str) -> Edit:
     return edit
 
 
-def _overlay_line(actor_id: str, old: str, new: str) -> Edit:
-    """Replace one line of an overlay (table, formula, counts) by another."""
+def _overlay_line(actor_id: str, old: str, new: str, field: str = "lines") -> Edit:
+    """Replace one line of an overlay (table, formula, counts) by another; ``field="tex"``
+    edits the typeset form (what is drawn when an overlay has one)."""
 
     def edit(tl: Timeline) -> Timeline:
         actors = []
         for actor in tl.actors:
             if actor.id == actor_id:
-                lines = actor.lines  # type: ignore[attr-defined]
+                lines = getattr(actor, field)
                 assert old in lines, (old, lines)
                 actor = dataclasses.replace(  # type: ignore[type-var]
-                    actor, lines=tuple(new if line == old else line for line in lines)
+                    actor, **{field: tuple(new if line == old else line for line in lines)}
                 )
             actors.append(actor)
         return dataclasses.replace(tl, actors=tuple(actors))
@@ -67,13 +69,17 @@ def _overlay_line(actor_id: str, old: str, new: str) -> Edit:
 
 
 def _captions(change: Callable[[str], str]) -> Edit:
-    """Rewrite the text of every caption event."""
+    """Rewrite the text of every caption event, and its typeset form (``tex``) if it has one."""
+
+    def rewrite(data: dict[str, object]) -> dict[str, object]:
+        out = {**data, "text": change(str(data["text"]))}
+        if data.get("tex"):
+            out["tex"] = change(str(data["tex"])) or ""
+        return out
 
     def edit(tl: Timeline) -> Timeline:
         events = tuple(
-            dataclasses.replace(e, data={**e.data, "text": change(str(e.data["text"]))})
-            if e.kind == "caption"
-            else e
+            dataclasses.replace(e, data=rewrite(e.data)) if e.kind == "caption" else e
             for e in tl.events
         )
         assert events != tl.events
@@ -83,10 +89,18 @@ def _captions(change: Callable[[str], str]) -> Edit:
 
 
 def _last_digit_plus_one(text: str) -> str:
-    if not text or not text[-1].isdigit():
+    """``... = 0.45`` -> ``... = 0.46``; also in TeX, where the number is braced: ``{0.45}``."""
+    closing = "}" if text.endswith("}") else ""
+    body = text[: len(text) - len(closing)]
+    if not body or not body[-1].isdigit():
         return text
-    return text[:-1] + str((int(text[-1]) + 1) % 10)
+    return body[:-1] + str((int(body[-1]) + 1) % 10) + closing
 
+
+_W_FORMULA = (
+    r"W_{\mathrm{out}} = \left\lfloor \frac{W_{\mathrm{in}} + 2p - d(k-1) - 1}{s} \right\rfloor"
+    r" + 1 = \left\lfloor (7 + 0 - 2 - 1) / 1 \right\rfloor + 1"
+)
 
 EDITS: dict[str, Edit] = {
     "counts overlay removed": _drop("counts0"),
@@ -96,8 +110,9 @@ EDITS: dict[str, Edit] = {
     ),
     "formula result 5 -> 3": _overlay_line(
         "formula0",
-        "W_out = floor((7 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 5",
-        "W_out = floor((7 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 3",
+        _W_FORMULA + " = 5",
+        _W_FORMULA + " = 3",
+        field="tex",
     ),
     "caption value, last digit + 1": _captions(_last_digit_plus_one),
 }

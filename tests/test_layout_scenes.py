@@ -1,7 +1,8 @@
 """``convanim check`` on every scene at 480p and 1080p, and on stress specs (a 60-character
-Chinese title, a 10-op chain, a 1×1×1 and a 64×224×224 tensor): no text over a text or a block,
-nothing out of the safe area. Also the framing that keeps it so: pans that move every point
-monotonically, blocks hidden while the camera does not show them whole, cached labels in place."""
+Chinese title, a 10-op chain, a 1×1×1 and a 64×224×224 tensor, ``labels.language: zh``): no
+text over a text or a block, nothing out of the safe area. Also the framing that keeps it so:
+pans that move every point monotonically, blocks hidden while the camera does not show them
+whole, cached labels in place."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ STRESS = {
     "ops:\n  - {type: conv2d, out_channels: 1, kernel_size: 1}\n",
     "imagenet": "title: 64×224×224\ninput: {shape: [64, 224, 224]}\n"
     "ops:\n  - {type: conv2d, out_channels: 64, kernel_size: 3, padding: 1}\n",
+    # every word in Chinese, typeset formulas with Chinese words in them (stamps, SE, pooling)
+    "zh_language": "title: 卷积、池化、转置卷积与挤压激励\nlabels: {language: zh}\n"
+    "input: {shape: [1, 4, 4]}\nops:\n"
+    "  - {type: conv_transpose2d, out_channels: 2, kernel_size: 3, stride: 2, padding: 1}\n"
+    "  - {type: avg_pool2d, kernel_size: 2}\n"
+    "  - {type: squeeze_excitation, reduction: 2}\n",
 }
 
 

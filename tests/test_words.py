@@ -65,6 +65,16 @@ def english_words(text: str) -> list[str]:
     return found
 
 
+def drawn_text(tex: str) -> str:
+    r"""What a LaTeX formula writes on screen, as text: commands (``\mathrm``, ``\sum``) and the
+    colour a ``\color{gray}`` names are not drawn; ``H_{\mathrm{out}}`` reads ``H_out``,
+    ``\text{窗口}`` reads ``窗口``, a fraction's two parts are apart."""
+    text = re.sub(r"\\color\{[^}]*\}", "", tex)
+    text = re.sub(r"\\[A-Za-z]+", "", text)
+    text = re.sub(r"\\.", " ", text)
+    return text.replace("}{", " ").replace("{", "").replace("}", "")
+
+
 def with_language(spec: SceneSpec, language: str) -> SceneSpec:
     """The spec with ``labels.language`` set."""
     labels = spec.labels.model_copy(update={"language": language})
@@ -79,7 +89,9 @@ def _strings(value: Any, key: str = "") -> Iterator[str]:
         for pair in value:
             yield from _strings(pair[1], "word")
         return
-    if isinstance(value, str):
+    if isinstance(value, str) and key == "tex":
+        yield drawn_text(value)
+    elif isinstance(value, str):
         yield from value.split("\t")
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):
@@ -155,6 +167,13 @@ def test_the_checker_finds_english_words() -> None:
     assert english_words("H_out = floor((7 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 5") == []
     assert english_words("max_pool2d 2×2, channels 8–254 elided") == ["channels", "elided"]
     assert english_words("激励: h = ReLU(FC1 s),  FC1: 8 -> 2") == []
+    # typeset formulas: what they draw is checked, not their LaTeX commands
+    formula = r"H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2p - 1}{s} \right\rfloor"
+    assert english_words(drawn_text(formula)) == []
+    window = r"\mathrm{out}[0,1] = \sum \mathrm{window} \odot \text{卷积核} = {0.25}"
+    assert english_words(drawn_text(window)) == ["window"]
+    cropped = r"\mathrm{out}[\text{行 } {\color{gray}\cancel{-1}}, 0;\ \text{cols } 1]"
+    assert english_words(drawn_text(cropped)) == ["cols"]
 
 
 def test_english_builds_are_unchanged_by_the_catalogue() -> None:

@@ -71,6 +71,9 @@ class OpResult:
         Rows Input / Kernel / Output.
     formula : tuple[str, ...]
         The output-size formulas with the numbers plugged in, one per spatial axis.
+    formula_tex : tuple[str, ...]
+        The same formulas in LaTeX (symbolic, then with the numbers); empty for ops that keep
+        their input's shape.
     report, report_values : Mapping[str, Any]
         Op-specific fields of ``inspect --json`` (always / only with ``--values``).
     """
@@ -88,6 +91,7 @@ class OpResult:
     receptive_field: ReceptiveField
     shape_table: ShapeTable
     formula: tuple[str, ...]
+    formula_tex: tuple[str, ...]
     report: Mapping[str, Any]
     report_values: Mapping[str, Any]
 
@@ -170,6 +174,7 @@ def plan(spec: SceneSpec) -> Plan:
                 receptive_field=rf,
                 shape_table=definition.shape_table(op, in_shape),
                 formula=definition.formulas(op, in_shape),
+                formula_tex=definition.formulas_tex(op, in_shape),
                 report=MappingProxyType(step.report),
                 report_values=MappingProxyType(step.report_values),
             )

@@ -4,7 +4,9 @@ Manim draws with Cairo and lays out text with Pango; both are shared libraries o
 Pango finds fonts through fontconfig. Without the libraries the import of manim fails deep inside
 a stack of modules; without the fonts every text silently becomes a row of empty boxes. Both are
 turned into one clear :class:`~convanim.errors.ConvanimError` (exit code 1: the spec is fine, the
-machine is not) saying what is missing and which Debian packages provide it.
+machine is not) saying what is missing and which Debian packages provide it. Formulas are typeset
+without TeX by the Python package ziamath with the math font it ships; a missing package or font
+is refused the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from types import ModuleType
 from convanim.errors import ConvanimError
 from convanim.renderer.fontconfig import cjk_font, has_cjk
 
-__all__ = ["CJK_PACKAGES", "FONT_PACKAGES", "check_fonts", "load_frames_module", "missing_fonts"]
+__all__ = [
+    "CJK_PACKAGES",
+    "FONT_PACKAGES",
+    "check_fonts",
+    "load_frames_module",
+    "math_font_problem",
+    "missing_fonts",
+]
+
 
 #: The fonts convanim draws with, and the Debian package of each.
 FONT_PACKAGES = {
@@ -82,8 +92,32 @@ def missing_fonts(title: str | None = None, language: str = "en") -> list[str]:
     return missing
 
 
+def math_font_problem() -> str | None:
+    """What keeps formulas from being typeset (no ziamath, or its math font gone), or ``None``.
+
+    Formulas are typeset by the Python package ziamath with the STIX Two Math font it ships
+    (:mod:`convanim.renderer.typeset`); no TeX and no system font is involved.
+    """
+    from importlib.util import find_spec
+
+    from convanim.renderer.typeset import math_font_path
+
+    if find_spec("ziamath") is None:
+        return (
+            "the Python package ziamath, which typesets the formulas, is not installed "
+            "(pip install ziamath, or run `make install`)"
+        )
+    if math_font_path() is None:
+        return (
+            "the math font STIXTwoMath-Regular.ttf that ziamath ships is missing, so formulas "
+            "cannot be typeset (pip install --force-reinstall ziamath)"
+        )
+    return None
+
+
 def check_fonts(title: str | None = None, language: str = "en") -> None:
-    """Refuse to render when a needed font is missing (texts would be drawn as empty boxes).
+    """Refuse to render when a needed font is missing (texts would be drawn as empty boxes),
+    the math font included (formulas could not be typeset).
 
     Any font fontconfig lists for Chinese will do for Chinese texts (:func:`cjk_font`).
 
@@ -99,6 +133,9 @@ def check_fonts(title: str | None = None, language: str = "en") -> None:
     ConvanimError
         Naming the missing fonts and the Debian packages that provide them.
     """
+    problem = math_font_problem()
+    if problem:
+        raise ConvanimError(f"cannot render: {problem}")
     missing = missing_fonts(title, language)
     if not missing:
         return

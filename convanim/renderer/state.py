@@ -122,6 +122,11 @@ class TimelineState:
         e = self.latest("caption", "caption", t)
         return str(e.data.get("text", "")) if e else ""
 
+    def caption_tex(self, t: float) -> str:
+        """The caption line at time t as LaTeX math; empty when it is not an equation."""
+        e = self.latest("caption", "caption", t)
+        return str(e.data.get("tex", "")) if e else ""
+
     def coloring(self, block: BlockActor, t: float) -> Coloring:
         """A block's colouring at time t (its own, or the latest recolor)."""
         e = self.latest(block.id, "recolor", t)

@@ -54,7 +54,12 @@ def op_overlays(op: OpResult, words: Words = EN) -> list[OverlayActor]:
     cost = op.cost
     return [
         OverlayActor(f"table{k}", "table", tuple("\t".join(map(str, row)) for row in rows)),
-        OverlayActor(f"formula{k}", "formula", tuple(words.formula(f) for f in op.formula)),
+        OverlayActor(
+            f"formula{k}",
+            "formula",
+            tuple(words.formula(f) for f in op.formula),
+            tuple(op.formula_tex),
+        ),
         OverlayActor(
             f"counts{k}",
             "counts",

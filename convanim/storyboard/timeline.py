@@ -34,7 +34,9 @@ Event kinds
 ``fill``
     reveal whole output channels ``data["channels"]`` of a block at once.
 ``caption``
-    set the caption line (the equation of the current step) to ``data["text"]``.
+    set the caption line (the equation of the current step) to ``data["text"]``; when the line
+    is an equation, ``data["tex"]`` holds it as LaTeX math (renderers that typeset math draw
+    that instead of the text; words in it are ``\\text{...}`` in the scene's language).
 ``chapter``
     a part of the scene starts, titled ``data["title"]`` (the scene's title at 0, then one per
     op: its name above the output block and its channels). Nothing is drawn; outputs turn these
@@ -145,11 +147,16 @@ class KernelActor:
 @actor_kind
 @dataclass(frozen=True)
 class OverlayActor:
-    """Text fixed in the frame: title, shape table, formula, counts, legend, caption."""
+    """Text fixed in the frame: title, shape table, formula, counts, legend, caption.
+
+    ``tex`` holds the same content as LaTeX math, one formula per item, for renderers that
+    typeset math (``lines`` stays the plain-text form); empty when there is nothing to typeset.
+    """
 
     id: str
     role: str
     lines: tuple[str, ...]
+    tex: tuple[str, ...] = ()
     kind: str = field(default="overlay", init=False)
 
 

@@ -108,6 +108,8 @@ class Words:
     flops: str
     legend: str
     formula_phrases: tuple[tuple[str, str], ...]
+    # words inside typeset equations (storyboard/equations.py writes them as \text{...})
+    math_words: Mapping[str, str]
     # what the renderer leaves out of a large block
     lod_tile: str
     lod_channels: str
@@ -252,6 +254,23 @@ EN = Words(
     flops="FLOPs {n}",
     legend="output value",
     formula_phrases=(),
+    math_words=_frozen(
+        {
+            "window": "window",
+            "kernel": "kernel",
+            "flip": "flip",
+            "rows": "rows",
+            "cols": "cols",
+            "squeeze": "squeeze",
+            "excite": "excite",
+            "scale": "scale",
+            "input_cell": "input cell {index} stamps the kernel",
+            "row": "row {i}",
+            "col": "col {i}",
+            "cropped": " ({which} cropped)",
+            "none": "none",
+        }
+    ),
     lod_tile="1 cube = {rows}×{cols}",
     lod_channels="channels {first}–{last} elided",
     lod_depths="depths {first}–{last} elided",
@@ -382,6 +401,23 @@ ZH = Words(
             r"每个通道乘以它的权重; 隐藏层大小 \1",
         ),
         (r"\(the last window would start in the padding\)", "(最后一个窗口会从填充区开始)"),
+    ),
+    math_words=_frozen(
+        {
+            "window": "窗口",
+            "kernel": "卷积核",
+            "flip": "翻转",
+            "rows": "行",
+            "cols": "列",
+            "squeeze": "挤压",
+            "excite": "激励",
+            "scale": "缩放",
+            "input_cell": "输入单元 {index} 印上卷积核",
+            "row": "行 {i}",
+            "col": "列 {i}",
+            "cropped": " ({which} 被裁掉)",
+            "none": "无",
+        }
     ),
     lod_tile="1 个方块 = {rows}×{cols}",
     lod_channels="省略通道 {first}–{last}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -11,6 +12,8 @@ from convanim.renderer.fontconfig import has_cjk
 from convanim.renderer.layout import FRAME_HEIGHT, Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
+    formula_mobject,
+    math_mobject,
     polygons_mobject,
     set_opacity,
     text_mobject,
@@ -41,6 +44,8 @@ def wrap_line(line: str, width: int) -> list[str]:
 
 CAPTION_Y = -1.72
 """Frame y of the step caption, just under the world band."""
+CAPTION_HALF_HEIGHT = 0.16
+"""Half the height of a caption line of text (a typeset caption reaches no lower)."""
 CAPTION_LOW_Y = -3.05
 """Frame y of the caption when an actor draws over the panel band (``takes_panel``: the matrix
 view, which shows no shape table or formula), above the counts."""
@@ -55,6 +60,68 @@ def split_title(text: str) -> tuple[str, str]:
         cut = min(spaces, key=lambda i: abs(i - middle))
         return text[:cut], text[cut + 1 :]
     return text[:middle], text[middle:]
+
+
+MATH_EM = 0.3
+"""Font size (frame units per em) of typeset output-size formulas before fitting the panel."""
+CAPTION_EM = 0.34
+"""Font size of a typeset caption equation (its digits about as tall as the text captions')."""
+FORMULA_PANEL_HEIGHT = 1.4
+"""Height for the formulas between the caption line and the counts."""
+FORMULA_PANEL_Y = -2.62
+"""Vertical centre of the formula panel."""
+RELATION_SPACE = 0.6
+"""Space (em) before the ``=`` that starts the second part of a formula set on one line: as
+wide as the space ziamath leaves after that ``=``."""
+
+
+MIN_MATH_EM = 0.24
+"""Smallest size (frame units per em) a formula is set at while the panel can grow: 14 px at
+854×480 (a frame is 8 units tall)."""
+FORMULA_PANEL_MAX_HEIGHT = 2.0
+"""Height the formula panel may grow to (upwards) to keep formulas at :data:`MIN_MATH_EM`."""
+
+
+def formula_layouts(formulas: tuple[str, ...]) -> list[list[list[str]]]:
+    """The ways to set output-size formulas (``lhs = symbolic = numbers = result``, one per
+    axis): lists of rows, a row the LaTeX pieces set side by side.
+
+    Each formula on one row; each as two rows (``lhs = symbolic``, ``= numbers = result``); and,
+    when every axis has the same rule (the symbolic forms equal but for the axis letter), the
+    first one's ``lhs = symbolic`` once, then ``lhs = numbers = result`` for each axis.
+    """
+    parts = [split_equation(tex) for tex in formulas]
+    layouts = [[list(p) for p in parts]]
+    if any(len(p) > 1 for p in parts):
+        layouts.append([[piece] for p in parts for piece in p])
+    if len(parts) > 1 and all(len(p) == 2 for p in parts):
+        heads = [p[0].split(" = ", 1) for p in parts]
+        if all(len(h) == 2 for h in heads):
+            rules = {re.sub(rf"\b{re.escape(h[0][:1])}_", "X_", h[1]) for h in heads}
+            if len(rules) == 1:
+                rows = [[h[0], p[1]] for h, p in zip(heads, parts, strict=True)]
+                layouts.append([[parts[0][0]], *rows])
+    return layouts
+
+
+def split_equation(tex: str) -> list[str]:
+    """``lhs = symbolic = numbers = result`` -> ``["lhs = symbolic", "= numbers = result"]``.
+
+    Splits at the second `` = `` outside braces (the start of the numbers); a formula with
+    fewer equals signs stays whole.
+    """
+    depth, equals = 0, []
+    for i, ch in enumerate(tex):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and tex.startswith(" = ", i):
+            equals.append(i)
+    if len(equals) < 3:
+        return [tex]
+    cut = equals[1]
+    return [tex[:cut], tex[cut + 1 :]]
 
 
 class OverlayDrawer(Drawer[OverlayActor]):
@@ -73,7 +140,11 @@ class OverlayDrawer(Drawer[OverlayActor]):
             text = self.state.caption(t)
             if not text:
                 return []
-            group = self._cached_overlay(overlay.id, text, lambda: self._caption_group(text))
+            tex = self.state.caption_tex(t)
+            if tex:
+                group = self._cached_overlay(overlay.id, "$" + tex, lambda: self._math_caption(tex))
+            else:
+                group = self._cached_overlay(overlay.id, text, lambda: self._caption_group(text))
         elif overlay.role == "legend":
             block_id = self.state.legend_block(t)
             if block_id is None:
@@ -152,6 +223,8 @@ class OverlayDrawer(Drawer[OverlayActor]):
                 group.scale(fw * 0.48 / group.width)
             group.move_to(np.array([-fw / 2 + edge + group.width / 2, -2.95, 0.0]))
             return group
+        if overlay.role == "formula" and overlay.tex:
+            return self.formula_group(overlay.tex)[0]
         if overlay.role == "formula":
             wrapped = [part for line in overlay.lines for part in wrap_line(line, 56)]
             lines = [text_mobject(line, 0.26, theme.text, font=MONO) for line in wrapped]
@@ -226,14 +299,87 @@ class OverlayDrawer(Drawer[OverlayActor]):
                 mobs.append(cell)
         return VGroup(*mobs)
 
+    def formula_group(self, formulas: tuple[str, ...]) -> tuple[VGroup, float]:
+        """Typeset output-size formulas, one per axis, left-aligned in the bottom-right panel.
+
+        Laid out the way that comes out largest (:func:`formula_layouts`): each formula on one
+        line; each as its symbolic form over ``= numbers = result``; or, for several axes with
+        the same rule, the symbolic form once and then one line of numbers per axis. Scaled down
+        only as far as the panel needs (its width, and the height between the caption line and
+        the counts); when that would set the formulas smaller than :data:`MIN_MATH_EM`, the
+        panel grows upwards (to :data:`FORMULA_PANEL_MAX_HEIGHT`) instead.
+
+        Returns the group and the size it sets the formulas at (frame units per em).
+        """
+        fw = self.fmt.frame_width
+        width = fw * 0.44
+
+        def fit(group: VGroup, height: float) -> float:
+            return min(1.0, width / group.width, height / group.height)
+
+        layouts = [self._formula_rows(rows) for rows in formula_layouts(formulas)]
+        # the largest; of equally large ones the shortest (fewest rows)
+        group = max(layouts, key=lambda g: (fit(g, FORMULA_PANEL_HEIGHT), -g.height))
+        scale = fit(group, FORMULA_PANEL_HEIGHT)
+        if MATH_EM * scale < MIN_MATH_EM:
+            group = max(layouts, key=lambda g: (fit(g, FORMULA_PANEL_MAX_HEIGHT), -g.height))
+            scale = min(fit(group, FORMULA_PANEL_MAX_HEIGHT), MIN_MATH_EM / MATH_EM)
+        if scale < 1.0:
+            group.scale(scale)
+        edge = self.fmt.safe_inset[0] + 0.02
+        bottom = FORMULA_PANEL_Y - FORMULA_PANEL_HEIGHT / 2
+        y = max(FORMULA_PANEL_Y, bottom + group.height / 2)
+        group.move_to(np.array([fw / 2 - edge - group.width / 2, y, 0.0]))
+        return group, float(MATH_EM * min(scale, 1.0))
+
+    def _formula_rows(self, rows: list[list[str]]) -> VGroup:
+        """Rows of typeset pieces: the pieces of a row side by side on one baseline (a space
+        before a piece that starts with ``=``), rows stacked and left-aligned, a row that
+        continues the one above (starts with ``=``) indented."""
+        mobs: list[VMobject] = []
+        for row in rows:
+            pieces = [math_mobject(p, MATH_EM, self.theme.text, self.theme.muted_text) for p in row]
+            x = 0.0  # every piece has its baseline at y = 0 as typeset
+            for n, (tex, piece) in enumerate(zip(row, pieces, strict=True)):
+                if n and tex.startswith("="):
+                    x += MATH_EM * RELATION_SPACE
+                piece.shift(np.array([x - piece.get_left()[0], 0.0, 0.0]))
+                x = piece.get_right()[0]
+            mobs.append(VGroup(*pieces))
+        group = VGroup(*mobs).arrange(
+            direction=np.array([0, -1, 0]), aligned_edge=np.array([-1, 0, 0]), buff=0.08
+        )
+        for row, mob in zip(rows, mobs, strict=True):
+            if row[0].startswith("="):  # "= numbers" indented under the symbolic form
+                mob.shift(np.array([MATH_EM * 2.0, 0.0, 0.0]))
+        return group
+
+    def _math_caption(self, tex: str) -> VGroup:
+        """The step's equation, typeset, centred on the caption line; one taller than a text
+        line (a fraction) grows upwards, so it never reaches down into the panel."""
+        mob = formula_mobject(tex, CAPTION_EM, self.theme.text, self.theme.muted_text)
+        limit = self.fmt.frame_width - 1
+        if mob.width > limit:
+            mob.scale(limit / mob.width)
+        y = self._caption_y()
+        mob.move_to(np.array([0.0, y, 0.0]))
+        low = y - CAPTION_HALF_HEIGHT
+        if mob.get_bottom()[1] < low:
+            mob.shift(np.array([0.0, low - mob.get_bottom()[1], 0.0]))
+        return VGroup(mob)
+
+    def _caption_y(self) -> float:
+        """Frame y of the caption line's middle: above the bottom panel (or low, when an actor
+        takes the panel band)."""
+        low = any(getattr(a, "takes_panel", False) for a in self.stage.timeline.actors)
+        top = self.panel_top()
+        return CAPTION_LOW_Y if low else (CAPTION_Y if top is None else top + 0.25)
+
     def _caption_group(self, text: str) -> VGroup:
         mob = text_mobject(
             text, 0.3, self.theme.text, font=MONO, max_width=self.fmt.frame_width - 1
         )
-        low = any(getattr(a, "takes_panel", False) for a in self.stage.timeline.actors)
-        top = self.panel_top()
-        y = CAPTION_LOW_Y if low else (CAPTION_Y if top is None else top + 0.25)
-        mob.move_to(np.array([0.0, y, 0.0]))
+        mob.move_to(np.array([0.0, self._caption_y(), 0.0]))
         return VGroup(mob)
 
     def _legend_group(self, coloring: Coloring, title: str) -> VGroup:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from manim import Mobject, VMobject
+from manim import Mobject, VGroup, VMobject
 
 from convanim.renderer.fontconfig import cjk_font, has_cjk
 from convanim.renderer.manim.text_outline import text_outline
+from convanim.renderer.typeset import split_text, typeset
 
 SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
@@ -193,6 +194,83 @@ def text_mobject(
             _PLACED.clear()
         _PLACED[key] = (mob, per_height)
     return mob
+
+
+STROKE_UNIT = 0.01
+"""Frame units per unit of manim's ``stroke_width`` (Cairo's line-width multiple)."""
+
+
+def math_mobject(latex: str, em: float, color: str, muted_color: str | None = None) -> VGroup:
+    """A typeset formula (see :mod:`convanim.renderer.typeset`), an em ``em`` frame units tall.
+
+    Glyphs and rules are filled, fraction and cancel lines stroked; ink the formula coloured
+    itself (``\\color{gray}``) takes ``muted_color``. The outlines are typeset once per formula
+    and process; this only scales them (a handful of VMobjects, no parsing). The group's left
+    edge is at x = 0 and its baseline at y = 0.
+
+    Raises
+    ------
+    MathError
+        When the formula cannot be typeset (its message says which and why).
+    """
+    shape = typeset(latex)
+    parts: list[VMobject] = []
+    for muted in (False, True):
+        ink = (muted_color or color) if muted else color
+        fills = [o.points for o in shape.outlines if o.muted == muted and not o.stroke_width]
+        if fills:
+            pts = np.zeros((sum(len(f) for f in fills), 3))
+            pts[:, :2] = np.concatenate(fills) * em
+            parts.append(styled_vmobject(pts, ink, 1.0, ink, 0.0, 0.0))
+        for o in shape.outlines:
+            if o.muted == muted and o.stroke_width:
+                pts = np.zeros((len(o.points), 3))
+                pts[:, :2] = o.points * em
+                width = o.stroke_width * em / STROKE_UNIT
+                parts.append(styled_vmobject(pts, ink, 0.0, ink, width, 1.0))
+    return VGroup(*parts)
+
+
+WORD_HEIGHT = 1.1
+"""Line height (em) of the words set in a text font inside a formula (Chinese glyphs about as
+tall as the formula's capitals)."""
+WORD_MIDDLE = 0.34
+"""Height (em) above the baseline where such words are centred (the formula's letters' middle)."""
+WORD_GAP = 0.3
+"""Space (em) between such words and the math beside them."""
+
+
+def formula_mobject(latex: str, em: float, color: str, muted_color: str | None = None) -> VGroup:
+    """A formula (see :func:`math_mobject`) whose ``\\text{...}`` words the math font cannot
+    draw (Chinese) are set in the text font, between the typeset math parts, on one baseline.
+
+    Left edge at x = 0, baseline at y = 0, like :func:`math_mobject` (which it is, for a formula
+    the math font draws whole).
+    """
+    pieces = split_text(latex, lambda words: not has_cjk(words))
+    if len(pieces) == 1 and pieces[0][0] == "math":
+        return math_mobject(latex, em, color, muted_color)
+    parts: list[VMobject] = []
+    x = 0.0
+    for n, (kind, piece) in enumerate(pieces):
+        if kind == "space":
+            x += WORD_GAP * em
+            continue
+        if kind == "math":
+            mob: VMobject = math_mobject(piece, em, color, muted_color)
+            left = 0.0  # typeset with its left edge at x = 0
+        else:
+            if n:
+                x += WORD_GAP * em
+            mob = text_mobject(piece.strip(), em * WORD_HEIGHT, color)
+            mob.move_to(np.array([0.0, WORD_MIDDLE * em, 0.0]), aligned_edge=np.array([-1, 0, 0]))
+            left = float(mob.get_left()[0])
+        mob.shift(np.array([x - left, 0.0, 0.0]))
+        parts.append(mob)
+        x = float(mob.get_right()[0])
+        if kind == "text" and n + 1 < len(pieces):
+            x += WORD_GAP * em
+    return VGroup(*parts)
 
 
 def set_opacity(mob: VMobject, opacity: float) -> None:

@@ -30,13 +30,17 @@ __all__ = [
     "conv_formula",
     "conv_transpose_formula",
     "pool_formula",
+    "conv_formula_tex",
+    "conv_transpose_formula_tex",
+    "pool_formula_tex",
 ]
 
 #: Names of the spatial axes used in formulas, by spatial rank.
 AXIS_NAMES: dict[int, tuple[str, ...]] = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
-AxisRule = tuple[Callable[[int], int], Callable[[str, int], str]]
-"""A windowed op's spatial axis: input size -> output size, (axis, input size) -> formula."""
+AxisRule = tuple[Callable[[int], int], Callable[[str, int], str], Callable[[str, int], str]]
+"""A windowed op's spatial axis: input size -> output size, (axis, input size) -> formula text,
+(axis, input size) -> the same formula in LaTeX (symbolic, then with the numbers plugged in)."""
 
 PaddingArg = int | Sequence[int] | Literal["same", "valid"]
 
@@ -225,3 +229,91 @@ def pool_formula(
     if pool_last_window_dropped(n, k, s, p, d, ceil_mode):
         return f"{text} - 1 = {out} (the last window would start in the padding)"
     return f"{text} = {out}"
+
+
+# ---------------------------------------------------------------------------------------------
+# the same formulas in LaTeX: symbolic, then with the numbers plugged in
+# ---------------------------------------------------------------------------------------------
+
+
+def _tex_sum(first: int, terms: Sequence[tuple[str, int]]) -> str:
+    """``first`` followed by signed terms, e.g. ``7 + 0 - 2 - 1`` (negatives as ``- 3``)."""
+    out = str(first)
+    for sign, value in terms:
+        if value < 0:
+            sign, value = ("-" if sign == "+" else "+"), -value
+        out += f" {sign} {value}"
+    return out
+
+
+def _symbolic_pad(pad_before: int, pad_after: int) -> str:
+    return "2p" if pad_before == pad_after else "p_{b} + p_{a}"
+
+
+def _floor_form(axis: str, pad: str, left: str, right: str) -> str:
+    """``H_out = ⌊(H_in + 2p - d(k-1) - 1) / s⌋ + 1`` in LaTeX, with the given brackets."""
+    return (
+        f"{axis}_{{\\mathrm{{out}}}} = \\left{left} "
+        f"\\frac{{{axis}_{{\\mathrm{{in}}}} + {pad} - d(k-1) - 1}}{{s}} \\right{right} + 1"
+    )
+
+
+def conv_formula_tex(
+    axis: str, n: int, k: int, s: int, pad_before: int, pad_after: int, d: int = 1
+) -> str:
+    r"""The convolution output-size formula in LaTeX: symbolic, then with the numbers.
+
+    The numbers are the terms of the symbolic form, each worked out (``2p``, ``d(k-1)``).
+
+    Examples
+    --------
+    >>> conv_formula_tex("H", 7, 3, 1, 0, 0, 1).split(" = ")[1:]  # doctest: +NORMALIZE_WHITESPACE
+    ['\\left\\lfloor \\frac{H_{\\mathrm{in}} + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1',
+     '\\left\\lfloor (7 + 0 - 2 - 1) / 1 \\right\\rfloor + 1', '5']
+    """
+    out = conv_out_size(n, k, s, pad_before + pad_after, d)
+    pad = _symbolic_pad(pad_before, pad_after)
+    numbers = _tex_sum(n, [("+", pad_before + pad_after), ("-", d * (k - 1)), ("-", 1)])
+    floor = ("\\lfloor", "\\rfloor")
+    plugged = f"\\left{floor[0]} ({numbers}) / {s} \\right{floor[1]} + 1"
+    return f"{_floor_form(axis, pad, *floor)} = {plugged} = {out}"
+
+
+def conv_transpose_formula_tex(
+    axis: str, n: int, k: int, s: int, p: int, output_padding: int, d: int = 1
+) -> str:
+    r"""The transposed-convolution output-size formula in LaTeX: symbolic, then the numbers.
+
+    Examples
+    --------
+    >>> conv_transpose_formula_tex("H", 4, 3, 2, 1, 1, 1).split(" = ")[2:]
+    ['3 \\cdot 2 - 2 + 2 + 1 + 1', '8']
+    """
+    out = conv_transpose_out_size(n, k, s, p, output_padding, d)
+    numbers = f"{n - 1} \\cdot {s}"
+    numbers += _tex_sum(0, [("-", 2 * p), ("+", d * (k - 1)), ("+", output_padding), ("+", 1)])[1:]
+    symbolic = (
+        f"{axis}_{{\\mathrm{{out}}}} = ({axis}_{{\\mathrm{{in}}}} - 1)\\,s - 2p + d(k-1)"
+        " + p_{\\mathrm{out}} + 1"
+    )
+    return f"{symbolic} = {numbers} = {out}"
+
+
+def pool_formula_tex(
+    axis: str, n: int, k: int, s: int, p: int, d: int = 1, ceil_mode: bool = False
+) -> str:
+    r"""The pooling output-size formula in LaTeX: floor (or ceil) brackets, then the numbers.
+
+    When PyTorch drops the last ``ceil_mode`` window, ``- 1`` follows the brackets.
+
+    Examples
+    --------
+    >>> pool_formula_tex("W", 7, 2, 2, 0, ceil_mode=True).split(" = ")[2]
+    '\\left\\lceil (7 + 0 - 1 - 1) / 2 \\right\\rceil + 1'
+    """
+    left, right = ("\\lceil", "\\rceil") if ceil_mode else ("\\lfloor", "\\rfloor")
+    out = pool_out_size(n, k, s, p, d, ceil_mode)
+    numbers = _tex_sum(n, [("+", 2 * p), ("-", d * (k - 1)), ("-", 1)])
+    tail = " - 1" if pool_last_window_dropped(n, k, s, p, d, ceil_mode) else ""
+    plugged = f"\\left{left} ({numbers}) / {s} \\right{right} + 1{tail}"
+    return f"{_floor_form(axis, '2p', left, right)} = {plugged} = {out}"

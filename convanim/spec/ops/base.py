@@ -164,6 +164,14 @@ class OpDef:
         dims = ", ".join(f"{a}={v}" for a, v in zip(names, shape[1:], strict=True))
         return (f"output shape = input shape: {dims} ({self.why_same_shape(op, shape)})",)
 
+    def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
+        """The formulas of :meth:`formulas` in LaTeX, for renderers that typeset math.
+
+        Empty when the op has no output-size formula to typeset (its shape is kept): renderers
+        then show the plain text.
+        """
+        return ()
+
     def why_same_shape(self, op: Any, input_shape: tuple[int, ...]) -> str:
         """For ops that keep the shape: what they do instead (ends the formula line)."""
         return "the shape is kept"
@@ -255,6 +263,7 @@ class WindowedOpDef(OpDef):
         return (
             partial(axis.conv_out_size, k=k, s=s, p_total=before + after, d=d),
             partial(axis.conv_formula, k=k, s=s, pad_before=before, pad_after=after, d=d),
+            partial(axis.conv_formula_tex, k=k, s=s, pad_before=before, pad_after=after, d=d),
         )
 
     def out_channels(self, op: Any, in_channels: int) -> int:
@@ -279,6 +288,14 @@ class WindowedOpDef(OpDef):
         """The formula of the first spatial axis whose output size is below 1, if any."""
         empty = [i for i, size in enumerate(output_shape[2:]) if size < 1]
         return self.formulas(op, input_shape)[empty[0]] if empty else None
+
+    def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
+        r"""One LaTeX formula per spatial axis, symbolic then with the numbers plugged in:
+        ``H_{\mathrm{out}} = \left\lfloor \frac{H_{\mathrm{in}} + 2p - ...}{s} \right\rfloor
+        + 1 = ... = 5``."""
+        spatial = tuple(int(v) for v in input_shape)[2:]
+        names = axis.AXIS_NAMES[len(spatial)]
+        return tuple(self.axis_rule(op, i)[2](names[i], n) for i, n in enumerate(spatial))
 
     def kernel_cells(self, op: Any, input_shape: tuple[int, ...]) -> tuple[Cell, ...]:
         """The window's spatial size; no channels (pooling reads one channel per window)."""

@@ -90,6 +90,7 @@ class PoolDef(WindowedOpDef):
         return (
             partial(axis.pool_out_size, k=k, s=s, p=p, d=d, ceil_mode=ceil),
             partial(axis.pool_formula, k=k, s=s, p=p, d=d, ceil_mode=ceil),
+            partial(axis.pool_formula_tex, k=k, s=s, p=p, d=d, ceil_mode=ceil),
         )
 
     def work_buffer(self, op: Any, input_shape: Sequence[int]) -> int:

@@ -65,6 +65,7 @@ class TransposeDef(KernelOpDef):
         return (
             partial(axis.conv_transpose_out_size, k=k, s=s, p=p, output_padding=extra, d=d),
             partial(axis.conv_transpose_formula, k=k, s=s, p=p, output_padding=extra, d=d),
+            partial(axis.conv_transpose_formula_tex, k=k, s=s, p=p, output_padding=extra, d=d),
         )
 
     def weight_request(self, op: Any, input_shape: tuple[int, ...]) -> TensorRequest:

@@ -19,7 +19,8 @@ import numpy as np
 from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
-from convanim.storyboard.common import chw, fmt_value
+from convanim.storyboard.common import chw
+from convanim.storyboard.equations import Equation, deform_sum
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual, _window_back_region
 from convanim.storyboard.regions import Region
@@ -161,12 +162,14 @@ class DeformVisual(WindowedVisual):
         )
         return replace(step, sample=sample)
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> Equation:
         """The weighted sum of one position, with the real output value."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
-        bias = " + b" if op.bias is not None else ""
-        m = "·m_k" if cast("DeformTrace", op.trace).mask is not None else ""
-        return f"out[{co},{oh},{ow}] = Σ_k w_k{m}·x(p_k + Δp_k){bias} = {value}"
+        return deform_sum(
+            (co, oh, ow),
+            float(op.output[0, co, oh, ow]),
+            bias=op.bias is not None,
+            mask=cast("DeformTrace", op.trace).mask is not None,
+        )
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Beats of the first positions, then a fast sweep; other channels fill at once."""
@@ -206,13 +209,14 @@ class DeformVisual(WindowedVisual):
             if close is not None and p < len(panel.steps if panel else ()):
                 close(co, p, common)
                 return
-            clock.add("caption", "caption", 0.0, text=self.equation(op, co, oh, ow, ctx.words))
+            equation = self.equation(op, co, oh, ow, ctx.words)
+            clock.add("caption", "caption", 0.0, **equation.data())
             clock.then(
                 "sweep", actor.id, pacing.full_step * 1.2,
                 first=p, count=1, visits=1, detail=True, **common,
             )  # fmt: skip
 
-        def eq(co: int, p: int) -> str:
+        def eq(co: int, p: int) -> Equation:
             return self.equation(op, co, *divmod(p, out_w), ctx.words)
 
         swept = self.swept_channels(ctx, op)

@@ -115,8 +115,13 @@ class MatrixVisual(OpVisual):
         result = actor.result.array
         bias_text = " + b" if actor.has_bias else ""
 
-        def phase(name: str, text: str, index: int | None = None, **extra: object) -> None:
-            clock.add("caption", "caption", 0.0, text=text)
+        def phase(
+            name: str, text: str, index: int | None = None, tex: str = "", **extra: object
+        ) -> None:
+            if tex:  # an equation: typeset by renderers that typeset math
+                clock.add("caption", "caption", 0.0, text=text, tex=tex)
+            else:
+                clock.add("caption", "caption", 0.0, text=text)
             data: dict[str, object] = {"phase": name, **extra}
             if index is not None:
                 data["index"] = index
@@ -134,7 +139,8 @@ class MatrixVisual(OpVisual):
             for i in range(n_out):
                 value = matrix_text(float(result[i, 0]))
                 text = words.matrix_row.format(i=_sub(i), index=i, bias=bias_text, value=value)
-                phase("row", text, index=i)
+                tex = f"y_{{{i}}} = C_{{{i},:}} \\cdot x{bias_text} = {{{value}}}"
+                phase("row", text, index=i, tex=tex)
             phase("fold", words.matrix_fold_y.format(ho=ho, wo=wo), also=[out_id])
         elif picture.kind == "transposed":
             text = words.matrix_weights_transposed.format(
@@ -145,9 +151,13 @@ class MatrixVisual(OpVisual):
             phase("unroll", words.matrix_unroll_y.format(h=h, w=w))
             for j in range(n_in):
                 value = matrix_text(float(right[j, 0]))
-                phase(
-                    "column", words.matrix_column.format(index=j, i=_sub(j), value=value), index=j
+                text = words.matrix_column.format(index=j, i=_sub(j), value=value)
+                tex = (
+                    f"x' \\;{{+}}{{=}}\\; (C^{{\\mathsf{{T}}}})_{{:,{j}}}\\, y_{{{j}}}"
+                    f" = {{{value}}} \\cdot (C^{{\\mathsf{{T}}}})_{{:,{j}}}"
+                    f"\\quad \\text{{{words.math_words['input_cell'].format(index=j)}}}"
                 )
+                phase("column", text, index=j, tex=tex)
             phase("fold", words.matrix_fold_x.format(bias=bias_text, ho=ho, wo=wo), also=[out_id])
         else:
             positions = right.shape[1]
@@ -160,7 +170,8 @@ class MatrixVisual(OpVisual):
             product = words.matrix_product.format(
                 bias=bias_text, rows=left.shape[0], cols=positions
             )
-            phase("product", product)
+            tex = f"Y = F \\cdot P{bias_text} \\quad ({left.shape[0]} \\times {positions})"
+            phase("product", product, tex=tex)
             phase("fold", words.matrix_fold_rows.format(ho=ho, wo=wo), also=[out_id])
         out_c = chw(op.output)[0]
         clock.add("fill", out_id, 0.0, channels=list(range(out_c)))

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from convanim.storyboard.common import block_shape, chw, dims, fmt_value
+from convanim.storyboard.common import block_shape, chw, dims
+from convanim.storyboard.equations import Equation, window_sum
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.words import Words
 
@@ -64,8 +65,7 @@ class Conv1dVisual(WindowedVisual):
         """``out[c,i]``: a sequence has no row index."""
         return f"out[{co},{cell[-1]}]"
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> Equation:
         """``out[c,i] = Σ window × kernel + b = 0.25`` (no row index: a sequence has none)."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
-        bias = " + b" if op.bias is not None else ""
-        return words.step_sum.format(target=f"out[{co},{ow}]", bias=bias, value=value)
+        value = float(op.output[0, co, oh, ow])
+        return window_sum((co, ow), value, bias=op.bias is not None, words=words)

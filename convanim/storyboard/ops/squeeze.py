@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from convanim.engine.trace import SETrace
 from convanim.storyboard import palette
-from convanim.storyboard.common import chw, fmt_value, value_range
+from convanim.storyboard.common import chw, value_range
+from convanim.storyboard.equations import se_step
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring, actor_kind
@@ -113,16 +114,20 @@ class SqueezeExcitationVisual(OpVisual):
         h, w = shape[1], shape[2]
         words = ctx.words
         texts = {
-            "squeeze": words.se_squeeze.format(h=h, w=w),
-            "fc1": words.se_excite.format(channels=channels, hidden=len(hidden)),
-            "fc2": words.se_sigmoid.format(
-                hidden=len(hidden), channels=channels, w0=fmt_value(scale[0])
-            ),
-            "scale": words.se_scale,
+            phase: se_step(
+                phase,
+                h=h,
+                w=w,
+                channels=channels,
+                hidden=len(hidden),
+                w0=scale[0],
+                words=words,
+            )
+            for phase in PHASES
         }
         clock.add("show", actor.id, 0.3)
         for phase in PHASES:
-            clock.add("caption", "caption", 0.0, text=texts[phase])
+            clock.add("caption", "caption", 0.0, **texts[phase].data())
             data: dict[str, object] = {"phase": phase}
             seconds = PHASE_SECONDS[phase] * ctx.pacing.phase_speed
             if phase == "scale":

@@ -21,7 +21,8 @@ from convanim.engine.trace import TransposeTrace, zero_insert
 from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
-from convanim.storyboard.common import chw, dims, fmt_value, value_range
+from convanim.storyboard.common import chw, dims, value_range
+from convanim.storyboard.equations import Equation, stamp, stamp_target, window_sum
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.regions import Region, grouped_channels, span
@@ -204,7 +205,7 @@ class TransposeVisual(WindowedVisual):
         scatter = cu.CloseupScatter(
             element=(i, j),
             source=source,
-            target=f"out[{int(rows[0])}:{int(rows[-1]) + 1}, {int(cols[0])}:{int(cols[-1]) + 1}]",
+            target=stamp_target(rows, cols, words),
             rows=tuple(int(v) for v in rows),
             cols=tuple(int(v) for v in cols),
             inside=cu.mask(inside),
@@ -299,12 +300,16 @@ class TransposeVisual(WindowedVisual):
         data = dict(stamp.data, depart=round(depart / total, 6), land=round(land / total, 6))
         clock.then("stamp", stamp.target, total, **data)
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> Equation:
         """One step of the direct view, with the real output value."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
-        bias = " + b" if op.bias is not None else ""
-        target = f"out[{co},{oh},{ow}]"
-        return words.step_sum_flipped.format(target=target, bias=bias, value=value)
+        return window_sum(
+            (co, oh, ow),
+            float(op.output[0, co, oh, ow]),
+            bias=op.bias is not None,
+            words=words,
+            template=words.step_sum_flipped,
+            flipped=True,
+        )
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """Play the view the spec asks for."""
@@ -341,18 +346,13 @@ class TransposeVisual(WindowedVisual):
         for n in range(full):
             i, j = divmod(n, win)
             rows, cols = trace.stamp(i, j)
-            value = fmt_value(float(op.input[0, 0, i, j]))
-            source = f"x[0,{i},{j}] = {value}" if in_ch == 1 else f"x[:,{i},{j}]"
+            value = float(op.input[0, 0, i, j]) if in_ch == 1 else None
+            size = (int(trace.output_size[0]), int(trace.output_size[1]))
+            caption = stamp(
+                [int(r) for r in rows], [int(c) for c in cols], size, (i, j), value, ctx.words
+            )
             clock.add(
-                "caption",
-                "caption",
-                0.0,
-                at=clock.now + STAMP_SECONDS * 0.2,
-                text=ctx.words.stamp.format(
-                    target=f"out[{int(rows[0])}:{int(rows[-1]) + 1}, "
-                    f"{int(cols[0])}:{int(cols[-1]) + 1}]",
-                    source=source,
-                ),
+                "caption", "caption", 0.0, at=clock.now + STAMP_SECONDS * 0.2, **caption.data()
             )
             clock.then(
                 "stamp",

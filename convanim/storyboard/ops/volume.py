@@ -17,7 +17,7 @@ import numpy as np
 
 from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
-from convanim.storyboard.common import fmt_value
+from convanim.storyboard.equations import Equation, window_sum
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.timeline import actor_kind
@@ -68,15 +68,21 @@ class Conv3dVisual(WindowedVisual):
         name = words.conv3d if groups == 1 else words.group_conv3d.format(g=groups)
         return f"{name} {kd}×{kh}×{kw}"
 
-    def equation3d(self, op: OpResult, co: int, od: int, oh: int, ow: int, words: Words) -> str:
+    def equation3d(
+        self, op: OpResult, co: int, od: int, oh: int, ow: int, words: Words
+    ) -> Equation:
         """The caption of one fully played step, with the real output value."""
         trace = cast("Volume3DTrace", op.trace)
         kd, kh, kw = _triple(trace.kernel)
         cin = int(trace.in_per_group)
-        value = fmt_value(float(op.output[0, co, od, oh, ow]))
-        bias = " + b" if op.bias is not None else ""
-        return words.step_sum_3d.format(
-            target=f"out[{co},{od},{oh},{ow}]", size=f"{cin}×{kd}×{kh}×{kw}", bias=bias, value=value
+        value = float(op.output[0, co, od, oh, ow])
+        return window_sum(
+            (co, od, oh, ow),
+            value,
+            bias=op.bias is not None,
+            words=words,
+            template=words.step_sum_3d,
+            size=(cin, kd, kh, kw),
         )
 
     def kernel3d_actor(self, op: OpResult, kernel_id: str, in_id: str) -> Kernel3DActor:
@@ -142,7 +148,7 @@ class Conv3dVisual(WindowedVisual):
         ctx.add_actor(kernel)
         spatial = [int(v) for v in op.output.shape[2:]]
 
-        def text(co: int, p: int) -> str:
+        def text(co: int, p: int) -> Equation:
             od, oh, ow = (int(v) for v in np.unravel_index(p, spatial))
             return self.equation3d(op, co, od, oh, ow, ctx.words)
 

@@ -11,6 +11,7 @@ from convanim.spec.ops import op_def
 from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
 from convanim.storyboard.common import chw, fmt_value
+from convanim.storyboard.equations import Equation, pool_window, window_sum
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region, grouped_channels, window_region
 from convanim.storyboard.timeline import KernelActor
@@ -58,12 +59,10 @@ class WindowedVisual(OpVisual):
             text += words.dilation.format(d=dh if dh == dw else f"{dh}×{dw}")
         return text
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> Equation:
         """The caption of one fully played step, with the real output value."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
-        target = f"out[{co},{oh},{ow}]"
-        bias = " + b" if op.bias is not None else ""
-        return words.step_sum.format(target=target, bias=bias, value=value)
+        value = float(op.output[0, co, oh, ow])
+        return window_sum((co, oh, ow), value, bias=op.bias is not None, words=words)
 
     def cell_title(self, op: OpResult, co: int, cell: tuple[int, ...]) -> str:
         """``out[0,1,2]``: the output value a close-up computes."""
@@ -148,7 +147,7 @@ class WindowedVisual(OpVisual):
         actor_id: str,
         panel: cu.CloseupActor,
         fallback: FullStep,
-        caption: Callable[[int, int], str] | None = None,
+        caption: Callable[[int, int], Equation] | None = None,
     ) -> FullStep:
         """A fully played position with its close-up: the kernel stays on the window, beams
         shown, while the panel plays the arithmetic; the output cell is revealed as the result
@@ -175,7 +174,7 @@ class WindowedVisual(OpVisual):
             )  # fmt: skip
             if caption is not None:
                 # The step's equation stays on the caption line once the panel has gone.
-                clock.add("caption", "caption", 0.0, text=caption(co, p))
+                clock.add("caption", "caption", 0.0, **caption(co, p).data())
 
         return full_step
 
@@ -224,7 +223,7 @@ class WindowedVisual(OpVisual):
         ctx.add_actor(kernel)
         out_w = chw(op.output)[2]
 
-        def text(co: int, p: int) -> str:
+        def text(co: int, p: int) -> Equation:
             oh, ow = divmod(p, out_w)
             return self.equation(op, co, oh, ow, ctx.words)
 
@@ -247,7 +246,7 @@ class WindowedVisual(OpVisual):
         )
 
     def equation_step(
-        self, ctx: BuildContext, actor_id: str, equation: Callable[[int, int], str]
+        self, ctx: BuildContext, actor_id: str, equation: Callable[[int, int], Equation]
     ) -> FullStep:
         """A fully played position: one ``sweep`` step, captioned with its equation.
 
@@ -273,7 +272,7 @@ class WindowedVisual(OpVisual):
                 "caption",
                 0.0,
                 at=clock.now + pacing.full_step * 0.35,
-                text=equation(co, p),
+                **equation(co, p).data(),
             )
             clock.then(
                 "sweep", actor_id, pacing.full_step,
@@ -365,12 +364,10 @@ class PoolVisual(WindowedVisual):
         reduction = cast("PoolDef", op_def(op.spec)).reduction
         return f"{words.op_name(words.pool_names, reduction, op.type)} {kh}×{kw}"
 
-    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> str:
+    def equation(self, op: OpResult, co: int, oh: int, ow: int, words: Words) -> Equation:
         """``max(window)`` or ``mean(window)`` with the real value."""
-        value = fmt_value(float(op.output[0, co, oh, ow]))
         name = cast("PoolDef", op_def(op.spec)).reduction
-        fn = words.op_name(words.reductions, name, name)
-        return words.step_pool.format(target=f"out[{co},{oh},{ow}]", fn=fn, value=value)
+        return pool_window((co, oh, ow), float(op.output[0, co, oh, ow]), name, words)
 
     def closeup(self, op: OpResult, co: int, position: int, words: Words) -> cu.CloseupStep | None:
         """The window of channel ``co`` and its maximum, or its mean as sum ÷ count."""
