@@ -180,3 +180,15 @@ def test_forked_workers_lay_out_texts_side_by_side(cache_folder: Path) -> None:
     assert all(len(r) == 40 for r in results)
     text_outline_module._MEMORY.clear()
     assert _outline_bytes(strings[0]) == results[0]
+
+
+def test_a_shared_text_does_not_remember_its_earlier_sizes() -> None:
+    """A text drawn at one place (``usage``) is one instance; its points at a size must not
+    depend on the sizes and places it had before (a label once rendered differently in the
+    frames of a -j worker that had drawn other frames first)."""
+    place = ("test-shared", "label")
+    first = text_mobject("0.77", 0.31, "#000000", usage=place).points.copy()
+    for height in (0.5, 0.123, 0.9):
+        text_mobject("0.77", height, "#000000", usage=place).move_to((1.0, -2.0, 0.0))
+    again = text_mobject("0.77", 0.31, "#000000", usage=place)
+    assert again.points.tobytes() == first.tobytes()

@@ -142,8 +142,8 @@ def _line_height(font: str, weight: str) -> float:
     return float(np.ptp(points[:, 1]))
 
 
-_PLACED: dict[tuple[object, ...], tuple[TextShape, float]] = {}
-"""Texts per place of use: the instance and its width per unit of line height."""
+_PLACED: dict[tuple[object, ...], TextShape] = {}
+"""Texts per place of use (``usage``)."""
 
 
 def text_mobject(
@@ -161,39 +161,43 @@ def text_mobject(
     The outline is laid out by Pango once per string, font and weight (then cached in memory and
     on disk) and scaled here: no copy of a mobject, no SVG parsing per text. With ``usage`` (any
     hashable naming the place the text is drawn), the same instance is returned every time for
-    that place and text, and the caller moves it into position.
+    that place and text, its points set anew from the outline, and the caller moves it into
+    position. The points never depend on where or how large the instance was drawn before, so
+    a frame does not depend on the frames drawn before it.
     """
     key = (usage, text, color, font, weight)
     if usage is not None:
-        entry = _PLACED.get(key)
-        if entry is not None:
-            # Size and width limit may change from frame to frame (a camera move zooms cells and
-            # labels): rescale the one instance in place rather than building the text again.
-            cached, per_height = entry
-            wanted = per_height * height
-            if max_width is not None:
-                wanted = min(wanted, max_width)
-            if abs(cached.width - wanted) > 1e-6 * max(wanted, 1e-3):
-                cached.scale(wanted / cached.width)
+        cached = _PLACED.get(key)
+        if cached is not None:
+            cached.points = _text_points(text, height, font, weight, max_width)
             return cached
-    face = _font_for(text, font)
-    outline = text_outline(text, face, weight)
-    scale = height / _line_height(face, weight)
-    points = outline * scale
-    if len(points):
-        points -= (points.min(axis=0) + points.max(axis=0)) / 2.0
-    width = float(np.ptp(points[:, 0])) if len(points) else 0.0
-    per_height = width / height
-    if max_width is not None and width > max_width:
-        points *= max_width / width
-    mob = styled_vmobject(points, color, 1.0, color, 0.0, 1.0, cls=TextShape)
+    mob = styled_vmobject(
+        _text_points(text, height, font, weight, max_width), color, 1.0, color, 0.0, 1.0,
+        cls=TextShape,
+    )  # fmt: skip
     assert isinstance(mob, TextShape)
     mob.original_text = text
     if usage is not None:
         if len(_PLACED) > 4096:
             _PLACED.clear()
-        _PLACED[key] = (mob, per_height)
+        _PLACED[key] = mob
     return mob
+
+
+def _text_points(
+    text: str, height: float, font: str, weight: str, max_width: float | None
+) -> np.ndarray:
+    """The points of ``text`` with a line ``height`` tall, at most ``max_width`` wide, centred on
+    the origin (a new array: the cached outline is never changed)."""
+    face = _font_for(text, font)
+    points = text_outline(text, face, weight) * (height / _line_height(face, weight))
+    if not len(points):
+        return points
+    points -= (points.min(axis=0) + points.max(axis=0)) / 2.0
+    width = float(np.ptp(points[:, 0]))
+    if max_width is not None and width > max_width:
+        points *= max_width / width
+    return points
 
 
 STROKE_UNIT = 0.01
@@ -280,8 +284,8 @@ def set_opacity(mob: VMobject, opacity: float) -> None:
         mob._convanim_opacity = opacity  # type: ignore[attr-defined]
 
 
-Placement = tuple[TextShape, float, np.ndarray, float | None]
-"""A shared text (:func:`text_mobject` with ``usage``), its width, centre and opacity."""
+Placement = tuple[TextShape, np.ndarray, float | None]
+"""A shared text (:func:`text_mobject` with ``usage``), its points and opacity."""
 
 
 def placements(mobs: list[Mobject]) -> list[Placement]:
@@ -291,18 +295,16 @@ def placements(mobs: list[Mobject]) -> list[Placement]:
     viewport moves and rescales it. :func:`restore` puts it back when the cached list is reused.
     """
     return [
-        (m, float(m.width), m.get_center().copy(), getattr(m, "_convanim_opacity", None))
+        (m, m.points.copy(), getattr(m, "_convanim_opacity", None))
         for m in mobs
         if isinstance(m, TextShape)
     ]
 
 
 def restore(placed: list[Placement]) -> None:
-    """Put the shared texts back where :func:`placements` found them."""
-    for mob, width, centre, opacity in placed:
-        if abs(mob.width - width) > 1e-9 * max(width, 1.0):
-            mob.scale(width / mob.width)
-        if not np.allclose(mob.get_center(), centre, atol=1e-9):
-            mob.move_to(centre)
+    """Put the shared texts back as :func:`placements` found them (the very same points)."""
+    for mob, points, opacity in placed:
+        if not np.array_equal(mob.points, points):
+            mob.points = points.copy()
         if opacity is not None:
             set_opacity(mob, opacity)

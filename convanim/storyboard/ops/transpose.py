@@ -205,7 +205,7 @@ class TransposeVisual(WindowedVisual):
         scatter = cu.CloseupScatter(
             element=(i, j),
             source=source,
-            target=stamp_target(rows, cols, words),
+            target=stamp_target([int(v) for v in rows], [int(v) for v in cols], words),
             rows=tuple(int(v) for v in rows),
             cols=tuple(int(v) for v in cols),
             inside=cu.mask(inside),
