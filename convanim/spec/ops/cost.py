@@ -18,8 +18,9 @@ Per op:
 - batch_norm2d (eval mode): one MAC per element, ``N * C * H * W``: the normalisation folds into
   ``y = x * s + t`` per channel (``s = weight / sqrt(running_var + eps)``, ``t = bias -
   running_mean * s``). Params are ``weight`` and ``bias`` (``2C``); the running statistics are
-  buffers, not parameters (as in PyTorch's ``parameters()``). fvcore counts 1 per element without
-  the affine part and 2 with it; thop counts 2 per element (4 with affine in recent versions).
+  buffers, not parameters (as in PyTorch's ``parameters()``). fvcore counts an eval-mode batch
+  norm as 1 per element without the affine part and 2 with it; thop counts 2 per element, doubled
+  with the affine part (4 for the default module).
 - max/avg pooling, channel_shuffle, relu and flatten: 0 params, 0 MACs.
 """
 
