@@ -26,7 +26,7 @@ ops:
 
 OP_TYPES = (
     "conv1d, conv2d, conv_transpose2d, conv3d, max_pool2d, avg_pool2d, channel_shuffle, "
-    "deform_conv2d, squeeze_excitation"
+    "deform_conv2d, squeeze_excitation, relu, batch_norm2d, flatten, linear"
 )
 CONV2D_KEYS = "type, out_channels, kernel_size, stride, padding, dilation, groups, bias, weight"
 
@@ -99,8 +99,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "wrong-values-keyword",
         GOOD.replace("values: random", "values: randn"),
-        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers or a "
-        "path to a .npy file, got 'randn' (did you mean 'random'?)",
+        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers, a "
+        "path to a .npy file or a PNG/JPEG picture, got 'randn' (did you mean 'random'?)",
     ),
     (
         "wrong-padding-word",
@@ -419,20 +419,60 @@ CASES: list[tuple[str, str, str]] = [
     (
         "shape-one-size",
         GOOD.replace("shape: [8, 7, 7]", "shape: [7]"),
-        "3:10: input.shape: expected 2 to 5 sizes (C, L / C, H, W / N, C, H, W / C, D, H, W / "
-        "N, C, D, H, W), got 1",
+        "7:11: ops[0].type: conv2d needs [C, H, W] or [N, C, H, W]; input.shape [7] is a "
+        "vector (F)",
     ),
     (
         "shape-six-sizes",
         GOOD.replace("shape: [8, 7, 7]", "shape: [1, 1, 1, 8, 7, 7]"),
-        "3:10: input.shape: expected 2 to 5 sizes (C, L / C, H, W / N, C, H, W / C, D, H, W / "
-        "N, C, D, H, W), got 6",
+        "3:10: input.shape: expected 1 to 5 sizes (F / C, L / C, H, W / N, C, H, W / "
+        "C, D, H, W / N, C, D, H, W), got 6",
+    ),
+    (
+        "linear-in-features-mismatch",
+        "input:\n  shape: [2, 3, 3]\nops:\n  - type: flatten\n  - type: linear\n"
+        "    out_features: 4\n    in_features: 9\n",
+        "7:18: ops[1].in_features: in_features=9, but the input has 18 features (1, 18); write "
+        "in_features: 18 or leave it out",
+    ),
+    (
+        "flatten-start-dim",
+        "input:\n  shape: [2, 3, 3]\nops:\n  - type: flatten\n    start_dim: 2\n",
+        "5:16: ops[0].start_dim: only start_dim 1 is supported (keep the batch, flatten the rest, "
+        "like nn.Flatten()), got 2",
+    ),
+    (
+        "batch-norm-negative-variance",
+        "input:\n  shape: [2, 3, 3]\nops:\n  - type: batch_norm2d\n    running_var: [1, -0.5]\n",
+        "5:18: ops[0].running_var: values must be >= 0 (a variance), got -0.5 at [1]",
+    ),
+    (
+        "relu-unknown-key",
+        "input:\n  shape: [2, 3, 3]\nops:\n  - type: relu\n    inplace: true\n",
+        "5:5: ops[0].inplace: unknown key 'inplace'; allowed: type",
+    ),
+    (
+        "normalize-unknown-word",
+        GOOD.replace("seed: 0", "seed: 0\n  normalize: imagenett"),
+        "6:14: input.normalize: expected none, imagenet or {mean: [...], std: [...]}, got "
+        "'imagenett' (did you mean 'imagenet'?)",
+    ),
+    (
+        "normalize-zero-std",
+        GOOD.replace("seed: 0", "seed: 0\n  normalize: {mean: [0.5], std: [0.2, 0]}"),
+        "6:39: input.normalize.std[1]: a standard deviation must be > 0, got 0.0",
+    ),
+    (
+        "linear-on-a-picture-shape",
+        "input:\n  shape: [8, 7, 7]\nops:\n  - type: linear\n    out_features: 3\n",
+        "2:10: input.shape: a 3-D shape [C, H, W] or [N, C, L] is for 2-D or 1-D ops, but ops[0] "
+        "is linear, which needs [F] or [N, F]; put '- type: flatten' before it",
     ),
     (
         "values-npz",
         GOOD.replace("values: random", "values: data.npz"),
-        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers or a "
-        "path to a .npy file, got 'data.npz'",
+        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers, a "
+        "path to a .npy file or a PNG/JPEG picture, got 'data.npz'",
     ),
     (
         "values-too-deep",

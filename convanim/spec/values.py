@@ -6,8 +6,10 @@ one op does not change the numbers of another::
     np.random.default_rng([seed, op_index + 1, field_id])     # the input uses op_index = -1
 
 with field ids ``input 0, weight 1, bias 2, offset 3, mask 4, fc1_weight 5, fc1_bias 6,
-fc2_weight 7, fc2_bias 8``. Distributions: input and offset U(-1, 1); weights and biases
-U(-b, b) with ``b = 1/sqrt(fan_in)`` (PyTorch's default init bound); mask U(0, 1).
+fc2_weight 7, fc2_bias 8, running_mean 9, running_var 10``. Distributions: input and offset
+U(-1, 1); weights and biases U(-b, b) with ``b = 1/sqrt(fan_in)`` (PyTorch's default init bound);
+mask U(0, 1); a batch norm's scales (weight, running_var) U(0.5, 1.5) and shifts (bias,
+running_mean) U(-0.5, 0.5).
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from convanim.errors import ShapeError
+from convanim.spec.fields import is_picture
 from convanim.spec.models import SourceInfo, YamlPath
 from convanim.spec.ops import TensorRequest, op_def
 from convanim.spec.ops.base import ValueKind
+from convanim.spec.picture import load_picture
 
 if TYPE_CHECKING:
     from convanim.spec.models import OpSpec, SceneSpec
@@ -50,6 +54,8 @@ FIELD_IDS: dict[str, int] = {
     "fc1_bias": 6,
     "fc2_weight": 7,
     "fc2_bias": 8,
+    "running_mean": 9,
+    "running_var": 10,
 }
 
 
@@ -73,11 +79,16 @@ def _random(
         return rng.uniform(-bound, bound, size=shape)
     if kind == "mask":
         return rng.uniform(0.0, 1.0, size=shape)
+    if kind == "scale":
+        return rng.uniform(0.5, 1.5, size=shape)
+    if kind == "shift":
+        return rng.uniform(-0.5, 0.5, size=shape)
     return rng.uniform(-1.0, 1.0, size=shape)
 
 
-def npy_path(source: str, info: SourceInfo, path: YamlPath) -> Path:
-    """Resolve a ``.npy`` path relative to the spec's folder and check it stays inside it.
+def npy_path(source: str, info: SourceInfo, path: YamlPath, what: str = ".npy") -> Path:
+    """Resolve a ``.npy`` (or picture: ``what``) path relative to the spec's folder and check it
+    stays inside it.
 
     Symlinks are resolved before the check, so a link pointing outside the folder is refused.
 
@@ -89,7 +100,7 @@ def npy_path(source: str, info: SourceInfo, path: YamlPath) -> Path:
     if Path(source).is_absolute() or (len(source) > 1 and source[1] == ":"):
         raise info.error(
             path,
-            f"absolute paths are not allowed ({source!r}); give the .npy path relative to "
+            f"absolute paths are not allowed ({source!r}); give the {what} path relative to "
             "the spec's folder",
         )
     base = info.base_dir.resolve()
@@ -97,7 +108,7 @@ def npy_path(source: str, info: SourceInfo, path: YamlPath) -> Path:
     if not target.is_relative_to(base):
         raise info.error(
             path,
-            f"{source!r} leaves the spec's folder; .npy files must be inside {base}",
+            f"{source!r} leaves the spec's folder; {what} files must be inside {base}",
         )
     if not target.is_file():
         raise info.error(path, f"file {source!r} not found (looked for {target})")
@@ -151,6 +162,7 @@ def resolve_values(
     path: YamlPath = (),
     layout: str = "",
     allow_unbatched: bool = False,
+    non_negative: bool = False,
 ) -> np.ndarray:
     """Build the float64 array a value source describes.
 
@@ -176,6 +188,8 @@ def resolve_values(
         ``"(out_channels, in_channels/groups, kh, kw)"``.
     allow_unbatched : bool
         Also accept the shape without its leading batch axis when the batch is 1.
+    non_negative : bool
+        Refuse negative values (a variance).
 
     Returns
     -------
@@ -206,6 +220,11 @@ def resolve_values(
         bad = np.argwhere(~np.isfinite(array))
         if bad.size:
             raise info.error(path, f"non-finite value at index {[int(i) for i in bad[0]]}")
+    if non_negative and np.any(array < 0):
+        index = [int(i) for i in np.argwhere(array < 0)[0]]
+        raise info.error(
+            path, f"values must be >= 0 (a variance), got {float(array[tuple(index)])} at {index}"
+        )
     if array.shape == target:
         return array
     if allow_unbatched and target[0] == 1 and array.shape == target[1:]:
@@ -229,11 +248,32 @@ def tensor_requests(op: OpSpec, input_shape: Sequence[int]) -> tuple[TensorReque
 
 
 #: The input's axes, by spatial rank.
-INPUT_LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+INPUT_LAYOUTS = {0: "(N, features)", 1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
 def resolve_input(spec: SceneSpec) -> np.ndarray:
-    """The input tensor of ``spec``, batch included (``spec.input_shape``)."""
+    """The input tensor of ``spec``, batch included (``spec.input_shape``).
+
+    A picture (``input.values: photo.png``) is read by :func:`convanim.spec.picture.load_picture`;
+    ``input.normalize`` applies to pictures only.
+    """
+    source, info, path = spec.input.values, spec.source, ("input", "values")
+    if is_picture(source):
+        assert isinstance(source, str)
+        if len(spec.input_shape) != 4:
+            raise info.error(
+                path,
+                "a picture is a 2-D input: input.shape must be [C, H, W] or [N, C, H, W] with "
+                f"C = 1 or 3, got {list(spec.input.shape)}",
+            )
+        target = npy_path(source, info, path, what="picture")
+        return load_picture(target, source, spec.input_shape, spec.input.mean_std, info, path)
+    if spec.input.mean_std is not None:
+        raise info.error(
+            ("input", "normalize"),
+            "normalize applies to a picture in input.values (a .png or .jpg path); "
+            "remove it or give a picture",
+        )
     return resolve_values(
         spec.input.values,
         spec.input_shape,
@@ -265,6 +305,7 @@ def resolve_op_tensors(
             path=("ops", index, req.field),
             layout=req.layout,
             allow_unbatched=req.allow_unbatched,
+            non_negative=req.non_negative,
         )
         for req in tensor_requests(op, input_shape)
     }
