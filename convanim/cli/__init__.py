@@ -114,12 +114,14 @@ def schema_command() -> None:
 
 def _register_commands() -> None:
     from convanim.cli.check_command import check_command
+    from convanim.cli.from_torch_command import from_torch_command
     from convanim.cli.gallery_command import gallery_command
     from convanim.cli.render_command import render_command
 
     main.add_command(render_command)
     main.add_command(gallery_command)
     main.add_command(check_command)
+    main.add_command(from_torch_command)
 
 
 _register_commands()
