@@ -26,7 +26,7 @@ ops:
 
 OP_TYPES = (
     "conv1d, conv2d, conv_transpose2d, conv3d, max_pool2d, avg_pool2d, channel_shuffle, "
-    "deform_conv2d, squeeze_excitation"
+    "deform_conv2d, squeeze_excitation, relu, batch_norm2d, flatten, linear"
 )
 CONV2D_KEYS = "type, out_channels, kernel_size, stride, padding, dilation, groups, bias, weight"
 
@@ -419,14 +419,14 @@ CASES: list[tuple[str, str, str]] = [
     (
         "shape-one-size",
         GOOD.replace("shape: [8, 7, 7]", "shape: [7]"),
-        "3:10: input.shape: expected 2 to 5 sizes (C, L / C, H, W / N, C, H, W / C, D, H, W / "
-        "N, C, D, H, W), got 1",
+        "7:11: ops[0].type: conv2d needs [C, H, W] or [N, C, H, W]; input.shape [7] is a "
+        "vector (F)",
     ),
     (
         "shape-six-sizes",
         GOOD.replace("shape: [8, 7, 7]", "shape: [1, 1, 1, 8, 7, 7]"),
-        "3:10: input.shape: expected 2 to 5 sizes (C, L / C, H, W / N, C, H, W / C, D, H, W / "
-        "N, C, D, H, W), got 6",
+        "3:10: input.shape: expected 1 to 5 sizes (F / C, L / C, H, W / N, C, H, W / "
+        "C, D, H, W / N, C, D, H, W), got 6",
     ),
     (
         "values-npz",

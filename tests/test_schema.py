@@ -181,6 +181,11 @@ NOT_IN_SCHEMA: dict[str, tuple[str, str]] = {
         "couples len(input.shape) with the rank ops[0] needs, which is op logic "
         "(the op registry, convanim/spec/ops/) applied along the chain",
     ),
+    "shape-one-size": (
+        CHAIN,
+        "couples len(input.shape) with the rank ops[0] needs, which is op logic "
+        "(the op registry, convanim/spec/ops/) applied along the chain",
+    ),
     "2d-op-on-5d-input": (CHAIN, "the rank an op gets is the output rank of the op before it"),
     "5d-shape-for-2d-op": (
         CHAIN,

@@ -18,6 +18,8 @@ DeformTrace
     deform_conv2d: the regular grid points and the fractional points actually sampled.
 ShuffleTrace, SETrace, Volume3DTrace
     channel_shuffle, squeeze_excitation and conv3d.
+LayerTrace
+    relu, batch_norm2d, flatten and linear.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from convanim.spec.ops.axis import conv_out_size, conv_transpose_out_size
 
 __all__ = [
     "DeformTrace",
+    "LayerTrace",
     "SETrace",
     "ShuffleTrace",
     "TransposeTrace",
@@ -40,6 +43,7 @@ __all__ = [
     "axis_coords",
     "bilinear_corners",
     "deform_trace",
+    "layer_trace",
     "pool_trace",
     "se_trace",
     "shuffle_trace",
@@ -729,5 +733,38 @@ def se_trace(squeezed: FloatArray, hidden: FloatArray, scale: FloatArray) -> SET
     )
 
 
-Trace = WindowTrace | TransposeTrace | DeformTrace | ShuffleTrace | SETrace | Volume3DTrace
+@dataclass(frozen=True, eq=False)
+class LayerTrace:
+    """relu, batch_norm2d, flatten and linear: every output element's inputs are implied by the
+    op (the same element; the same element in C,H,W order; every input feature).
+
+    Attributes
+    ----------
+    input_shape : tuple of int
+        The op's input shape, batch included (a flatten's cubes fly from it).
+    scale, shift : numpy.ndarray or None
+        A batch norm's per-channel ``y = x * scale + shift`` (shape ``(C,)``); None otherwise.
+    """
+
+    input_shape: tuple[int, ...]
+    scale: FloatArray | None = None
+    shift: FloatArray | None = None
+
+
+def layer_trace(
+    input_shape: tuple[int, ...],
+    scale: FloatArray | None = None,
+    shift: FloatArray | None = None,
+) -> LayerTrace:
+    """Build a :class:`LayerTrace` (read-only copies of the per-channel factors)."""
+    return LayerTrace(
+        input_shape=tuple(int(v) for v in input_shape),
+        scale=None if scale is None else _frozen(scale, np.float64),
+        shift=None if shift is None else _frozen(shift, np.float64),
+    )
+
+
+Trace = (
+    WindowTrace | TransposeTrace | DeformTrace | ShuffleTrace | SETrace | Volume3DTrace | LayerTrace
+)
 """What the animation of one op follows."""

@@ -22,17 +22,27 @@ from convanim.spec.values import INPUT_LAYOUTS, resolve_input, resolve_values, r
 __all__ = ["validate_chain"]
 
 #: What to call the input of an op of each spatial rank.
-_NOUNS = {1: "a sequence input ", 2: "", 3: "a volume input "}
+_NOUNS = {0: "a vector input ", 1: "a sequence input ", 2: "", 3: "a volume input "}
 #: The input shapes an op of each spatial rank takes, as messages write them.
 _NEEDS = {
+    0: _NOUNS[0] + "[F] or [N, F]",
     1: _NOUNS[1] + "[C, L] or [N, C, L]",
     2: _NOUNS[2] + "[C, H, W] or [N, C, H, W]",
     3: _NOUNS[3] + "[C, D, H, W] or [N, C, D, H, W]",
 }
 #: A written shape with too few sizes for the first op, by its number of sizes.
-_INPUT_OF_SIZES = {2: "a 1-D input (C, L)", 3: "a 2-D input (C, H, W)", 4: "a 3-D input"}
+_INPUT_OF_SIZES = {
+    1: "a vector (F)",
+    2: "a 1-D input (C, L)",
+    3: "a 2-D input (C, H, W)",
+    4: "a 3-D input",
+}
 #: A written shape with too many sizes for the first op: its layout and the ops it is for.
-_SHAPE_FOR = {4: ("[N, C, H, W]", "2-D ops"), 5: ("[N, C, D, H, W]", "conv3d")}
+_SHAPE_FOR = {
+    3: ("[C, H, W] or [N, C, L]", "2-D or 1-D ops"),
+    4: ("[N, C, H, W]", "2-D ops"),
+    5: ("[N, C, D, H, W]", "conv3d"),
+}
 
 
 def _shape(values: Sequence[int]) -> str:
@@ -71,7 +81,8 @@ class _Checker:
             raise self.fail(
                 ("input", "shape"),
                 f"a {len(written)}-D shape {layout} is for {user}, but ops[0] is {first.type}, "
-                f"which needs {_NEEDS[rank].removeprefix(_NOUNS[rank])}",
+                f"which needs {_NEEDS[rank].removeprefix(_NOUNS[rank])}"
+                f"{op_def(first).rank_advice()}",
             )
         full = spec.input_shape
         limits.check_elements(
@@ -91,12 +102,12 @@ class _Checker:
         at: YamlPath = ("ops", index)
         definition = op_def(op)
         rank = definition.spatial_rank
-        if len(in_shape) != rank + 2:
+        if not definition.accepts_rank(len(in_shape) - 2):
             need = INPUT_LAYOUTS[rank]
             raise self.fail(
                 (*at, "type"),
                 f"{op.type} needs a {rank + 2}-D input {need}; its input, {_where(index)}, "
-                f"is {len(in_shape)}-D {_shape(in_shape)}",
+                f"is {len(in_shape)}-D {_shape(in_shape)}{definition.rank_advice()}",
             )
 
         def fail(field: str, message: str) -> ShapeError:
@@ -133,7 +144,7 @@ class _Checker:
         source = request.source
         if isinstance(source, str) and not source.lower().endswith(".npy"):
             return
-        if request.field == "bias" and isinstance(source, tuple):
+        if request.field == "bias" and isinstance(source, tuple) and len(request.shape) == 1:
             expected = request.shape[0]
             if len(source) != expected:
                 raise self.fail(
@@ -150,6 +161,7 @@ class _Checker:
             path=path,
             layout=request.layout,
             allow_unbatched=request.allow_unbatched,
+            non_negative=request.non_negative,
         )
 
 

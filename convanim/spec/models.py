@@ -135,8 +135,8 @@ class SourceInfo:
 # ---------------------------------------------------------------------------------------------
 
 
-#: How many sizes ``input.shape`` has: (C, L) up to (N, C, D, H, W).
-SHAPE_SIZES = (2, 5)
+#: How many sizes ``input.shape`` has: (F) up to (N, C, D, H, W).
+SHAPE_SIZES = (1, 5)
 
 
 def _shape(value: Any) -> Any:
@@ -147,7 +147,7 @@ def _shape(value: Any) -> Any:
     low, high = SHAPE_SIZES
     if not low <= len(value) <= high:
         raise FieldProblem(
-            f"expected {low} to {high} sizes (C, L / C, H, W / N, C, H, W / C, D, H, W / "
+            f"expected {low} to {high} sizes (F / C, L / C, H, W / N, C, H, W / C, D, H, W / "
             f"N, C, D, H, W), got {len(value)}"
         )
     return parse_items(value, POSITIVE_INT)
@@ -165,7 +165,8 @@ class InputSpec(SpecModel):
     ] = Field(
         description=(
             "Tensor shape: [C, H, W] or [N, C, H, W] (N defaults to 1); [C, L] or [N, C, L] "
-            "when the first op is conv1d; [C, D, H, W] or [N, C, D, H, W] when it is conv3d."
+            "when the first op is conv1d; [C, D, H, W] or [N, C, D, H, W] when it is conv3d; "
+            "[F] or [N, F] when it is linear."
         )
     )
     values: ValueSource = Field(

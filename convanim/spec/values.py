@@ -6,8 +6,10 @@ one op does not change the numbers of another::
     np.random.default_rng([seed, op_index + 1, field_id])     # the input uses op_index = -1
 
 with field ids ``input 0, weight 1, bias 2, offset 3, mask 4, fc1_weight 5, fc1_bias 6,
-fc2_weight 7, fc2_bias 8``. Distributions: input and offset U(-1, 1); weights and biases
-U(-b, b) with ``b = 1/sqrt(fan_in)`` (PyTorch's default init bound); mask U(0, 1).
+fc2_weight 7, fc2_bias 8, running_mean 9, running_var 10``. Distributions: input and offset
+U(-1, 1); weights and biases U(-b, b) with ``b = 1/sqrt(fan_in)`` (PyTorch's default init bound);
+mask U(0, 1); a batch norm's scales (weight, running_var) U(0.5, 1.5) and shifts (bias,
+running_mean) U(-0.5, 0.5).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ FIELD_IDS: dict[str, int] = {
     "fc1_bias": 6,
     "fc2_weight": 7,
     "fc2_bias": 8,
+    "running_mean": 9,
+    "running_var": 10,
 }
 
 
@@ -73,6 +77,10 @@ def _random(
         return rng.uniform(-bound, bound, size=shape)
     if kind == "mask":
         return rng.uniform(0.0, 1.0, size=shape)
+    if kind == "scale":
+        return rng.uniform(0.5, 1.5, size=shape)
+    if kind == "shift":
+        return rng.uniform(-0.5, 0.5, size=shape)
     return rng.uniform(-1.0, 1.0, size=shape)
 
 
@@ -151,6 +159,7 @@ def resolve_values(
     path: YamlPath = (),
     layout: str = "",
     allow_unbatched: bool = False,
+    non_negative: bool = False,
 ) -> np.ndarray:
     """Build the float64 array a value source describes.
 
@@ -176,6 +185,8 @@ def resolve_values(
         ``"(out_channels, in_channels/groups, kh, kw)"``.
     allow_unbatched : bool
         Also accept the shape without its leading batch axis when the batch is 1.
+    non_negative : bool
+        Refuse negative values (a variance).
 
     Returns
     -------
@@ -206,6 +217,11 @@ def resolve_values(
         bad = np.argwhere(~np.isfinite(array))
         if bad.size:
             raise info.error(path, f"non-finite value at index {[int(i) for i in bad[0]]}")
+    if non_negative and np.any(array < 0):
+        index = [int(i) for i in np.argwhere(array < 0)[0]]
+        raise info.error(
+            path, f"values must be >= 0 (a variance), got {float(array[tuple(index)])} at {index}"
+        )
     if array.shape == target:
         return array
     if allow_unbatched and target[0] == 1 and array.shape == target[1:]:
@@ -229,7 +245,7 @@ def tensor_requests(op: OpSpec, input_shape: Sequence[int]) -> tuple[TensorReque
 
 
 #: The input's axes, by spatial rank.
-INPUT_LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+INPUT_LAYOUTS = {0: "(N, features)", 1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
 def resolve_input(spec: SceneSpec) -> np.ndarray:
@@ -265,6 +281,7 @@ def resolve_op_tensors(
             path=("ops", index, req.field),
             layout=req.layout,
             allow_unbatched=req.allow_unbatched,
+            non_negative=req.non_negative,
         )
         for req in tensor_requests(op, input_shape)
     }

@@ -7,7 +7,7 @@ shape rule, counts and receptive field are its :class:`~convanim.spec.ops.OpDef`
 from __future__ import annotations
 
 # Importing the modules registers their runners.
-from convanim.engine.ops import conv, deform, pool, shuffle, squeeze, transpose  # noqa: F401, I001
+from convanim.engine.ops import conv, deform, layers, pool, shuffle, squeeze, transpose  # noqa: F401, I001
 from convanim.engine.ops.registry import RUNNERS, Runner, Step, runner, runner_for
 
 __all__ = ["RUNNERS", "Runner", "Step", "runner", "runner_for"]

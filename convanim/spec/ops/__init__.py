@@ -14,6 +14,16 @@ from pydantic import Field
 from convanim.spec.ops.base import OpDef, TensorRequest, WindowedOpDef
 from convanim.spec.ops.conv import CONV1D, CONV2D, CONV3D, Conv1dSpec, Conv2dSpec, Conv3dSpec
 from convanim.spec.ops.deform import DEFORM_CONV2D, DeformConv2dSpec
+from convanim.spec.ops.layers import (
+    BATCH_NORM2D,
+    FLATTEN,
+    LINEAR,
+    RELU,
+    BatchNorm2dSpec,
+    FlattenSpec,
+    LinearSpec,
+    ReluSpec,
+)
 from convanim.spec.ops.pool import AVG_POOL2D, MAX_POOL2D, AvgPool2dSpec, MaxPool2dSpec
 from convanim.spec.ops.shuffle import CHANNEL_SHUFFLE, ChannelShuffleSpec
 from convanim.spec.ops.squeeze import SQUEEZE_EXCITATION, SqueezeExcitationSpec
@@ -31,7 +41,7 @@ __all__ = [
 ]
 
 OpSpec = Annotated[
-    Union[  # noqa: UP007  (a Union reads better than a 9-line `|` chain here)
+    Union[  # noqa: UP007  (a Union reads better than a 13-line `|` chain here)
         Conv1dSpec,
         Conv2dSpec,
         ConvTranspose2dSpec,
@@ -41,6 +51,10 @@ OpSpec = Annotated[
         ChannelShuffleSpec,
         DeformConv2dSpec,
         SqueezeExcitationSpec,
+        ReluSpec,
+        BatchNorm2dSpec,
+        FlattenSpec,
+        LinearSpec,
     ],
     Field(discriminator="type"),
 ]
@@ -59,6 +73,10 @@ OP_DEFS: dict[str, OpDef] = {
         CHANNEL_SHUFFLE,
         DEFORM_CONV2D,
         SQUEEZE_EXCITATION,
+        RELU,
+        BATCH_NORM2D,
+        FLATTEN,
+        LINEAR,
     )
 }
 OP_TYPES: tuple[str, ...] = tuple(OP_DEFS)

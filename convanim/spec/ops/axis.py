@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Names of the spatial axes used in formulas, by spatial rank.
-AXIS_NAMES: dict[int, tuple[str, ...]] = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+AXIS_NAMES: dict[int, tuple[str, ...]] = {0: (), 1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 AxisRule = tuple[Callable[[int], int], Callable[[str, int], str]]
 """A windowed op's spatial axis: input size -> output size, (axis, input size) -> formula."""

@@ -34,7 +34,7 @@ __all__ = [
     "spatial_columns",
 ]
 
-ValueKind = Literal["input", "weight", "bias", "offset", "mask"]
+ValueKind = Literal["input", "weight", "bias", "offset", "mask", "scale", "shift"]
 """Which random distribution a ``random`` value source draws from."""
 
 Fail = Callable[[str, str], Exception]
@@ -81,6 +81,8 @@ class TensorRequest:
         For random weights and biases.
     allow_unbatched : bool
         Offsets and masks may leave out a batch of 1.
+    non_negative : bool
+        Every value must be >= 0 (a batch norm's running variance).
     """
 
     field: str
@@ -90,6 +92,7 @@ class TensorRequest:
     kind: ValueKind
     fan_in: int | None = None
     allow_unbatched: bool = False
+    non_negative: bool = False
 
 
 class OpDef:
@@ -133,6 +136,14 @@ class OpDef:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.type!r})"
 
+    def accepts_rank(self, rank: int) -> bool:
+        """Whether the op takes an input with ``rank`` spatial axes (its own rank by default)."""
+        return rank == self.spatial_rank
+
+    def rank_advice(self) -> str:
+        """Appended to the message about an input of the wrong rank (``"; put a flatten ..."``)."""
+        return ""
+
     # -- geometry (ops with a window override these) -------------------------------------------
 
     def kernel(self, op: Any) -> tuple[int, ...] | None:
@@ -160,7 +171,7 @@ class OpDef:
     def formulas(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
         """The output-size formula of each spatial axis with the numbers plugged in."""
         shape = tuple(int(v) for v in input_shape)
-        names = ("C", *axis.AXIS_NAMES[len(shape) - 2])
+        names = ("C", *axis.AXIS_NAMES[len(shape) - 2]) if len(shape) > 2 else ("features",)
         dims = ", ".join(f"{a}={v}" for a, v in zip(names, shape[1:], strict=True))
         return (f"output shape = input shape: {dims} ({self.why_same_shape(op, shape)})",)
 

@@ -14,7 +14,13 @@ Per op:
   the mask multiplication are *not* counted; offsets and masks are inputs, not params.
 - squeeze_excitation: the two fully connected layers, ``N * (C * hidden + hidden * C)``; params are
   both FC weights and biases. The global average and the final channel scaling are not counted.
-- max/avg pooling and channel_shuffle: 0 params, 0 MACs.
+- linear: ``N * in_features * out_features``; params the weight and the bias.
+- batch_norm2d (eval mode): one MAC per element, ``N * C * H * W``: the normalisation folds into
+  ``y = x * s + t`` per channel (``s = weight / sqrt(running_var + eps)``, ``t = bias -
+  running_mean * s``). Params are ``weight`` and ``bias`` (``2C``); the running statistics are
+  buffers, not parameters (as in PyTorch's ``parameters()``). fvcore counts 1 per element without
+  the affine part and 2 with it; thop counts 2 per element (4 with affine in recent versions).
+- max/avg pooling, channel_shuffle, relu and flatten: 0 params, 0 MACs.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from dataclasses import dataclass
 __all__ = [
     "Cost",
     "conv_cost",
+    "batch_norm_cost",
     "conv_transpose_cost",
+    "linear_cost",
     "se_cost",
     "total_cost",
     "zero_cost",
@@ -155,6 +163,34 @@ def se_cost(batch: int, channels: int, hidden: int) -> Cost:
     params = channels * hidden + hidden + hidden * channels + channels
     macs = batch * (channels * hidden + hidden * channels)
     return _cost(params, macs)
+
+
+def linear_cost(batch: int, in_features: int, out_features: int, bias: bool) -> Cost:
+    """Cost of a fully connected layer.
+
+    Returns
+    -------
+    Cost
+        ``params = in * out (+ out)``, ``macs = N * in * out``.
+
+    Examples
+    --------
+    >>> linear_cost(1, 400, 120, bias=True)
+    Cost(params=48120, macs=48000, flops=96000)
+    """
+    params = in_features * out_features + (out_features if bias else 0)
+    return _cost(params, batch * in_features * out_features)
+
+
+def batch_norm_cost(elements: int, channels: int) -> Cost:
+    """Cost of an eval-mode batch norm: ``2C`` params, one MAC per element.
+
+    Examples
+    --------
+    >>> batch_norm_cost(1 * 6 * 28 * 28, 6)
+    Cost(params=12, macs=4704, flops=9408)
+    """
+    return _cost(2 * channels, elements)
 
 
 def total_cost(costs: Sequence[Cost]) -> Cost:
