@@ -97,6 +97,91 @@ def test_group_conv_shuffle_chain_round_trips(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.yaml", "g_weights"]
 
 
+@pytest.mark.parametrize("name", ["LeNet5", "lenet5"])
+def test_lenet5_with_batch_norm_round_trips(tmp_path: Path, name: str) -> None:
+    out = tmp_path / "lenet.yaml"
+    result = export(f"{MODELS / 'lenet.py'}:{name}", "1,1,32,32", out)
+    assert result.exit_code == 0, result.output
+    data = inspect_values(out)
+    assert [op["type"] for op in data["ops"]] == [
+        *["conv2d", "batch_norm2d", "relu", "max_pool2d"] * 2,
+        *["flatten", "linear", "relu", "linear", "relu", "linear"],
+    ]
+    assert data["ops"][-1]["output_shape"] == [1, 10]
+    module = module_from(MODELS / "lenet.py", name)
+    bn = module.features[5]
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "lenet_weights" / "05_features.5.running_var.npy"),
+        bn.running_var.numpy(),
+    )
+    assert_reproduces(out, module)
+
+
+def test_shufflenet_unit_stops_at_the_residual_add(tmp_path: Path) -> None:
+    path = MODELS / "shufflenet_block.py"
+    out = tmp_path / "unit.yaml"
+    result = export(f"{path}:ShuffleUnit", "1,12,8,8", out)
+    assert result.exit_code == 2
+    assert "cannot export node 'add' (operator.add" in result.output
+    assert "return torch.relu(super().forward(x) + x)" in result.output
+    assert "--until expand_bn" in result.output
+    result = export(f"{path}:ShuffleUnit", "1,12,8,8", out, "--until", "expand_bn")
+    assert result.exit_code == 0, result.output
+    # the unit's main path is ShuffleChain (same seed, same weights)
+    assert_reproduces(out, module_from(path, "ShuffleChain"), ops=8)
+
+
+def test_shufflenet_chain_round_trips(tmp_path: Path) -> None:
+    path = MODELS / "shufflenet_block.py"
+    out = tmp_path / "chain.yaml"
+    result = export(f"{path}:ShuffleChain", "1,12,8,8", out)
+    assert result.exit_code == 0, result.output
+    data = inspect_values(out)
+    assert [op["type"] for op in data["ops"]] == [
+        "conv2d", "batch_norm2d", "relu", "channel_shuffle",
+        "conv2d", "batch_norm2d", "conv2d", "batch_norm2d",
+    ]  # fmt: skip
+    assert_reproduces(out, module_from(path, "ShuffleChain"))
+
+
+def test_functional_layers(tmp_path: Path) -> None:
+    path = write_model(
+        tmp_path,
+        """
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                torch.manual_seed(0)
+                self.conv = nn.Conv2d(2, 4, 3)
+                self.fc = nn.Linear(16, 3, bias=False)
+
+            def forward(self, x):
+                x = torch.relu(self.conv(x))
+                x = F.channel_shuffle(x, 2)
+                x = x.flatten(1).relu()
+                return F.relu(self.fc(x))
+
+        class FlattenAll(nn.Module):
+            def forward(self, x):
+                return torch.flatten(x)
+        """,
+    )
+    out = tmp_path / "net.yaml"
+    result = export(f"{path}:Net", "1,2,4,4", out)
+    assert result.exit_code == 0, result.output
+    assert_reproduces(out, module_from(path, "Net"), ops=7)
+    result = export(f"{path}:FlattenAll", "1,2,4,4", tmp_path / "f.yaml")
+    assert result.exit_code == 2
+    assert "start_dim=0, end_dim=-1: the spec's flatten keeps the batch" in result.output
+
+
+def test_conv_bn_relu_example_round_trips(tmp_path: Path) -> None:
+    out = tmp_path / "cbr.yaml"
+    result = export(f"{MODELS / 'conv_bn_relu.py'}:ConvBnRelu", "1,3,6,6", out)
+    assert result.exit_code == 0, result.output
+    assert_reproduces(out, module_from(MODELS / "conv_bn_relu.py", "ConvBnRelu"), ops=3)
+
+
 def test_until_stops_after_the_named_layer(tmp_path: Path) -> None:
     out = tmp_path / "g.yaml"
     path = MODELS / "shufflenet_block.py"
@@ -314,9 +399,9 @@ def test_unsupported_settings_and_branches(tmp_path: Path) -> None:
         result = export(f"{path}:{name}", "1,1,4,4", tmp_path / "x.yaml")
         assert result.exit_code == 2, (name, result.output)
         assert expected in result.output, (name, result.output)
-    assert "it is the first layer" in export(
-        f"{path}:Reflect", "1,1,4,4", tmp_path / "x.yaml"
-    ).output
+    assert (
+        "it is the first layer" in export(f"{path}:Reflect", "1,1,4,4", tmp_path / "x.yaml").output
+    )
 
 
 @pytest.mark.parametrize(

@@ -144,18 +144,27 @@ def _build(
 
 
 def _reference(traced: Any, torch: Any, x: np.ndarray) -> dict[str, np.ndarray]:
-    """Every node's value when the module (in float64) runs on ``x``."""
+    """Every node's value when the module (in float64) runs on ``x``.
+
+    Each value is copied when its node runs: a later in-place op (``ReLU(inplace=True)``)
+    would otherwise change it.
+    """
     import torch.fx
 
-    module = traced.graph_module.double()
-    interpreter = torch.fx.Interpreter(module, garbage_collect_values=False)
+    values: dict[str, np.ndarray] = {}
+
+    class Recorder(torch.fx.Interpreter):
+        def run_node(self, node: Any) -> Any:
+            value = super().run_node(node)
+            if isinstance(value, torch.Tensor):
+                values[node.name] = value.detach().cpu().numpy().copy()
+            return value
+
     with torch.no_grad():
-        interpreter.run(torch.from_numpy(np.array(x, dtype=np.float64, copy=True)))
-    return {
-        node.name: value.detach().cpu().numpy()
-        for node, value in interpreter.env.items()
-        if isinstance(value, torch.Tensor)
-    }
+        Recorder(traced.graph_module.double()).run(
+            torch.from_numpy(np.array(x, dtype=np.float64, copy=True))
+        )
+    return values
 
 
 def _verify(staged: Staged, traced: Any, torch: Any, kept: Sequence[Any]) -> float:

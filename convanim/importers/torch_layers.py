@@ -129,20 +129,31 @@ def _conv_transpose2d(module: Any) -> Converted:
     return Converted(_without_defaults(op, 2), {"weight": _array(module.weight)})
 
 
+def _pool_without_defaults(op: dict[str, Any]) -> dict[str, Any]:
+    """Leave out a stride equal to the window (the default) and the other defaults."""
+    defaults = {
+        "stride": op["kernel_size"],
+        "padding": [0, 0],
+        "dilation": [1, 1],
+        "ceil_mode": False,
+        "count_include_pad": True,
+    }
+    return {k: v for k, v in op.items() if k not in defaults or defaults[k] != v}
+
+
 def _max_pool2d(module: Any) -> Converted:
     if module.return_indices:
         raise Unsupported("return_indices=True: the spec's max pooling returns the values only")
     kernel = _ints(module.kernel_size, 2)
-    return Converted(
-        {
-            "type": "max_pool2d",
-            "kernel_size": kernel,
-            "stride": _ints(module.stride or kernel, 2),
-            "padding": _ints(module.padding, 2),
-            "dilation": _ints(module.dilation, 2),
-            "ceil_mode": bool(module.ceil_mode),
-        }
-    )
+    op: dict[str, Any] = {
+        "type": "max_pool2d",
+        "kernel_size": kernel,
+        "stride": _ints(module.stride or kernel, 2),
+        "padding": _ints(module.padding, 2),
+        "dilation": _ints(module.dilation, 2),
+        "ceil_mode": bool(module.ceil_mode),
+    }
+    return Converted(_pool_without_defaults(op))
 
 
 def _avg_pool2d(module: Any) -> Converted:
@@ -157,7 +168,7 @@ def _avg_pool2d(module: Any) -> Converted:
     }
     if module.divisor_override is not None:
         op["divisor_override"] = int(module.divisor_override)
-    return Converted(op)
+    return Converted(_pool_without_defaults(op))
 
 
 def _channel_shuffle(module: Any) -> Converted:
@@ -171,11 +182,12 @@ def _relu(module: Any) -> Converted:
 def _flatten_op(start_dim: Any, end_dim: Any) -> Converted:
     if not isinstance(start_dim, int) or not isinstance(end_dim, int):
         raise Unsupported("start_dim and end_dim must be numbers written in the code")
-    if end_dim != -1:
+    if start_dim != 1 or end_dim != -1:
         raise Unsupported(
-            f"end_dim={end_dim}: the spec's flatten always flattens to the last axis (end_dim=-1)"
+            f"start_dim={start_dim}, end_dim={end_dim}: the spec's flatten keeps the batch and "
+            "flattens the rest (start_dim=1, end_dim=-1)"
         )
-    return Converted({"type": "flatten", "start_dim": start_dim})
+    return Converted({"type": "flatten"})
 
 
 def _flatten(module: Any) -> Converted:
