@@ -316,7 +316,7 @@ def test_unsupported_node_names_node_module_path_and_line(tmp_path: Path) -> Non
     result = export(f"{path}:Block", "1,4,5,5", out)
     assert result.exit_code == 2, result.output
     message = result.output
-    assert "cannot export node 'add' (operator.add (a Python operator such as +))" in message
+    assert "cannot export node 'add' (operator.add, a Python operator such as +)" in message
     assert "in the top-level forward" in message
     line = path.read_text().splitlines().index("        return y + x") + 1
     assert f"model.py:{line}: " in message
@@ -355,7 +355,7 @@ def test_unsupported_module_inside_a_submodule(tmp_path: Path) -> None:
     result = export(f"{path}:Net", "1,1,5,5", tmp_path / "n.yaml")
     assert result.exit_code == 2
     assert "cannot export node 'features_1' (Sigmoid) in module path 'features.1'" in result.output
-    assert "Sigmoid is not supported" in result.output
+    assert "(Sigmoid) in module path 'features.1': not a layer convanim can draw" in result.output
     assert "    return self.features(x)" in result.output
     assert "--until features.0" in result.output
 

@@ -270,7 +270,8 @@ def export_torch(
     if input_image is not None:
         command += ["--input-image", str(input_image)]
     header = [
-        f"Exported from {target} by: {shlex.join(command)}",
+        f"Exported from {target} by",
+        f"  {shlex.join(command)}",
         "The weights are the module's own (.npy files in PyTorch layouts); biases are listed.",
     ]
     staged = stage_spec(spec_path, spec, arrays, copies=copies, header=header)

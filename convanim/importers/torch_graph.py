@@ -24,6 +24,7 @@ from convanim.importers.torch_layers import (
     convert_function,
     convert_method,
     convert_module,
+    function_name,
 )
 
 __all__ = ["SUPPORTED", "Layer", "TracedModel", "chain_layers", "trace_module"]
@@ -141,16 +142,14 @@ def _describe_target(traced: TracedModel, node: Any) -> str:
         return f"Tensor.{node.target}"
     if node.op == "get_attr":
         return f"attribute {node.target}"
-    from convanim.importers.torch_layers import _function_name
-
-    return _function_name(node.target)
+    return function_name(node.target)
 
 
 def _until_hint(previous: Layer | None) -> str:
     if previous is None:
-        return "it is the first layer, so there is nothing before it to export"
+        return "It is the first layer: there is nothing before it to export."
     name = previous.module_path if previous.module_path else previous.name
-    return f"export the layers before it with --until {name}"
+    return f"Export the layers before it with --until {name}"
 
 
 def _stop(traced: TracedModel, node: Any, problem: str, previous: Layer | None) -> UsageError:
@@ -165,7 +164,7 @@ def _stop(traced: TracedModel, node: Any, problem: str, previous: Layer | None) 
     if where:
         lines.append(f"    {where[1]}")
     lines.append(f"supported: {SUPPORTED}.")
-    lines.append(f"To draw what comes before it, {_until_hint(previous)}.")
+    lines.append(_until_hint(previous))
     return UsageError("\n".join(lines))
 
 

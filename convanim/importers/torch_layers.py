@@ -27,6 +27,7 @@ __all__ = [
     "convert_function",
     "convert_method",
     "convert_module",
+    "function_name",
 ]
 
 
@@ -261,7 +262,7 @@ def convert_module(module: Any) -> Converted:
     table = _module_table()
     convert = table.get(type(module))
     if convert is None:
-        raise Unsupported(f"{type(module).__name__} is not supported")
+        raise Unsupported("not a layer convanim can draw")
     return convert(module)
 
 
@@ -335,7 +336,7 @@ def convert_function(function: Any, args: Sequence[Any], kwargs: dict[str, Any])
     except TypeError:  # an unhashable target
         convert = None
     if convert is None:
-        raise Unsupported(f"{_function_name(function)} is not supported")
+        raise Unsupported("not a layer convanim can draw")
     return convert(args, kwargs)
 
 
@@ -349,15 +350,16 @@ def convert_method(name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Co
     """
     convert = _METHODS.get(name)
     if convert is None:
-        raise Unsupported(f"Tensor.{name} is not supported")
+        raise Unsupported("not a layer convanim can draw")
     return convert(args, kwargs)
 
 
-def _function_name(function: Any) -> str:
+def function_name(function: Any) -> str:
+    """How messages name a function: ``torch.nn.functional.gelu``, ``operator.add, ...``."""
     import operator
 
     if getattr(function, "__module__", None) in (operator.__name__, "_operator"):
-        return f"operator.{function.__name__} (a Python operator such as +)"
+        return f"operator.{function.__name__}, a Python operator such as +"
     module = getattr(function, "__module__", None) or ""
     name = getattr(function, "__qualname__", None) or getattr(function, "__name__", repr(function))
     return f"{module}.{name}" if module else str(name)
