@@ -400,7 +400,8 @@ def test_unsupported_settings_and_branches(tmp_path: Path) -> None:
         assert result.exit_code == 2, (name, result.output)
         assert expected in result.output, (name, result.output)
     assert (
-        "it is the first layer" in export(f"{path}:Reflect", "1,1,4,4", tmp_path / "x.yaml").output
+        "It is the first layer: there is nothing before it"
+        in export(f"{path}:Reflect", "1,1,4,4", tmp_path / "x.yaml").output
     )
 
 
