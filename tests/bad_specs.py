@@ -99,8 +99,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "wrong-values-keyword",
         GOOD.replace("values: random", "values: randn"),
-        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers or a "
-        "path to a .npy file, got 'randn' (did you mean 'random'?)",
+        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers, a "
+        "path to a .npy file or a PNG/JPEG picture, got 'randn' (did you mean 'random'?)",
     ),
     (
         "wrong-padding-word",
@@ -429,10 +429,27 @@ CASES: list[tuple[str, str, str]] = [
         "C, D, H, W / N, C, D, H, W), got 6",
     ),
     (
+        "normalize-unknown-word",
+        GOOD.replace("seed: 0", "seed: 0\n  normalize: imagenett"),
+        "6:14: input.normalize: expected none, imagenet or {mean: [...], std: [...]}, got "
+        "'imagenett' (did you mean 'imagenet'?)",
+    ),
+    (
+        "normalize-zero-std",
+        GOOD.replace("seed: 0", "seed: 0\n  normalize: {mean: [0.5], std: [0.2, 0]}"),
+        "6:39: input.normalize.std[1]: a standard deviation must be > 0, got 0.0",
+    ),
+    (
+        "linear-on-a-picture-shape",
+        "input:\n  shape: [8, 7, 7]\nops:\n  - type: linear\n    out_features: 3\n",
+        "2:10: input.shape: a 3-D shape [C, H, W] or [N, C, L] is for 2-D or 1-D ops, but ops[0] "
+        "is linear, which needs [F] or [N, F]; put '- type: flatten' before it",
+    ),
+    (
         "values-npz",
         GOOD.replace("values: random", "values: data.npz"),
-        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers or a "
-        "path to a .npy file, got 'data.npz'",
+        "4:11: input.values: expected random, zeros, ones, arange, a nested list of numbers, a "
+        "path to a .npy file or a PNG/JPEG picture, got 'data.npz'",
     ),
     (
         "values-too-deep",

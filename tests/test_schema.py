@@ -181,6 +181,11 @@ NOT_IN_SCHEMA: dict[str, tuple[str, str]] = {
         "couples len(input.shape) with the rank ops[0] needs, which is op logic "
         "(the op registry, convanim/spec/ops/) applied along the chain",
     ),
+    "linear-on-a-picture-shape": (
+        CHAIN,
+        "couples len(input.shape) with the rank ops[0] needs, which is op logic "
+        "(the op registry, convanim/spec/ops/) applied along the chain",
+    ),
     "shape-one-size": (
         CHAIN,
         "couples len(input.shape) with the rank ops[0] needs, which is op logic "

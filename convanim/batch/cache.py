@@ -1,7 +1,7 @@
 """Up-to-date checks for rendered outputs: a content hash stored in a small sidecar file.
 
-The key of an output is the SHA-256 of the spec file's bytes, the bytes of every ``.npy`` file
-the spec reads, the convanim version and the render options (format, quality, size budget,
+The key of an output is the SHA-256 of the spec file's bytes, the bytes of every ``.npy`` file and
+picture the spec reads, the convanim version and the render options (format, quality, size budget,
 transparency). After a render, ``<output folder>/.convanim-cache/<output name>.json`` records the
 key and the SHA-256 and size of the output written. An output is up to date when its sidecar
 holds the same key and the output on disk still has the recorded size and hash.
@@ -86,8 +86,10 @@ def output_digest(path: Path) -> tuple[int, str] | None:
 
 
 def _npy_sources(spec: SceneSpec) -> list[str]:
-    """The ``.npy`` value sources of a spec, as written (relative to its folder), in order."""
+    """The ``.npy`` and picture value sources of a spec, as written (relative to its folder),
+    in order."""
     from convanim.spec import tensor_requests, validate_chain
+    from convanim.spec.fields import is_file_source
 
     sources: list[Any] = [spec.input.values]
     shapes = validate_chain(spec)
@@ -95,7 +97,7 @@ def _npy_sources(spec: SceneSpec) -> list[str]:
         sources.extend(request.source for request in tensor_requests(op, shape))
     found: list[str] = []
     for source in sources:
-        if isinstance(source, str) and source.endswith(".npy") and source not in found:
+        if is_file_source(source) and source not in found:
             found.append(source)
     return found
 

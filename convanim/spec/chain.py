@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from convanim import limits
 from convanim.errors import ShapeError
+from convanim.spec.fields import is_file_source
 from convanim.spec.matrix_view import check_matrix_view
 from convanim.spec.models import OpSpec, SceneSpec, YamlPath
 from convanim.spec.ops import TensorRequest, op_def
@@ -92,7 +93,8 @@ class _Checker:
             source=self.source,
             path=("input", "shape"),
         )
-        if not isinstance(spec.input.values, str) or spec.input.values.lower().endswith(".npy"):
+        values = spec.input.values
+        if not isinstance(values, str) or is_file_source(values) or spec.input.mean_std:
             resolve_input(spec)
         return full
 
@@ -142,7 +144,7 @@ class _Checker:
             path=path,
         )
         source = request.source
-        if isinstance(source, str) and not source.lower().endswith(".npy"):
+        if isinstance(source, str) and not is_file_source(source):
             return
         if request.field == "bias" and isinstance(source, tuple) and len(request.shape) == 1:
             expected = request.shape[0]

@@ -65,8 +65,13 @@ __all__ = [
     "OptionalPositiveInt",
     "OptionalPositiveFloat",
     "OptionalValueSource",
+    "InputValueSource",
+    "PICTURE_SUFFIXES",
+    "is_file_source",
+    "is_picture",
     "Number",
     "nested_shape",
+    "parse_number",
 ]
 
 #: The keywords a value field (``values``, ``weight``, ...) accepts besides lists and paths.
@@ -75,6 +80,20 @@ VALUE_KEYWORDS: tuple[str, ...] = get_args(ValueKeyword)
 
 #: The ending (in any case) of a path to a NumPy file in a value field.
 NPY_SUFFIX = ".npy"
+
+#: The endings (in any case) of a picture ``input.values`` may name (PNG or JPEG).
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def is_picture(source: Any) -> bool:
+    """Whether a value source names a picture file (``.png``, ``.jpg``, ``.jpeg``)."""
+    return isinstance(source, str) and source.lower().endswith(PICTURE_SUFFIXES)
+
+
+def is_file_source(source: Any) -> bool:
+    """Whether a value source names a file next to the spec (``.npy`` or a picture)."""
+    return isinstance(source, str) and (source.lower().endswith(NPY_SUFFIX) or is_picture(source))
+
 
 #: A nested list of numbers as stored in a model (tuples all the way down, so models stay hashable).
 NestedValues = tuple[Any, ...]
@@ -205,6 +224,11 @@ def _number(value: Any) -> float:
     if not math.isfinite(v):
         raise FieldProblem(f"{_bad_float_name(v)} is not allowed; use a finite number")
     return v
+
+
+def parse_number(value: Any) -> float:
+    """A finite number (ints become floats); :class:`FieldProblem` for anything else."""
+    return _number(value)
 
 
 @dataclass(frozen=True)
@@ -507,6 +531,30 @@ def _value_source(value: Any) -> Any:
         return _check_nested(value)
     raise FieldProblem(f"{_VALUE_WHAT}, got {describe(value)}")
 
+
+_PICTURE_PATH = Annotated[
+    str, StringConstraints(pattern="(" + "|".join(map(_pattern_ending, PICTURE_SUFFIXES)) + ")")
+]
+_INPUT_SOURCE_JSON: Any = ValueKeyword | _NPY_PATH | _PICTURE_PATH | NESTED_NUMBERS
+
+
+def _input_source(value: Any) -> Any:
+    if is_picture(value):
+        return value
+    if isinstance(value, str) and value not in VALUE_KEYWORDS and not is_file_source(value):
+        raise FieldProblem(
+            "expected random, zeros, ones, arange, a nested list of numbers, a path to a .npy "
+            f"file or a PNG/JPEG picture, got {describe(value)}"
+            f"{did_you_mean(value, VALUE_KEYWORDS)}"
+        )
+    return _value_source(value)
+
+
+#: ``input.values``: a value source, or a PNG/JPEG picture (relative to the spec).
+InputValueSource = Annotated[
+    str | NestedValues,
+    BeforeValidator(_input_source, json_schema_input_type=_INPUT_SOURCE_JSON),
+]
 
 #: ``random | zeros | ones | arange | nested list | "path/to/file.npy"`` (relative to the spec).
 ValueSource = Annotated[

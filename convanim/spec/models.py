@@ -12,24 +12,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from annotated_types import Ge, Len, MinLen
+from annotated_types import Ge, Gt, Len, MinLen
 from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from convanim.errors import SpecError
 from convanim.spec.fields import (
     POSITIVE_INT,
     FieldProblem,
+    InputValueSource,
     IntBound,
     NonNegativeInt,
     Number,
     OptionalPositiveFloat,
     PositiveFloat,
     StrictBool,
-    ValueSource,
     describe,
     did_you_mean,
     json_list,
     parse_items,
+    parse_number,
 )
 from convanim.spec.model_base import SpecModel
 from convanim.spec.ops import OP_DEFS, OP_TYPES, OpSpec, op_def
@@ -45,6 +46,7 @@ __all__ = [
     "format_path",
     "SourceInfo",
     "InputSpec",
+    "NormalizeSpec",
     "Conv1dSpec",
     "Conv2dSpec",
     "ConvTranspose2dSpec",
@@ -139,6 +141,20 @@ class SourceInfo:
 SHAPE_SIZES = (1, 5)
 
 
+def _numbers(value: Any) -> Any:
+    if not isinstance(value, list | tuple) or not value:
+        raise FieldProblem(f"expected a list of numbers, got {describe(value)}")
+    return parse_items(value, parse_number)
+
+
+def _positive_numbers(value: Any) -> Any:
+    numbers = _numbers(value)
+    for i, v in enumerate(numbers):
+        if v <= 0:
+            raise FieldProblem(f"a standard deviation must be > 0, got {v}", (i,))
+    return numbers
+
+
 def _shape(value: Any) -> Any:
     if not isinstance(value, list | tuple):
         raise FieldProblem(
@@ -151,6 +167,58 @@ def _shape(value: Any) -> Any:
             f"N, C, D, H, W), got {len(value)}"
         )
     return parse_items(value, POSITIVE_INT)
+
+
+#: ImageNet's per-channel mean and standard deviation (torchvision's ``Normalize`` values).
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+NormalizeWord = Literal["none", "imagenet"]
+
+
+class NormalizeSpec(SpecModel):
+    """Per-channel ``(x - mean) / std`` after a picture is scaled to [0, 1]."""
+
+    mean: Annotated[
+        tuple[float, ...],
+        BeforeValidator(_numbers, json_schema_input_type=Annotated[list[float], MinLen(1)]),
+    ] = Field(description="One mean per channel (or one for all).")
+    std: Annotated[
+        tuple[float, ...],
+        BeforeValidator(
+            _positive_numbers,
+            json_schema_input_type=Annotated[list[Annotated[float, Gt(0)]], MinLen(1)],
+        ),
+    ] = Field(description="One standard deviation (> 0) per channel (or one for all).")
+
+
+def _normalize(value: Any) -> Any:
+    if isinstance(value, str):
+        if value in get_args(NormalizeWord):
+            return value
+        raise FieldProblem(
+            f"expected none, imagenet or {{mean: [...], std: [...]}}, got {describe(value)}"
+            f"{did_you_mean(value, get_args(NormalizeWord))}"
+        )
+    if isinstance(value, Mapping):
+        keys = [k for k in value if k not in ("mean", "std")]
+        if keys:
+            raise FieldProblem(f"unknown key {describe(keys[0])}; expected mean and std")
+        missing = [k for k in ("mean", "std") if k not in value]
+        if missing:
+            raise FieldProblem(f"missing {missing[0]}: give both mean and std, one per channel")
+        try:
+            mean = _numbers(value["mean"])
+        except FieldProblem as exc:
+            raise FieldProblem(exc.message, ("mean", *exc.subpath)) from None
+        try:
+            std = _positive_numbers(value["std"])
+        except FieldProblem as exc:
+            raise FieldProblem(exc.message, ("std", *exc.subpath)) from None
+        return NormalizeSpec(mean=mean, std=std)
+    raise FieldProblem(
+        f"expected none, imagenet or {{mean: [...], std: [...]}}, got {describe(value)}"
+    )
 
 
 class InputSpec(SpecModel):
@@ -169,17 +237,38 @@ class InputSpec(SpecModel):
             "[F] or [N, F] when it is linear."
         )
     )
-    values: ValueSource = Field(
+    values: InputValueSource = Field(
         default="random",
         description=(
             "random (seeded, uniform in [-1, 1]) | zeros | ones | arange | a nested list of "
-            "numbers | a path to a .npy file relative to the spec's folder."
+            "numbers | a path to a .npy file or a PNG/JPEG picture relative to the spec's folder "
+            "(a picture is resized to H x W with Lanczos filtering and scaled to [0, 1])."
         ),
     )
     seed: NonNegativeInt = Field(
         default=0,
         description="Seed of every random tensor in the scene (input, weights, biases, offsets).",
     )
+    normalize: Annotated[
+        NormalizeWord | NormalizeSpec,
+        BeforeValidator(_normalize, json_schema_input_type=NormalizeWord | NormalizeSpec),
+    ] = Field(
+        default="none",
+        description=(
+            "For a picture: none (values in [0, 1]), imagenet ((x - mean) / std with ImageNet's "
+            "mean and std) or {mean: [...], std: [...]}, one number per channel."
+        ),
+    )
+
+    @property
+    def mean_std(self) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+        """The normalisation's per-channel mean and std; None for ``none``."""
+        if self.normalize == "none":
+            return None
+        if self.normalize == "imagenet":
+            return IMAGENET_MEAN, IMAGENET_STD
+        assert isinstance(self.normalize, NormalizeSpec)
+        return self.normalize.mean, self.normalize.std
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from convanim.errors import ShapeError
+from convanim.spec.fields import is_picture
 from convanim.spec.models import SourceInfo, YamlPath
 from convanim.spec.ops import TensorRequest, op_def
 from convanim.spec.ops.base import ValueKind
+from convanim.spec.picture import load_picture
 
 if TYPE_CHECKING:
     from convanim.spec.models import OpSpec, SceneSpec
@@ -84,8 +86,9 @@ def _random(
     return rng.uniform(-1.0, 1.0, size=shape)
 
 
-def npy_path(source: str, info: SourceInfo, path: YamlPath) -> Path:
-    """Resolve a ``.npy`` path relative to the spec's folder and check it stays inside it.
+def npy_path(source: str, info: SourceInfo, path: YamlPath, what: str = ".npy") -> Path:
+    """Resolve a ``.npy`` (or picture: ``what``) path relative to the spec's folder and check it
+    stays inside it.
 
     Symlinks are resolved before the check, so a link pointing outside the folder is refused.
 
@@ -97,7 +100,7 @@ def npy_path(source: str, info: SourceInfo, path: YamlPath) -> Path:
     if Path(source).is_absolute() or (len(source) > 1 and source[1] == ":"):
         raise info.error(
             path,
-            f"absolute paths are not allowed ({source!r}); give the .npy path relative to "
+            f"absolute paths are not allowed ({source!r}); give the {what} path relative to "
             "the spec's folder",
         )
     base = info.base_dir.resolve()
@@ -105,7 +108,7 @@ def npy_path(source: str, info: SourceInfo, path: YamlPath) -> Path:
     if not target.is_relative_to(base):
         raise info.error(
             path,
-            f"{source!r} leaves the spec's folder; .npy files must be inside {base}",
+            f"{source!r} leaves the spec's folder; {what} files must be inside {base}",
         )
     if not target.is_file():
         raise info.error(path, f"file {source!r} not found (looked for {target})")
@@ -249,7 +252,28 @@ INPUT_LAYOUTS = {0: "(N, features)", 1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, 
 
 
 def resolve_input(spec: SceneSpec) -> np.ndarray:
-    """The input tensor of ``spec``, batch included (``spec.input_shape``)."""
+    """The input tensor of ``spec``, batch included (``spec.input_shape``).
+
+    A picture (``input.values: photo.png``) is read by :func:`convanim.spec.picture.load_picture`;
+    ``input.normalize`` applies to pictures only.
+    """
+    source, info, path = spec.input.values, spec.source, ("input", "values")
+    if is_picture(source):
+        assert isinstance(source, str)
+        if len(spec.input_shape) != 4:
+            raise info.error(
+                path,
+                "a picture is a 2-D input: input.shape must be [C, H, W] or [N, C, H, W] with "
+                f"C = 1 or 3, got {list(spec.input.shape)}",
+            )
+        target = npy_path(source, info, path, what="picture")
+        return load_picture(target, source, spec.input_shape, spec.input.mean_std, info, path)
+    if spec.input.mean_std is not None:
+        raise info.error(
+            ("input", "normalize"),
+            "normalize applies to a picture in input.values (a .png or .jpg path); "
+            "remove it or give a picture",
+        )
     return resolve_values(
         spec.input.values,
         spec.input_shape,
