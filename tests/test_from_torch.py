@@ -271,6 +271,55 @@ def test_function_returning_a_module_and_a_module_instance(tmp_path: Path) -> No
         assert_reproduces(out, module_from(path, name), ops=2)
 
 
+def draw_digit(path: Path, size: int = 40) -> np.ndarray:
+    """A grey '7' on black, saved as a PNG; returns its pixels."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(picture)
+    draw.line([(8, 8), (32, 8), (16, 34)], fill=230, width=4)
+    picture.save(path)
+    return np.asarray(picture)
+
+
+def test_input_image_outside_the_folder_is_copied(tmp_path: Path) -> None:
+    picture = tmp_path / "digit.png"
+    draw_digit(picture)
+    out = tmp_path / "spec" / "lenet.yaml"
+    result = export(
+        f"{MODELS / 'lenet.py'}:LeNet5", "1,1,32,32", out, "--input-image", str(picture)
+    )
+    assert result.exit_code == 0, result.output
+    assert "values: lenet_weights/input.png" in out.read_text()
+    copied = tmp_path / "spec" / "lenet_weights" / "input.png"
+    assert copied.read_bytes() == picture.read_bytes()
+    data = inspect_values(out)
+    x = np.asarray(data["input"]["values"])
+    assert x.shape == (1, 1, 32, 32)
+    assert 0.0 <= x.min() and x.max() <= 1.0 and x.max() > 0.5  # the picture, scaled to [0, 1]
+    assert_reproduces(out, module_from(MODELS / "lenet.py", "LeNet5"))
+
+
+def test_input_image_inside_the_folder_is_referred_to(tmp_path: Path) -> None:
+    (tmp_path / "pictures").mkdir()
+    picture = tmp_path / "pictures" / "digit.png"
+    draw_digit(picture, size=32)
+    out = tmp_path / "net.yaml"
+    target = f"{MODELS / 'lenet.py'}:LeNet5"
+    result = export(target, "1,1,32,32", out, "--input-image", str(picture), "--until", "features")
+    assert result.exit_code == 0, result.output
+    assert "values: pictures/digit.png" in out.read_text()
+    assert sorted(p.name for p in (tmp_path / "net_weights").iterdir())[-1] != "input.png"
+    data = inspect_values(out)
+    np.testing.assert_allclose(
+        np.asarray(data["input"]["values"])[0, 0], np.asarray(draw_digit(picture, 32)) / 255.0
+    )
+    assert len(data["ops"]) == 8
+    bad = export(target, "1,1,32,32", out, "--input-image", str(tmp_path / "net.yaml"))
+    assert bad.exit_code == 2
+    assert "expected a .png, .jpg or .jpeg picture" in bad.output
+
+
 def test_default_output_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     target = f"{MODELS / 'shufflenet_block.py'}:GroupShuffleConv"

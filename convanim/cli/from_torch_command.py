@@ -19,8 +19,8 @@ def _shape(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int,
         sizes = tuple(int(p) for p in parts)
     except ValueError:
         raise click.BadParameter(f"expected sizes like 1,3,32,32, got {value!r}") from None
-    if not 2 <= len(sizes) <= 5 or any(s < 1 for s in sizes):
-        raise click.BadParameter(f"expected 2 to 5 positive sizes like 1,3,32,32, got {value!r}")
+    if not 1 <= len(sizes) <= 5 or any(s < 1 for s in sizes):
+        raise click.BadParameter(f"expected 1 to 5 positive sizes like 1,3,32,32, got {value!r}")
     return sizes
 
 
@@ -31,7 +31,8 @@ def _shape(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int,
     required=True,
     callback=_shape,
     metavar="N,C,H,W",
-    help="The input's shape, e.g. 1,3,32,32 (C,L for Conv1d; C,D,H,W for Conv3d).",
+    help="The input's shape, e.g. 1,3,32,32 (N,C,L for Conv1d; N,C,D,H,W for Conv3d; N,F for "
+    "Linear).",
 )
 @click.option(
     "-o",

@@ -86,9 +86,9 @@ def require_torch() -> Any:
 
 def _parse_shape(shape: Sequence[int]) -> tuple[int, ...]:
     values = tuple(int(v) for v in shape)
-    if not 2 <= len(values) <= 5 or any(v < 1 for v in values):
+    if not 1 <= len(values) <= 5 or any(v < 1 for v in values):
         raise UsageError(
-            f"--input-shape: expected 2 to 5 positive sizes like 1,3,32,32, got {list(values)}"
+            f"--input-shape: expected 1 to 5 positive sizes like 1,3,32,32, got {list(values)}"
         )
     return values
 
@@ -253,10 +253,13 @@ def export_torch(
         raise UsageError(f"{target}: no layer to export before --until {until}")
     values: str = "random"
     copies: dict[str, Path] = {}
+    mirrors: dict[str, Path] = {}
     if input_image is not None:
         values, copy = _picture_source(Path(input_image), spec_path)
         if copy is not None:
             copies[values] = copy
+        else:
+            mirrors[values] = Path(input_image)
     spec: dict[str, Any] = {
         "title": f"{name} ({path.name})",
         "input": {"shape": list(shape), "values": values, "seed": 0},
@@ -274,7 +277,7 @@ def export_torch(
         f"  {shlex.join(command)}",
         "The weights are the module's own (.npy files in PyTorch layouts); biases are listed.",
     ]
-    staged = stage_spec(spec_path, spec, arrays, copies=copies, header=header)
+    staged = stage_spec(spec_path, spec, arrays, copies=copies, mirrors=mirrors, header=header)
     try:
         worst = _verify(staged, traced, torch, kept)
         commit_staged(staged)

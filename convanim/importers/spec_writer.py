@@ -75,6 +75,7 @@ def stage_spec(
     arrays: Mapping[str, np.ndarray],
     *,
     copies: Mapping[str, Path] | None = None,
+    mirrors: Mapping[str, Path] | None = None,
     header: Sequence[str] = (),
 ) -> Staged:
     """Write the spec and its files into a staging folder beside ``target``.
@@ -89,6 +90,9 @@ def stage_spec(
         Path relative to the spec's folder (inside :func:`weights_dir`) -> array.
     copies : Mapping, optional
         Path relative to the spec's folder (inside :func:`weights_dir`) -> file to copy there.
+    mirrors : Mapping, optional
+        Path relative to the spec's folder -> a file already there that the spec refers to
+        (a picture): copied into the staging folder only so that the staged spec loads.
     header : sequence of str
         Comment lines at the top of the YAML.
 
@@ -110,6 +114,10 @@ def stage_spec(
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, path)
         count += 1
+    for relative, source in (mirrors or {}).items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)
     staged_spec = folder / target.name
     staged_spec.write_text(dump_spec(spec, header), encoding="utf-8")
     return Staged(target=target, folder=folder, spec=staged_spec, files=count)
