@@ -296,7 +296,7 @@ def test_input_image_outside_the_folder_is_copied(tmp_path: Path) -> None:
     data = inspect_values(out)
     x = np.asarray(data["input"]["values"])
     assert x.shape == (1, 1, 32, 32)
-    assert 0.0 <= x.min() and x.max() <= 1.0 and x.max() > 0.5  # the picture, scaled to [0, 1]
+    assert x.min() >= 0.0 and x.max() <= 1.0 and x.max() > 0.5  # the picture, scaled to [0, 1]
     assert_reproduces(out, module_from(MODELS / "lenet.py", "LeNet5"))
 
 
