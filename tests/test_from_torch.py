@@ -520,3 +520,22 @@ def test_without_torch_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.exit_code == 2
     assert "from-torch needs PyTorch" in result.output
     assert "pip install 'convanim[torch]'" in result.output
+
+
+def test_a_spec_that_does_not_reproduce_the_module_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from convanim.importers import export
+
+    out = tmp_path / "g.yaml"
+    target = f"{MODELS / 'shufflenet_block.py'}:GroupShuffleConv"
+    assert run("from-torch", target, "--input-shape", "1,12,8,8", "-o", out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in [out, *(tmp_path / "g_weights").iterdir()]}
+    monkeypatch.setattr(export, "TOLERANCE", -1.0)  # every difference is now too large
+    result = run("from-torch", target, "--input-shape", "1,12,4,4", "-o", out)
+    assert result.exit_code == 1
+    assert "ops[0] (reduce): the spec's output differs from the module's" in result.output
+    assert "the export is not written" in result.output
+    after = {p.name: p.read_bytes() for p in [out, *(tmp_path / "g_weights").iterdir()]}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.yaml", "g_weights"]  # no staging left

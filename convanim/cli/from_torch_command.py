@@ -76,7 +76,9 @@ def from_torch_command(
     (pip install 'convanim[torch]').
     """
     from convanim.importers import export_torch
+    from convanim.output import install_signal_cleanup
 
+    install_signal_cleanup()  # SIGTERM / SIGINT remove the staging folder
     result = export_torch(target, input_shape, output, until=until, input_image=input_image)
     click.echo(
         f"wrote {result.spec_path} ({len(result.ops)} ops; {result.files} files in "
