@@ -31,9 +31,10 @@ __all__ = ["SUPPORTED", "Layer", "TracedModel", "chain_layers", "trace_module"]
 
 #: What the message for an unsupported node lists.
 SUPPORTED = (
-    "Conv1d/Conv2d/Conv3d, ConvTranspose2d, MaxPool2d, AvgPool2d, ChannelShuffle, ReLU (module "
-    "or F.relu / torch.relu), Flatten / torch.flatten, Linear, BatchNorm2d (Dropout and "
-    "Identity are left out: they do nothing in eval mode)"
+    "Conv1d/Conv2d/Conv3d, ConvTranspose2d, MaxPool2d / F.max_pool2d, AvgPool2d / "
+    "F.avg_pool2d, ChannelShuffle, ReLU (module or F.relu / torch.relu), Flatten / "
+    "torch.flatten, Linear, BatchNorm2d (Dropout and Identity are left out: they do nothing in "
+    "eval mode)"
 )
 
 _FRAME = re.compile(

@@ -10,13 +10,14 @@ Supported modules: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose2d``, ``Ma
 ``AvgPool2d``, ``ChannelShuffle``, ``ReLU``, ``Flatten``, ``Linear``, ``BatchNorm2d``; ``Dropout``
 and ``Identity`` do nothing in eval mode and are left out. Functions: ``F.relu``,
 ``torch.relu``, ``Tensor.relu``, ``torch.flatten``, ``Tensor.flatten``,
-``F.channel_shuffle``, ``torch.channel_shuffle``.
+``F.channel_shuffle``, ``torch.channel_shuffle``, ``F.max_pool2d``, ``F.avg_pool2d``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -298,6 +299,39 @@ def _shuffle_call(args: Sequence[Any], kwargs: dict[str, Any]) -> Converted:
     return Converted({"type": "channel_shuffle", "groups": bound["groups"]})
 
 
+def _pool_call_args(bound: dict[str, Any]) -> None:
+    for key, value in bound.items():
+        if not isinstance(value, int | bool | tuple | list | type(None)):
+            raise Unsupported(f"{key} must be written in the code, not computed from tensors")
+
+
+def _max_pool2d_call(args: Sequence[Any], kwargs: dict[str, Any]) -> Converted:
+    names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+    defaults = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False}
+    bound = _bind(args, kwargs, names, {**defaults, "return_indices": False})
+    _pool_call_args(bound)
+    if "kernel_size" not in bound:
+        raise Unsupported("kernel_size is missing")
+    return _max_pool2d(SimpleNamespace(**bound))
+
+
+def _avg_pool2d_call(args: Sequence[Any], kwargs: dict[str, Any]) -> Converted:
+    names = (
+        "kernel_size",
+        "stride",
+        "padding",
+        "ceil_mode",
+        "count_include_pad",
+        "divisor_override",
+    )
+    defaults = {"stride": None, "padding": 0, "ceil_mode": False, "count_include_pad": True}
+    bound = _bind(args, kwargs, names, {**defaults, "divisor_override": None})
+    _pool_call_args(bound)
+    if "kernel_size" not in bound:
+        raise Unsupported("kernel_size is missing")
+    return _avg_pool2d(SimpleNamespace(**bound))
+
+
 CallConverter = Callable[[Sequence[Any], dict[str, Any]], Converted]
 
 
@@ -312,6 +346,8 @@ def _function_table() -> dict[Any, CallConverter]:
         torch.flatten: _flatten_call,
         F.channel_shuffle: _shuffle_call,
         torch.channel_shuffle: _shuffle_call,
+        F.max_pool2d: _max_pool2d_call,
+        F.avg_pool2d: _avg_pool2d_call,
     }
 
 
