@@ -541,3 +541,23 @@ def test_a_spec_that_does_not_reproduce_the_module_is_not_written(
     after = {p.name: p.read_bytes() for p in [out, *(tmp_path / "g_weights").iterdir()]}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.yaml", "g_weights"]  # no staging left
+
+
+def test_committed_conv_bn_relu_scene_is_the_example_module(tmp_path: Path) -> None:
+    """scenes/conv_bn_relu.yaml (tools/export_scenes.py) still gives the example's output, and
+    exporting the example again gives the same ops and weights."""
+    scene = ROOT / "scenes" / "conv_bn_relu.yaml"
+    module = module_from(MODELS / "conv_bn_relu.py", "ConvBnRelu")
+    assert_reproduces(scene, module, ops=3)
+    out = tmp_path / "conv_bn_relu.yaml"
+    assert export(f"{MODELS / 'conv_bn_relu.py'}:ConvBnRelu", "1,3,6,6", out).exit_code == 0
+    fresh = sorted((tmp_path / "conv_bn_relu_weights").iterdir())
+    committed = sorted((ROOT / "scenes" / "conv_bn_relu_weights").iterdir())
+    assert [p.name for p in fresh] == [p.name for p in committed]
+    for new, old in zip(fresh, committed, strict=True):
+        np.testing.assert_array_equal(np.load(new), np.load(old))
+    body = [line for line in out.read_text().splitlines() if not line.startswith(("#", "title"))]
+    committed_body = [
+        line for line in scene.read_text().splitlines() if not line.startswith(("#", "title"))
+    ]
+    assert body == committed_body
