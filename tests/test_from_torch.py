@@ -561,3 +561,24 @@ def test_committed_conv_bn_relu_scene_is_the_example_module(tmp_path: Path) -> N
         line for line in scene.read_text().splitlines() if not line.startswith(("#", "title"))
     ]
     assert body == committed_body
+
+
+def test_concatenation_is_named_as_unsupported(tmp_path: Path) -> None:
+    path = write_model(
+        tmp_path,
+        """
+        class Cat(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Conv2d(1, 1, 1)
+
+            def forward(self, x):
+                return torch.cat([self.a(x), x], 1)
+        """,
+    )
+    result = export(f"{path}:Cat", "1,1,4,4", tmp_path / "c.yaml")
+    assert result.exit_code == 2
+    assert "cannot export node 'cat' (torch.cat) in the top-level forward: not a layer" in (
+        result.output
+    )
+    assert "Export the layers before it with --until a." in result.output

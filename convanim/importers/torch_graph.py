@@ -150,7 +150,7 @@ def _until_hint(previous: Layer | None) -> str:
     if previous is None:
         return "It is the first layer: there is nothing before it to export."
     name = previous.module_path if previous.module_path else previous.name
-    return f"Export the layers before it with --until {name}"
+    return f"Export the layers before it with --until {name}."
 
 
 def _stop(traced: TracedModel, node: Any, problem: str, previous: Layer | None) -> UsageError:
@@ -247,6 +247,10 @@ def chain_layers(traced: TracedModel, until: str | None) -> list[Layer]:
                     "chain whose last layer gives the result"
                 )
             return layers
+        try:
+            converted = _convert(traced, node)
+        except Unsupported as exc:
+            raise _stop(traced, node, str(exc), last_real) from None
         source = node.args[0] if node.args else None
         if not isinstance(source, torch.fx.Node) or alias.get(source, source) is not current:
             feeds = "the previous layer's output" if last_real else "the module's input"
@@ -256,10 +260,6 @@ def chain_layers(traced: TracedModel, until: str | None) -> list[Layer]:
                 f"its input is not {feeds} (a branch); a spec is a chain of layers",
                 last_real,
             )
-        try:
-            converted = _convert(traced, node)
-        except Unsupported as exc:
-            raise _stop(traced, node, str(exc), last_real) from None
         layer = Layer(node.name, module_path(node), converted)
         layers.append(layer)
         if converted.op is None:

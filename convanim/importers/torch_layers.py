@@ -394,8 +394,15 @@ def function_name(function: Any) -> str:
     """How messages name a function: ``torch.nn.functional.gelu``, ``operator.add, ...``."""
     import operator
 
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
     if getattr(function, "__module__", None) in (operator.__name__, "_operator"):
         return f"operator.{function.__name__}, a Python operator such as +"
+    short = getattr(function, "__name__", None)
+    for prefix, namespace in (("torch.nn.functional", F), ("torch", torch)):
+        if short and getattr(namespace, short, None) is function:
+            return f"{prefix}.{short}"
     module = getattr(function, "__module__", None) or ""
     name = getattr(function, "__qualname__", None) or getattr(function, "__name__", repr(function))
     return f"{module}.{name}" if module else str(name)
