@@ -25,6 +25,7 @@ ROUND_TRIP_SCENES = {
     "deformable_conv": "deform",
     "squeeze_excitation": "se_chart",
     "channel_shuffle": "shuffle",
+    "lenet_digit": "flatten, dense (and morph events)",
     "conv3d": "kernel3d, volume blocks",
     "receptive_field": "receptive, chain",
     "matrix_conv": "matrix (dense and transposed pictures)",
@@ -58,7 +59,7 @@ def test_round_trip_scenes_hold_every_actor_kind() -> None:
     kinds = {a.kind for name in ROUND_TRIP_SCENES for a in _built(name)[1].actors}
     assert kinds == set(ACTOR_KINDS)
     assert {"block", "kernel", "overlay", "scatter", "holes", "deform", "se_chart", "shuffle",
-            "kernel3d", "receptive", "closeup"} <= kinds  # fmt: skip
+            "kernel3d", "receptive", "closeup", "flatten", "dense"} <= kinds  # fmt: skip
 
 
 def test_blocks_share_the_engine_tensors_stored_once() -> None:

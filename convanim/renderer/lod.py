@@ -140,14 +140,20 @@ def _side(size: int) -> AxisMap:
 def block_lod(shape: tuple[int, ...]) -> BlockLOD:
     """The level of detail of a block of shape (C, H, W) (identity when small enough).
 
-    Rows and columns share one tile size, so tiles stay square.
+    Rows and columns share one tile size, so tiles stay square; a single row or column (a
+    sequence, a vector) is tiled along its length only.
     """
     c, h, w = (int(v) for v in shape[-3:])
-    tile = max(_side(h).tile, _side(w).tile)
+    if min(h, w) == 1:
+        # One row or one column (a sequence, a vector): tiles only along its length.
+        rows, cols = _side(h), _side(w)
+    else:
+        tile = max(_side(h).tile, _side(w).tile)
+        rows, cols = AxisMap(h, tile=tile), AxisMap(w, tile=tile)
     channels = (
         AxisMap(c, head=HEAD_CHANNELS, band=ELLIPSIS_BAND) if c > MAX_CHANNELS else AxisMap(c)
     )
-    return BlockLOD((c, h, w), channels, AxisMap(h, tile=tile), AxisMap(w, tile=tile))
+    return BlockLOD((c, h, w), channels, rows, cols)
 
 
 def tile_means(values: np.ndarray, lod: BlockLOD) -> np.ndarray:
@@ -178,14 +184,13 @@ def lod_shell(lod: BlockLOD, gap: float) -> ShellQuads:
     column). Insets are scaled so that the gaps look like ``gap`` display cells once mapped.
     """
     c, h, w = lod.shape
-    f = float(lod.tile)
     shown = lod.channels.shown()
     rows = lod.rows.tile_starts()
     cols = lod.cols.tile_starts()
-    g, gt = gap / 2.0, gap / 2.0 * f
+    g = gap / 2.0
     c0, c1 = shown.astype(float) + g, shown.astype(float) + 1.0 - g
-    r0, r1 = _spans(rows, h, gt)
-    x0, x1 = _spans(cols, w, gt)
+    r0, r1 = _spans(rows, h, g * lod.rows.tile)
+    x0, x1 = _spans(cols, w, g * lod.cols.tile)
     ci = np.arange(len(shown))
     ri = np.arange(len(rows))
     xi = np.arange(len(cols))

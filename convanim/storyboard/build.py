@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from convanim.spec.fields import is_picture
 from convanim.spec.ops import op_def
 from convanim.storyboard.closeup import closeup_count
 from convanim.storyboard.common import Clock, block_shape, chw
@@ -21,6 +22,7 @@ from convanim.storyboard.ops.sequence import rows_view, shape_label
 from convanim.storyboard.pacing import Pacing
 from convanim.storyboard.receptive import play_receptive
 from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline, View
+from convanim.storyboard.vectors import picture_coloring, vectors_view
 from convanim.storyboard.words import EN, Words, words_for
 
 if TYPE_CHECKING:
@@ -83,7 +85,9 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     pacing:
         Base durations; the spec's ``animation.op_duration`` rescales each op to that length.
     """
+    raw = plan  # the true shapes, for the labels
     plan = rows_view(plan)  # a 1-D chain is drawn as rows: (N, C, L) -> (N, C, 1, L)
+    plan = vectors_view(plan)  # a vector (N, F) is drawn as a row or a column of F cubes
     spec = plan.spec
     base = pacing or Pacing()
     explicit_full = "full_positions" in spec.animation.model_fields_set
@@ -117,9 +121,9 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         slot=0,
         shape=block_shape(first.input),
         tensor=ctx.add_tensor("input", first.input[0]),
-        label=shape_label(first.input, spec.spatial_rank),
-        caption=words.input,
-        coloring=first_visual.input_coloring(first),
+        label=shape_label(raw.ops[0].input, spec.spatial_rank),
+        caption=words.picture if is_picture(spec.input.values) else words.input,
+        coloring=picture_coloring(plan) or first_visual.input_coloring(first),
         padding=first_visual.padding(first),
         values_on_cells=show_numbers(spec.animation.show_values, first.input, first.output),
     )
@@ -140,7 +144,8 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
         ctx.pacing = pacing = op_pacing(k)
         in_id, out_id = f"t{k}", f"t{k + 1}"
         op_start, first_event = clock.now, len(clock.events)
-        clock.add("chapter", "chapter", 0.0, title=op_chapter_title(visual.caption(op, words), op))
+        title = op_chapter_title(visual.caption(op, words), raw.ops[k])
+        clock.add("chapter", "chapter", 0.0, title=title)
         if k > 0:
             clock.then("camera", "view", pacing.camera, slots=[k, k + 1])
             if visual.groups(op) > 1:
@@ -154,10 +159,10 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             slot=k + 1,
             shape=block_shape(op.output),
             tensor=ctx.add_tensor(f"ops[{k}].output", op.output[0]),
-            label=shape_label(op.output, spec.spatial_rank),
+            label=shape_label(raw.ops[k].output, spec.spatial_rank),
             caption=visual.caption(op, words),
             coloring=visual.output_coloring(op),
-            initially="empty",
+            initially=visual.output_initially(op),
             values_on_cells=show_numbers(spec.animation.show_values, op.input, op.output),
         )
         ctx.add_actor(out_block)

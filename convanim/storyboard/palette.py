@@ -14,6 +14,14 @@ KERNEL_HUE = "#F2C14E"
 """Gold: the kernel of an ungrouped op."""
 OUTPUT_HUE = "#4DB37A"
 """Green: the output of an ungrouped op."""
+PICTURE_HUES = ("#E0453A", "#3DAA4F", "#3A6FE0")
+"""A picture's red, green and blue channels: each drawn in shades of its own colour."""
+PICTURE_GREY = "#FFFFFF"
+"""A grayscale picture: shades from dark grey to white."""
+POSITIVE_HUE = "#2F80D0"
+"""Blue: a positive weight (the lines of a fully connected layer)."""
+NEGATIVE_HUE = "#D9534F"
+"""Red: a negative weight."""
 GROUP_HUES = (
     "#4C8BD6",
     "#E07A5F",

@@ -41,6 +41,12 @@ Event kinds
     into chapters and captions.
 ``recolor``
     switch a block to another :class:`Coloring` (used when an output becomes the next op's input).
+``morph``
+    a block's values slide from those of block ``data["source"]`` (same shape) to its own: until
+    the event ends it shows the mix (a ReLU's negatives dropping to 0, a batch norm's scaling);
+    ``data["stagger"]`` plays the channels one after the other.
+``flatten``
+    the cubes of a :class:`~convanim.storyboard.ops.layers.FlattenActor` fly into their row.
 
 Event data are plain JSON values (lists, not tuples; see :func:`plain_data`).
 """

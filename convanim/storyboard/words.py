@@ -48,6 +48,10 @@ class Words:
     shuffle: str
     squeeze_excitation: str
     deformable: str
+    batch_norm: str
+    flatten: str
+    linear: str
+    picture: str
     # step equations (the caption line)
     step_sum: str
     step_sum_flipped: str
@@ -73,6 +77,11 @@ class Words:
     shuffle_reshape: str
     shuffle_transpose: str
     shuffle_flatten: str
+    relu_step: str
+    bn_step: str
+    bn_rest: str
+    flatten_step: str
+    dense_step: str
     receptive_title: str
     # the close-up panel of one window's arithmetic (animation.closeup)
     closeup: Mapping[str, str]
@@ -162,6 +171,10 @@ EN = Words(
     shuffle="channel shuffle (g={g})",
     squeeze_excitation="SE (r={r})",
     deformable="deformable conv",
+    batch_norm="batch norm",
+    flatten="flatten",
+    linear="linear (fully connected)",
+    picture="input picture",
     step_sum="{target} = Σ window × kernel{bias} = {value}",
     step_sum_flipped="{target} = Σ window × flipped kernel{bias} = {value}",
     step_sum_3d="{target} = Σ {size} window × kernel{bias} = {value}",
@@ -186,6 +199,11 @@ EN = Words(
     shuffle_reshape="reshape: {channels} channels -> ({groups} groups, {per})",
     shuffle_transpose="transpose: ({groups}, {per}) -> ({per}, {groups})",
     shuffle_flatten="flatten: out[j] = in[perm[j]],  perm = {perm}",
+    relu_step="ReLU: y = max(x, 0); {n} of {total} values were negative and become 0",
+    bn_step="channel {c}: (x - μ) / √(σ² + ε) × γ + β = x × {s} {t}",
+    bn_rest="every other channel: its own scale and shift",
+    flatten_step="flatten: the {layout} cubes line up in one row of {n} features",
+    dense_step="out[{j}] = Σ W[{j}, i] × x[i] over {n} inputs{bias} = {value}",
     receptive_title="receptive field of {cell}",
     closeup=_frozen(
         {
@@ -275,6 +293,10 @@ ZH = Words(
     shuffle="通道混洗 (g={g})",
     squeeze_excitation="挤压激励 (r={r})",
     deformable="可变形卷积",
+    batch_norm="批归一化",
+    flatten="展平",
+    linear="全连接层 (linear)",
+    picture="输入图片",
     step_sum="{target} = Σ 窗口 × 卷积核{bias} = {value}",
     step_sum_flipped="{target} = Σ 窗口 × 翻转的卷积核{bias} = {value}",
     step_sum_3d="{target} = Σ {size} 窗口 × 卷积核{bias} = {value}",
@@ -299,6 +321,11 @@ ZH = Words(
     shuffle_reshape="重排: {channels} 个通道 -> ({groups} 组, {per})",
     shuffle_transpose="转置: ({groups}, {per}) -> ({per}, {groups})",
     shuffle_flatten="展平: out[j] = in[perm[j]],  perm = {perm}",
+    relu_step="ReLU: y = max(x, 0); {total} 个值中有 {n} 个为负, 变为 0",
+    bn_step="通道 {c}: (x - μ) / √(σ² + ε) × γ + β = x × {s} {t}",
+    bn_rest="其余通道: 各自的缩放和平移",
+    flatten_step="展平: {layout} 顺序的方块排成一行, 共 {n} 个特征",
+    dense_step="out[{j}] = Σ W[{j}, i] × x[i], 共 {n} 个输入{bias} = {value}",
     receptive_title="{cell} 的感受野",
     closeup=_frozen(
         {
@@ -355,6 +382,8 @@ ZH = Words(
             "length": "长度",
             "in_channel": "输入通道",
             "out_channel": "输出通道",
+            "in_features": "输入特征",
+            "out_features": "输出特征",
         }
     ),
     table_rows=_frozen({"Input": "输入", "Kernel": "卷积核", "Output": "输出"}),
@@ -372,6 +401,11 @@ ZH = Words(
             r"每个通道乘以它的权重; 隐藏层大小 \1",
         ),
         (r"\(the last window would start in the padding\)", "(最后一个窗口会从填充区开始)"),
+        (r"negative values become 0", "负值变为 0"),
+        (r"each channel normalised, scaled and shifted", "每个通道归一化、缩放并平移"),
+        (r"^features = ", "特征数 = "),
+        (r"features=", "特征数="),
+        (r"= (\d+) features$", r"= \1 个特征"),
     ),
     lod_tile="1 个方块 = {rows}×{cols}",
     lod_channels="省略通道 {first}–{last}",

@@ -53,15 +53,28 @@ class BlockDrawer(Drawer[BlockActor]):
             self._shells[key] = cached
         return cached
 
+    def values_at(self, block: BlockActor, t: float) -> tuple[np.ndarray, object]:
+        """The values a block shows at time t (a morph's mix while one runs) and a cache key."""
+        morph = self.state.morph(block, t)
+        if morph is None:
+            return self.arrays[block.id], None
+        source, u = morph
+        u = np.round(u, 3)
+        start, end = self.arrays[source], self.arrays[block.id]
+        spread = u.reshape(-1, *([1] * (end.ndim - 1)))
+        return start * (1.0 - spread) + end * spread, (source, u.tobytes())
+
     def _channel_values(
-        self, block: BlockActor, cells: np.ndarray
+        self, block: BlockActor, cells: np.ndarray, t: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """(channel, value) of every shell quad: the element's, or its tile's mean when big."""
-        key = ("values", block.id)
+        values, morph_key = self.values_at(block, t)
+        key = ("values", block.id, morph_key)
         cached = self._values.get(key)
         if cached is None:
+            if len(self._values) > 64:
+                self._values.clear()
             lod = block_lod(block.shape)
-            values = self.arrays[block.id]
             if lod.detailed:
                 cached = (cells[:, 0], values[cells[:, 0], cells[:, 1], cells[:, 2]])
             else:
@@ -80,7 +93,7 @@ class BlockDrawer(Drawer[BlockActor]):
     def _cell_colors(self, block: BlockActor, cells: np.ndarray, t: float) -> np.ndarray:
         """Float RGB per cell (Q, 3) from the block's colouring at time t."""
         coloring = self.state.coloring(block, t)
-        channel, values = self._channel_values(block, cells)
+        channel, values = self._channel_values(block, cells, t)
         hues = np.array([palette.hex_to_rgb(h) for h in coloring.hues])
         if coloring.mode == "values" and coloring.value_range is not None:
             levels = palette.value_level(values, coloring.value_range)
@@ -106,6 +119,7 @@ class BlockDrawer(Drawer[BlockActor]):
             hash(revealed.tobytes()),
             coloring,
             padding,
+            self.values_at(block, t)[1],
         )
         cached = self._block_cache.get(key)
         if cached is not None:
@@ -166,7 +180,7 @@ class BlockDrawer(Drawer[BlockActor]):
             mobs.append(self._channel_ellipsis(block, vp, opacity))
         mobs.extend(self._block_labels(block, frame_quads, vp, opacity, padding))
         if self.numbers_shown(block, vp):
-            mobs.extend(self._cell_numbers(block, revealed, vp, opacity))
+            mobs.extend(self._cell_numbers(block, revealed, vp, opacity, t))
         if len(self._block_cache) > 256:
             self._block_cache.clear()
         self._block_cache[key] = (mobs, placements(mobs))
@@ -329,9 +343,9 @@ class BlockDrawer(Drawer[BlockActor]):
         return float(np.linalg.norm(a[1] - a[0])) * self.fmt.width / self.fmt.frame_width
 
     def _cell_numbers(
-        self, block: BlockActor, revealed: np.ndarray, vp: Viewport, opacity: float
+        self, block: BlockActor, revealed: np.ndarray, vp: Viewport, opacity: float, t: float
     ) -> list[Mobject]:
-        values = self.arrays[block.id]
+        values = self.values_at(block, t)[0]
         _, h, w = block.shape
         out: list[Mobject] = []
         corner_a = self._to_frame(block, np.array([[0.0, 0.0, 0.0]]), vp)[0]

@@ -10,6 +10,7 @@ from convanim.renderer.manim.draw_deform import DeformDrawer
 from convanim.renderer.manim.draw_holes import HolesDrawer
 from convanim.renderer.manim.draw_kernel import KernelDrawer
 from convanim.renderer.manim.draw_kernel3d import Kernel3DDrawer
+from convanim.renderer.manim.draw_layers import DenseDrawer, FlattenDrawer
 from convanim.renderer.manim.draw_matrix import MatrixDrawer
 from convanim.renderer.manim.draw_overlay import OverlayDrawer
 from convanim.renderer.manim.draw_receptive import ReceptiveDrawer
@@ -31,4 +32,6 @@ DRAWERS: dict[str, type[Drawer[Any]]] = {
     "receptive": ReceptiveDrawer,
     "matrix": MatrixDrawer,
     "closeup": CloseupDrawer,
+    "flatten": FlattenDrawer,
+    "dense": DenseDrawer,
 }

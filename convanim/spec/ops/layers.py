@@ -214,10 +214,10 @@ class LinearDef(OpDef):
         return (int(input_shape[0]), int(op.out_features))
 
     def formulas(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
-        """``y = W x + b: (10 x 400) times 400 values = 10 values``."""
+        """``y = W·x + b: (10×400) · 400 = 10 features``."""
         n_in, n_out = _features(input_shape), int(op.out_features)
         bias = " + b" if op.bias is not False else ""
-        return (f"out = W·x{bias}: ({n_out}×{n_in}) · {n_in} = {n_out} features",)
+        return (f"y = W·x{bias}: ({n_out}×{n_in}) · {n_in} = {n_out} features",)
 
     def shape_table(self, op: Any, input_shape: Sequence[int]) -> ShapeTable:
         """Input / Kernel (the weight matrix) / Output."""

@@ -2,6 +2,7 @@
 
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.ops.deform import DeformVisual
+from convanim.storyboard.ops.layers import BatchNormVisual, FlattenVisual, LinearVisual, ReluVisual
 from convanim.storyboard.ops.matrix import MatrixVisual
 from convanim.storyboard.ops.sequence import Conv1dVisual
 from convanim.storyboard.ops.shuffle import ShuffleVisual
@@ -20,6 +21,10 @@ VISUALS: dict[str, OpVisual] = {
     "conv_transpose2d": TransposeVisual(),
     "conv3d": Conv3dVisual(),
     "deform_conv2d": DeformVisual(),
+    "relu": ReluVisual(),
+    "batch_norm2d": BatchNormVisual(),
+    "flatten": FlattenVisual(),
+    "linear": LinearVisual(),
 }
 """Op type -> its visual. ``tests/test_registry.py`` checks that every op type has one."""
 

@@ -83,6 +83,15 @@ class OpVisual:
             hues = (palette.OUTPUT_HUE,) * channels
         return Coloring("values", hues, value_range(op.output))
 
+    def output_initially(self, op: OpResult) -> str:
+        """How the output block starts: ``"empty"`` (filled by the act) or ``"full"``."""
+        return "empty"
+
+    def vector_layout(self, op: OpResult, incoming: str) -> str:
+        """How an ``(N, features)`` output is drawn: ``"row"`` or ``"column"`` (``incoming``:
+        the layout of the op's input when it is a vector too, else ``"row"``)."""
+        return incoming
+
     def padding(self, op: OpResult) -> tuple[int, int, int, int]:
         """Padding ring (top, bottom, left, right) drawn around the input while this op plays."""
         return (0, 0, 0, 0)
