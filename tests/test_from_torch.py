@@ -550,7 +550,10 @@ def test_committed_conv_bn_relu_scene_is_the_example_module(tmp_path: Path) -> N
     module = module_from(MODELS / "conv_bn_relu.py", "ConvBnRelu")
     assert_reproduces(scene, module, ops=3)
     out = tmp_path / "conv_bn_relu.yaml"
-    assert export(f"{MODELS / 'conv_bn_relu.py'}:ConvBnRelu", "1,3,6,6", out).exit_code == 0
+    picture = tmp_path / "balloon.png"
+    picture.write_bytes((ROOT / "scenes" / "balloon.png").read_bytes())
+    target = f"{MODELS / 'conv_bn_relu.py'}:ConvBnRelu"
+    assert export(target, "1,3,16,16", out, "--input-image", str(picture)).exit_code == 0
     fresh = sorted((tmp_path / "conv_bn_relu_weights").iterdir())
     committed = sorted((ROOT / "scenes" / "conv_bn_relu_weights").iterdir())
     assert [p.name for p in fresh] == [p.name for p in committed]

@@ -9,6 +9,7 @@ front of the exported YAML. Needs torch.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,18 +19,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 MODELINE = "# yaml-language-server: $schema=../convanim-schema.json"
 
-#: scene stem -> (FILE:NAME, input shape, title, comment lines).
-SCENES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+#: scene stem -> (FILE:NAME, input shape, input picture or "", title, comment lines).
+SCENES: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {
     "conv_bn_relu": (
         "examples/models/conv_bn_relu.py:ConvBnRelu",
-        "1,3,6,6",
-        "Conv → BatchNorm → ReLU (from PyTorch)",
+        "1,3,16,16",
+        "scenes/balloon.png",
+        "Conv, batch norm, ReLU: a PyTorch block on a picture",
         (
-            "A conv-bn-relu block, the brick most CNNs are built from, exported from the PyTorch",
-            "module in examples/models/conv_bn_relu.py by tools/export_scenes.py. The 3×3 conv has",
-            "no bias (batch norm's shift replaces it); batch norm, in eval mode, scales each",
-            "channel by weight / sqrt(running_var + eps) and shifts it; ReLU zeroes the negatives.",
-            "The weights are the module's own (scenes/conv_bn_relu_weights/*.npy).",
+            "Conv, batch norm, ReLU: the block most CNNs repeat, exported with from-torch from",
+            "the PyTorch module in examples/models/conv_bn_relu.py (tools/export_scenes.py; the",
+            "weights are the module's own, in conv_bn_relu_weights/). balloon.png (32x32 RGB,",
+            "drawn by tools/make_scene_pictures.py) is shrunk to 16x16 and scaled to [0, 1].",
+            "The 3x3 conv (4 kernels, padding 1, no bias: batch norm's shift replaces it) gives",
+            "4x16x16; batch norm (eval mode) scales and shifts each channel with its running",
+            "statistics: y = (x - mean) / sqrt(var + eps) * weight + bias = x * s + t; ReLU",
+            "sets the negatives to 0. What it teaches: batch norm is a per-channel scale and",
+            "shift at inference (2C params, one multiply-add per element), and ReLU keeps only",
+            "the positive responses.",
         ),
     ),
 }
@@ -37,14 +44,17 @@ SCENES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 
 def export(stem: str) -> Path:
     """Export one scene and dress it; returns the spec's path."""
-    target, shape, title, comment = SCENES[stem]
+    target, shape, picture, title, comment = SCENES[stem]
     out = Path("scenes") / f"{stem}.yaml"
     command = [sys.executable, "-m", "convanim", "from-torch", target, "--input-shape", shape]
+    if picture:
+        command += ["--input-image", picture]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run([*command, "-o", str(out)], cwd=ROOT, check=True, env=env)
     path = ROOT / out
     lines = path.read_text(encoding="utf-8").splitlines()
-    body = [f"title: {title}" if line.startswith("title: ") else line for line in lines]
+    quoted = json.dumps(title, ensure_ascii=False)  # a YAML double-quoted string
+    body = [f"title: {quoted}" if line.startswith("title: ") else line for line in lines]
     path.write_text(
         "\n".join([MODELINE, *(f"# {c}" for c in comment), "#", *body]) + "\n", encoding="utf-8"
     )
