@@ -429,6 +429,29 @@ CASES: list[tuple[str, str, str]] = [
         "C, D, H, W / N, C, D, H, W), got 6",
     ),
     (
+        "linear-in-features-mismatch",
+        "input:\n  shape: [2, 3, 3]\nops:\n  - type: flatten\n  - type: linear\n"
+        "    out_features: 4\n    in_features: 9\n",
+        "7:18: ops[1].in_features: in_features=9, but the input has 18 features (1, 18); write "
+        "in_features: 18 or leave it out",
+    ),
+    (
+        "flatten-start-dim",
+        "input:\n  shape: [2, 3, 3]\nops:\n  - type: flatten\n    start_dim: 2\n",
+        "5:16: ops[0].start_dim: only start_dim 1 is supported (keep the batch, flatten the rest, "
+        "like nn.Flatten()), got 2",
+    ),
+    (
+        "batch-norm-negative-variance",
+        "input:\n  shape: [2, 3, 3]\nops:\n  - type: batch_norm2d\n    running_var: [1, -0.5]\n",
+        "5:18: ops[0].running_var: values must be >= 0 (a variance), got -0.5 at [1]",
+    ),
+    (
+        "relu-unknown-key",
+        "input:\n  shape: [2, 3, 3]\nops:\n  - type: relu\n    inplace: true\n",
+        "5:5: ops[0].inplace: unknown key 'inplace'; allowed: type",
+    ),
+    (
         "normalize-unknown-word",
         GOOD.replace("seed: 0", "seed: 0\n  normalize: imagenett"),
         "6:14: input.normalize: expected none, imagenet or {mean: [...], std: [...]}, got "

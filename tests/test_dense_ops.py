@@ -243,3 +243,15 @@ def test_chain_messages(text: str, message: str) -> None:
     with pytest.raises((ShapeError, SpecError)) as info:
         loads(text, filename="bad.yaml")
     assert str(info.value).endswith(message), str(info.value)
+
+
+def test_inspect_json_reports_the_layers() -> None:
+    data = plan_to_dict(plan(loads(LENET)), values=True)
+    bn, flat, fc1 = data["ops"][1], data["ops"][7], data["ops"][8]
+    assert bn["eps"] == 0.001 and len(bn["scale"]) == 6 and len(bn["running_var"]) == 6
+    x, y = np.array(data["ops"][0]["output"]), np.array(bn["output"])
+    scale, shift = np.array(bn["scale"]), np.array(bn["shift"])
+    np.testing.assert_allclose(y, x * scale[None, :, None, None] + shift[None, :, None, None])
+    assert flat["start_dim"] == 1 and flat["output_shape"] == [1, 400]
+    assert fc1["out_features"] == 120 and fc1["in_features"] == 400
+    assert np.array(fc1["weight"]).shape == (120, 400)

@@ -181,6 +181,19 @@ NOT_IN_SCHEMA: dict[str, tuple[str, str]] = {
         "couples len(input.shape) with the rank ops[0] needs, which is op logic "
         "(the op registry, convanim/spec/ops/) applied along the chain",
     ),
+    "linear-in-features-mismatch": (
+        CHAIN,
+        "in_features must equal the features of the op's input: the output shape of the ops "
+        "before it",
+    ),
+    "flatten-start-dim": (
+        CHAIN,
+        "only start_dim 1 is supported: a check of the op's definition, the field takes any int",
+    ),
+    "batch-norm-negative-variance": (
+        CHAIN,
+        "a value source holds any numbers; the variance's sign is the op's rule on the values",
+    ),
     "linear-on-a-picture-shape": (
         CHAIN,
         "couples len(input.shape) with the rank ops[0] needs, which is op logic "

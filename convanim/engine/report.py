@@ -46,6 +46,10 @@ HYPERPARAMETERS = (
     "count_include_pad",
     "divisor_override",
     "reduction",
+    "out_features",
+    "in_features",
+    "start_dim",
+    "eps",
 )
 
 

@@ -46,5 +46,9 @@ def run_flatten(op: Any, x: np.ndarray, t: Mapping[str, np.ndarray]) -> Step:
 
 @runner("linear")
 def run_linear(op: Any, x: np.ndarray, t: Mapping[str, np.ndarray]) -> Step:
-    """``x W^T + b``."""
-    return Step(linear(x, t["weight"], t.get("bias")), layer_trace(_shape(x)))
+    """``x W^T + b``; ``inspect --json`` shows the ``in_features`` found."""
+    return Step(
+        linear(x, t["weight"], t.get("bias")),
+        layer_trace(_shape(x)),
+        report={"in_features": int(x.shape[1])},
+    )

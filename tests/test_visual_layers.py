@@ -1,0 +1,88 @@
+"""What the new layers and picture inputs put in the Timeline (no drawing): ReLU and batch norm
+morph their block from the input's values, a flatten flies every cube into a row, a linear layer
+reveals its output column as its dot products complete, vectors are rows or columns, and a
+picture input is coloured like a picture."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convanim.engine import plan
+from convanim.renderer.state import TimelineState
+from convanim.spec import load, loads
+from convanim.storyboard import build, palette
+from convanim.storyboard.ops.layers import DenseActor, FlattenActor
+from convanim.storyboard.timeline import BlockActor, Timeline
+
+from .conftest import SCENES
+
+CHAIN = """\
+input: {shape: [2, 4, 4]}
+ops:
+  - {type: conv2d, out_channels: 3, kernel_size: 3}
+  - {type: batch_norm2d, weight: random, running_var: random}
+  - {type: relu}
+  - {type: flatten}
+  - {type: linear, out_features: 5}
+  - {type: relu}
+"""
+
+
+def _timeline(text: str) -> Timeline:
+    return build(plan(loads(text)))
+
+
+def _blocks(timeline: Timeline) -> list[BlockActor]:
+    return [a for a in timeline.actors if isinstance(a, BlockActor)]
+
+
+def test_vectors_are_rows_after_a_flatten_and_columns_after_a_linear_layer() -> None:
+    blocks = _blocks(_timeline(CHAIN))
+    assert [b.shape for b in blocks[3:]] == [(3, 2, 2), (1, 1, 12), (1, 5, 1), (1, 5, 1)]
+    assert [b.label for b in blocks[3:]] == ["3×2×2", "12", "5", "5"]
+
+
+def test_relu_and_batch_norm_morph_from_their_input() -> None:
+    timeline = _timeline(CHAIN)
+    state = TimelineState(timeline)
+    blocks = _blocks(timeline)
+    morphs = {e.target: e for e in timeline.events if e.kind == "morph"}
+    assert set(morphs) == {"t2", "t3", "t6"}
+    assert morphs["t2"].data == {"source": "t1", "stagger": True}
+    assert morphs["t3"].data == {"source": "t2"}
+    bn = blocks[2]
+    assert bn.initially == "full"
+    e = morphs["t2"]
+    source, u = state.morph(bn, e.start - 0.1) or ("", np.ones(1))
+    assert source == "t1" and (u == 0).all()  # before: the input's values
+    _, u = state.morph(bn, e.start + e.duration * 0.5) or ("", np.ones(1))
+    assert u[0] == 1.0 and u[-1] == 0.0  # channel by channel
+    assert state.morph(bn, e.end) is None  # after: its own values
+
+
+def test_a_flatten_flies_and_a_linear_layer_reveals_its_column() -> None:
+    timeline = _timeline(CHAIN)
+    state = TimelineState(timeline)
+    flatten = next(a for a in timeline.actors if isinstance(a, FlattenActor))
+    dense = next(a for a in timeline.actors if isinstance(a, DenseActor))
+    assert (flatten.input, flatten.output) == ("t3", "t4")
+    assert any(e.kind == "flatten" and e.target == flatten.id for e in timeline.events)
+    assert dense.weight.array.shape == (5, 12)
+    sweeps = [e for e in timeline.events if e.kind == "sweep" and e.target == dense.id]
+    out = _blocks(timeline)[5]
+    assert not state.revealed(out, sweeps[0].start).any()
+    assert state.revealed(out, sweeps[-1].end).all()
+    middle = sweeps[0].start + sweeps[0].duration * 0.9
+    assert state.revealed(out, middle)[0, :, 0].tolist() == [True, False, False, False, False]
+    assert state.sweep(dense.id, middle) is not None
+
+
+def test_a_picture_input_is_coloured_like_a_picture() -> None:
+    blocks = _blocks(build(plan(load(SCENES / "conv_bn_relu.yaml"))))
+    picture = blocks[0]
+    assert picture.caption == "input picture"
+    assert picture.coloring.hues == palette.PICTURE_HUES
+    assert picture.coloring.value_range == (0.0, 1.0)
+    grey = _blocks(build(plan(load(SCENES / "edge_detection.yaml"))))[0]
+    assert grey.coloring.hues == (palette.PICTURE_GREY,)
+    assert blocks[1].coloring.hues == (palette.OUTPUT_HUE,) * 4  # outputs keep the value map
