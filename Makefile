@@ -56,3 +56,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache media/*.mp4 media/*.gif media/*.webm media/*.png
+
+# Scenes exported from the PyTorch modules in examples/models/ (needs torch: the test extra has it).
+scenes/conv_bn_relu.yaml: examples/models/conv_bn_relu.py tools/export_scenes.py | install
+	$(BIN)/python tools/export_scenes.py

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "convanim.lifetime",
             "convanim.display",
             "convanim.schema",
+            "convanim.importers",
         ),
     ),
     ("cli", ("convanim.cli", "convanim.__main__")),

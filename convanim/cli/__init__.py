@@ -115,6 +115,7 @@ def schema_command() -> None:
 def _register_commands() -> None:
     from convanim.cli.cache_command import cache_command
     from convanim.cli.check_command import check_command
+    from convanim.cli.from_torch_command import from_torch_command
     from convanim.cli.gallery_command import gallery_command
     from convanim.cli.render_command import render_command
     from convanim.cli.slides_command import slides_command
@@ -124,6 +125,7 @@ def _register_commands() -> None:
     main.add_command(check_command)
     main.add_command(slides_command)
     main.add_command(cache_command)
+    main.add_command(from_torch_command)
 
 
 _register_commands()
