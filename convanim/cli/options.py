@@ -11,7 +11,13 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["force_option", "jobs_option", "max_size_option", "quality_option"]
+__all__ = [
+    "cluster_option",
+    "force_option",
+    "jobs_option",
+    "max_size_option",
+    "quality_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,3 +66,13 @@ def force_option(help_text: str) -> Callable[[F], F]:
         The option's help line.
     """
     return click.option("--force", is_flag=True, default=False, help=help_text)
+
+
+def cluster_option() -> Callable[[F], F]:
+    """``--cluster ADDRESS`` (default: the ``CONVANIM_CLUSTER`` environment variable): render on
+    a Dask cluster, ``tcp://HOST:8786`` or ``local:N`` (see :mod:`convanim.batch.cluster`)."""
+    return click.option(
+        "--cluster", default=None, metavar="ADDRESS", envvar="CONVANIM_CLUSTER",
+        help="Render on a Dask cluster: a scheduler address (tcp://HOST:8786) or local:N for N "
+        "worker processes here. Default: $CONVANIM_CLUSTER. Needs convanim[cluster].",
+    )  # fmt: skip
