@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from convanim.batch.remote import RemoteFailure, install_output, make_job, run_job
+from convanim.batch.remote import RemoteFailure, RemoteJob, install_output, make_job, run_job
 from convanim.batch.task import RenderTask, ResultCallback, TaskResult
 from convanim.batch.worker import Prepared, failed_result, finish, prepare
 from convanim.errors import ConvanimError, UsageError
@@ -176,6 +176,9 @@ def run_on_cluster(
 ) -> list[TaskResult]:
     """Render every task on a Dask cluster and return the results in task order.
 
+    Every spec is loaded and checked here first: bad specs and up-to-date outputs are reported
+    without the cluster (which is not even connected to, or started, when nothing is left).
+
     Parameters
     ----------
     tasks : sequence of RenderTask
@@ -194,48 +197,61 @@ def run_on_cluster(
         One per task, same order; the same statuses, messages and exit codes as
         :func:`convanim.batch.run_batch`.
     """
-    if isinstance(cluster, str):
-        with connect(cluster) as client:
-            return _run(tasks, client, on_result, retries)
-    check_workers(cluster)
-    return _run(tasks, cluster, on_result, retries)
-
-
-def _run(
-    tasks: Sequence[RenderTask],
-    client: Client,
-    on_result: ResultCallback | None,
-    retries: int,
-) -> list[TaskResult]:
     import time
 
+    results = _Results(len(tasks), on_result)
+    todo: list[tuple[int, RenderTask, Prepared, RemoteJob]] = []
+    for index, task in enumerate(tasks):
+        started = time.perf_counter()
+        try:
+            prepared = prepare(task)
+            if isinstance(prepared, TaskResult):
+                results.record(index, prepared)
+                continue
+            todo.append((index, task, prepared, make_job(task, prepared.spec)))
+        except Exception as exc:  # a bad spec fails here, as it does locally
+            results.record(index, failed_result(task, exc, time.perf_counter() - started))
+    if todo:
+        if isinstance(cluster, str):
+            with connect(cluster) as client:
+                _submit(todo, client, results, retries)
+        else:
+            check_workers(cluster)
+            _submit(todo, cluster, results, retries)
+    return results.in_order()
+
+
+class _Results:
+    """Results by task index, and the progress callback called as each arrives."""
+
+    def __init__(self, total: int, on_result: ResultCallback | None) -> None:
+        self.slots: list[TaskResult | None] = [None] * total
+        self.done = 0
+        self.on_result = on_result
+
+    def record(self, index: int, result: TaskResult) -> None:
+        self.slots[index] = result
+        self.done += 1
+        if self.on_result:
+            self.on_result(result, self.done, len(self.slots))
+
+    def in_order(self) -> list[TaskResult]:
+        return [r for r in self.slots if r is not None]
+
+
+def _submit(
+    todo: Sequence[tuple[int, RenderTask, Prepared, RemoteJob]],
+    client: Client,
+    results: _Results,
+    retries: int,
+) -> None:
+    """Submit the jobs, then write each output as its task finishes; Ctrl-C cancels them all."""
     from distributed import as_completed
 
-    total = len(tasks)
-    results: list[TaskResult | None] = [None] * total
-    done = 0
-
-    def record(index: int, result: TaskResult) -> None:
-        nonlocal done
-        results[index] = result
-        done += 1
-        if on_result:
-            on_result(result, done, total)
-
-    pending: dict[Any, tuple[int, RenderTask, Prepared]] = {}
     batch = uuid.uuid4().hex[:8]
+    pending: dict[Any, tuple[int, RenderTask, Prepared]] = {}
     try:
-        for index, task in enumerate(tasks):
-            started = time.perf_counter()
-            try:
-                prepared = prepare(task)
-                if isinstance(prepared, TaskResult):
-                    record(index, prepared)
-                    continue
-                job = make_job(task, prepared.spec)
-            except Exception as exc:  # a bad spec fails here, as it does locally
-                record(index, failed_result(task, exc, time.perf_counter() - started))
-                continue
+        for index, task, prepared, job in todo:
             future = client.submit(
                 run_job, job, retries=retries, pure=False,
                 key=f"convanim-{task.spec.stem}-{batch}-{index}",
@@ -243,11 +259,10 @@ def _run(
             pending[future] = (index, task, prepared)
         for future in as_completed(list(pending)):
             index, task, prepared = pending.pop(future)
-            record(index, _collect(future, task, prepared))
+            results.record(index, _collect(future, task, prepared))
     except BaseException:
         client.cancel(list(pending), force=True)
         raise
-    return [r for r in results if r is not None]
 
 
 def _collect(future: Any, task: RenderTask, prepared: Prepared) -> TaskResult:
