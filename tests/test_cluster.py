@@ -69,6 +69,20 @@ def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _local_render(*args: str) -> None:
+    """``convanim render ARGS`` in a new Python process: the reference renders start from a
+    fresh process, as the cluster's restarted workers do (a process that drew other scenes
+    before may draw a text a hair differently; see docs/cluster.md)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "convanim", "render", *args], capture_output=True, text=True,
+        timeout=TIMEOUT, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
 def _without_seconds(summary: str) -> str:
     """The summary table without its seconds column (times differ from run to run)."""
     return "\n".join(re.sub(r"\s+[\d.]+\s*$", "", line) for line in summary.splitlines())
@@ -188,6 +202,7 @@ def test_three_specs_on_the_cluster_are_byte_identical_to_the_local_batch(
         str(_spec(tmp_path, "b", npy=True)),
         str(_spec(tmp_path, "c")),
     ]
+    client.restart()  # fresh workers, as the reference render is a fresh process
     address = client.scheduler.address
     code, stdout, stderr = _run(
         "render", *specs, "-o", str(tmp_path / "remote"), "--cluster", address
@@ -195,8 +210,7 @@ def test_three_specs_on_the_cluster_are_byte_identical_to_the_local_batch(
     assert code == 0, stderr
     assert "3 specs: 3 rendered, 0 skipped, 0 failed" in stdout
     assert re.search(r"^\[3/3\] wrote ", stderr, re.M), stderr
-    code, _, stderr = _run("render", *specs, "-o", str(tmp_path / "local"))
-    assert code == 0, stderr
+    _local_render(*specs, "-o", str(tmp_path / "local"))
     for name in ("a.mp4", "b.mp4", "c.mp4"):
         remote, local = tmp_path / "remote" / name, tmp_path / "local" / name
         assert remote.read_bytes() == local.read_bytes(), name
@@ -290,3 +304,37 @@ def test_a_worker_killed_mid_task_leaves_no_partial_output(tmp_path: Path, clien
     # The kill hit the task while it ran: the scheduler took it back from the dead worker.
     story = [e for e in client.story(key) if e[0] == "scheduler"]
     assert any(e[2:4] == ("processing", "released") for e in story), story
+
+
+def test_with_jobs_one_long_render_is_cut_into_segment_tasks(tmp_path: Path, client: Any) -> None:
+    spec = str(_spec(tmp_path, "s", seconds=3.0))
+    remote, local = tmp_path / "remote.mp4", tmp_path / "local.mp4"
+    client.restart()  # fresh workers, as the reference render is a fresh process
+    code, stdout, stderr = _run("render", spec, "-o", str(remote), "-j", "3", "--captions",
+                                "--cluster", client.scheduler.address)  # fmt: skip
+    assert code == 0, stderr
+    assert stdout.startswith(f"wrote {remote} (")
+    _local_render(spec, "-o", str(local), "-j", "3", "--captions")
+    assert remote.read_bytes() == local.read_bytes()
+    assert remote.with_suffix(".vtt").read_bytes() == local.with_suffix(".vtt").read_bytes()
+    assert _leftovers(tmp_path) == []
+
+
+def test_gallery_and_the_python_api_take_a_cluster(tmp_path: Path, client: Any) -> None:
+    import convanim
+
+    spec = _spec(tmp_path, "g")
+    address = client.scheduler.address
+    page = str(tmp_path / "page")
+    code, stdout, stderr = _run(
+        "gallery", str(spec), "-o", page, "--format", "png", "--cluster", address
+    )
+    assert code == 0, stderr
+    assert "1 spec: 1 rendered, 0 skipped, 0 failed" in stdout
+    assert 'src="g.png"' in (tmp_path / "page" / "index.html").read_text(encoding="utf-8")
+    out = convanim.render(spec, format="png", output=tmp_path / "api.png", cluster=client)
+    assert out.read_bytes() == (tmp_path / "page" / "g.png").read_bytes()
+    with pytest.raises(convanim.SpecError, match="must be a positive integer"):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(BAD, encoding="utf-8")
+        convanim.render(bad, format="png", output=tmp_path / "bad.png", cluster=client)

@@ -23,7 +23,15 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from convanim.batch.remote import RemoteFailure, RemoteJob, install_output, make_job, run_job
+from convanim.batch.remote import (
+    RemoteFailure,
+    RemoteJob,
+    install_output,
+    make_job,
+    run_job,
+    run_join,
+    run_segment,
+)
 from convanim.batch.task import RenderTask, ResultCallback, TaskResult
 from convanim.batch.worker import Prepared, failed_result, finish, prepare
 from convanim.errors import ConvanimError, UsageError
@@ -200,7 +208,7 @@ def run_on_cluster(
     import time
 
     results = _Results(len(tasks), on_result)
-    todo: list[tuple[int, RenderTask, Prepared, RemoteJob]] = []
+    todo: list[_Todo] = []
     for index, task in enumerate(tasks):
         started = time.perf_counter()
         try:
@@ -208,7 +216,8 @@ def run_on_cluster(
             if isinstance(prepared, TaskResult):
                 results.record(index, prepared)
                 continue
-            todo.append((index, task, prepared, make_job(task, prepared.spec)))
+            job = make_job(task, prepared.spec)
+            todo.append((index, task, prepared, job, _segments(task, prepared)))
         except Exception as exc:  # a bad spec fails here, as it does locally
             results.record(index, failed_result(task, exc, time.perf_counter() - started))
     if todo:
@@ -239,8 +248,34 @@ class _Results:
         return [r for r in self.slots if r is not None]
 
 
+_Todo = tuple[int, RenderTask, Prepared, RemoteJob, list[tuple[int, int]]]
+"""A task to submit: its index, the task, what :func:`prepare` found, its job, its segments."""
+
+
+def _segments(task: RenderTask, prepared: Prepared) -> list[tuple[int, int]]:
+    """The frame ranges of a render cut into segments (``-j`` with one spec; MP4 and WebM,
+    whose segments join without re-encoding), else ``[]`` (one task draws it all).
+
+    The Timeline is built here to count the frames, and a video too long to draw is refused
+    here, as :func:`convanim.pipeline.render_spec` refuses it locally.
+    """
+    from convanim.limits import check_video
+    from convanim.output import QUALITIES
+    from convanim.pipeline import build_timeline
+    from convanim.pipeline.segments import JOINABLE, segment_ranges
+    from convanim.renderer import frame_count
+
+    if task.segment_jobs <= 1 or task.options.format not in JOINABLE:
+        return []
+    quality = QUALITIES[task.options.quality]
+    timeline = build_timeline(prepared.spec)
+    check_video(prepared.spec, timeline.duration, quality)
+    total = frame_count(timeline.duration, quality.fps)
+    return segment_ranges(total, task.segment_jobs, quality.fps)
+
+
 def _submit(
-    todo: Sequence[tuple[int, RenderTask, Prepared, RemoteJob]],
+    todo: Sequence[_Todo],
     client: Client,
     results: _Results,
     retries: int,
@@ -250,18 +285,35 @@ def _submit(
 
     batch = uuid.uuid4().hex[:8]
     pending: dict[Any, tuple[int, RenderTask, Prepared]] = {}
+    submitted: list[Any] = []
     try:
-        for index, task, prepared, job in todo:
-            future = client.submit(
-                run_job, job, retries=retries, pure=False,
-                key=f"convanim-{task.spec.stem}-{batch}-{index}",
-            )  # fmt: skip
+        for index, task, prepared, job, segments in todo:
+            key = f"convanim-{task.spec.stem}-{batch}-{index}"
+            if segments:
+                parts = [
+                    client.submit(
+                        run_segment,
+                        job,
+                        number,
+                        start,
+                        stop,
+                        retries=retries,
+                        pure=False,
+                        key=f"{key}-segment{number:03d}",
+                    )  # fmt: skip
+                    for number, (start, stop) in enumerate(segments)
+                ]
+                submitted += parts
+                future = client.submit(run_join, job, parts, retries=retries, pure=False, key=key)
+            else:
+                future = client.submit(run_job, job, retries=retries, pure=False, key=key)
+            submitted.append(future)
             pending[future] = (index, task, prepared)
         for future in as_completed(list(pending)):
             index, task, prepared = pending.pop(future)
             results.record(index, _collect(future, task, prepared))
     except BaseException:
-        client.cancel(list(pending), force=True)
+        client.cancel(submitted, force=True)
         raise
 
 

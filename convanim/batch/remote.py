@@ -19,13 +19,14 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from convanim.batch.task import RenderOptions, RenderTask
 from convanim.errors import ConvanimError
 
 if TYPE_CHECKING:
     from convanim.output import OutputReport
+    from convanim.pipeline import OutputSettings
     from convanim.spec import SceneSpec
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "install_output",
     "make_job",
     "run_job",
+    "run_join",
+    "run_segment",
 ]
 
 #: One render at a time per worker process: manim's configuration is process-wide, so two
@@ -76,6 +79,14 @@ class SpecBundle:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         return root / self.name
+
+    def load(self, folder: Path) -> SceneSpec:
+        """Unpack under ``folder`` and load the spec (messages name the client's file)."""
+        from convanim.spec import loads
+
+        spec_file = self.unpack(folder)
+        text = spec_file.read_bytes().decode("utf-8-sig")
+        return loads(text, filename=self.shown, base_dir=spec_file.parent)
 
 
 def bundle_spec(spec_path: Path, spec: SceneSpec) -> SpecBundle:
@@ -191,17 +202,31 @@ def run_job(job: RemoteJob) -> RemoteOutput | RemoteFailure:
     RemoteOutput or RemoteFailure
     """
     from convanim.batch.worker import failure_message
-    from convanim.version import build_identity, identity_mismatch
 
     started = time.perf_counter()
-    mismatch = identity_mismatch(job.identity, build_identity())
-    if mismatch is not None:
-        return RemoteFailure(mismatch_message(mismatch), 1)
+    failure = _checked(job)
+    if failure is not None:
+        return failure
     try:
-        with _RENDER_LOCK, tempfile.TemporaryDirectory(prefix="convanim-job-") as tmp:
+        with (
+            _RENDER_LOCK,
+            tempfile.TemporaryDirectory(prefix="convanim-job-", dir=_scratch()) as tmp,
+        ):
             return _render_here(job, Path(tmp), started)
     except Exception as exc:  # reported like a local failure; the batch goes on
         return RemoteFailure(*failure_message(exc))
+
+
+def _scratch() -> str | None:
+    """Where a task's temporary folder goes: the Dask worker's own folder when there is one
+    (Dask removes the folders of workers that died, so a killed task leaves nothing behind for
+    long), else the system's temporary folder."""
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().local_directory)
+    except (ImportError, ValueError, AttributeError):
+        return None
 
 
 def mismatch_message(difference: str) -> str:
@@ -214,21 +239,118 @@ def mismatch_message(difference: str) -> str:
     )
 
 
-def _render_here(job: RemoteJob, tmp: Path, started: float) -> RemoteOutput:
+def _settings(job: RemoteJob, output: Path) -> OutputSettings:
     from convanim.batch.worker import output_settings
-    from convanim.pipeline import render_spec
-    from convanim.spec import loads
 
-    spec_file = job.bundle.unpack(tmp / "spec")
-    text = spec_file.read_bytes().decode("utf-8-sig")
-    spec = loads(text, filename=job.bundle.shown, base_dir=spec_file.parent)
+    return output_settings(RenderTask(Path(job.bundle.shown), output, job.options), output)
+
+
+def _render_here(job: RemoteJob, tmp: Path, started: float) -> RemoteOutput:
+    from convanim.pipeline import render_spec
+
+    spec = job.bundle.load(tmp / "spec")
     out_dir = tmp / "out"
     out_dir.mkdir()
     output = out_dir / job.output_name
-    task = RenderTask(Path(job.bundle.shown), output, job.options)
-    report = render_spec(spec, output_settings(task))
+    report = render_spec(spec, _settings(job, output))
     files = _collect(out_dir, output, job.options)
     return RemoteOutput(files, report, time.perf_counter() - started)
+
+
+def _checked(job: RemoteJob) -> RemoteFailure | None:
+    from convanim.version import build_identity, identity_mismatch
+
+    mismatch = identity_mismatch(job.identity, build_identity())
+    return None if mismatch is None else RemoteFailure(mismatch_message(mismatch), 1)
+
+
+#: The scene a worker process last drew segments of: its job and (renderer, extras), kept so
+#: that the next segment of the same scene skips the renderer's warm-up (texts, layout).
+_LAST_SCENE: dict[str, Any] = {}
+
+
+def _segment_tools(job: RemoteJob, spec: SceneSpec, settings: OutputSettings) -> tuple[Any, Any]:
+    from convanim.pipeline import build_timeline
+    from convanim.pipeline.teaching import Extras
+    from convanim.renderer import frame_renderer
+    from convanim.renderer.environment import check_fonts, load_frames_module
+
+    if _LAST_SCENE.get("job") != job:
+        _LAST_SCENE.clear()
+        timeline = build_timeline(spec)
+        load_frames_module()
+        check_fonts(timeline.title, timeline.view.language)
+        renderer = frame_renderer(timeline, settings.frame_format)
+        _LAST_SCENE.update(
+            job=job, tools=(renderer, Extras.of(timeline, settings, draw_cover=False))
+        )
+    tools: tuple[Any, Any] = _LAST_SCENE["tools"]
+    return tools
+
+
+def run_segment(job: RemoteJob, index: int, start: int, stop: int) -> bytes | RemoteFailure:
+    """Worker task: frames [start, stop) of ``job``'s video (MP4 or WebM), encoded on their own
+    (see :mod:`convanim.pipeline.segments`); :func:`run_join` joins them.
+
+    Returns
+    -------
+    bytes or RemoteFailure
+        The segment file's bytes.
+    """
+    from convanim.batch.worker import failure_message
+    from convanim.pipeline.segments import Segment, encode_segment
+
+    failure = _checked(job)
+    if failure is not None:
+        return failure
+    try:
+        with (
+            _RENDER_LOCK,
+            tempfile.TemporaryDirectory(prefix="convanim-seg-", dir=_scratch()) as tmp,
+        ):
+            spec = job.bundle.load(Path(tmp) / "spec")
+            settings = _settings(job, Path(tmp) / job.output_name)
+            renderer, extras = _segment_tools(job, spec, settings)
+            path = Path(tmp) / f"segment{index:03d}.{job.options.format}"
+            encode_segment(renderer, extras, settings, Segment(index, start, stop, path))
+            return path.read_bytes()
+    except Exception as exc:
+        _LAST_SCENE.clear()
+        return RemoteFailure(*failure_message(exc))
+
+
+def run_join(job: RemoteJob, parts: list[bytes | RemoteFailure]) -> RemoteOutput | RemoteFailure:
+    """Worker task: join the segments of :func:`run_segment` (in order) into ``job``'s output,
+    with its chapters, cover, captions and poster, and return it as :func:`run_job` does."""
+    from convanim.batch.worker import failure_message
+    from convanim.pipeline import build_timeline
+    from convanim.pipeline.segments import join_segments
+    from convanim.pipeline.teaching import Extras
+
+    started = time.perf_counter()
+    failure = _checked(job) or next((p for p in parts if isinstance(p, RemoteFailure)), None)
+    if failure is not None:
+        return failure
+    try:
+        with (
+            _RENDER_LOCK,
+            tempfile.TemporaryDirectory(prefix="convanim-join-", dir=_scratch()) as tmp,
+        ):
+            folder = Path(tmp)
+            spec = job.bundle.load(folder / "spec")
+            paths = []
+            for index, data in enumerate(parts):
+                paths.append(folder / f"segment{index:03d}.{job.options.format}")
+                paths[-1].write_bytes(data)  # type: ignore[arg-type]
+            out_dir = folder / "out"
+            out_dir.mkdir()
+            output = out_dir / job.output_name
+            settings = _settings(job, output)
+            report = join_segments(paths, settings, Extras.of(build_timeline(spec), settings))
+            files = _collect(out_dir, output, job.options)
+            return RemoteOutput(files, report, time.perf_counter() - started)
+    except Exception as exc:
+        return RemoteFailure(*failure_message(exc))
 
 
 def install_output(target: Path, options: RenderOptions, result: RemoteOutput) -> OutputReport:
