@@ -167,6 +167,26 @@ def test_a_job_carries_its_files_and_the_client_writes_the_output(tmp_path: Path
     assert _leftovers(tmp_path) == []
 
 
+def test_a_png_sequence_comes_back_as_a_folder(tmp_path: Path) -> None:
+    spec_path = _spec(tmp_path, "q", seconds=0.5)
+    bundle = SpecBundle("q.yaml", "q.yaml", spec_path.read_bytes())
+    options = RenderOptions("png-seq")
+    outcome = run_job(RemoteJob(bundle, "q", options, build_identity()))
+    assert isinstance(outcome, RemoteOutput), outcome
+    target = tmp_path / "remote" / "q"
+    target.mkdir(parents=True)
+    (target / "stale.png").write_bytes(b"an old frame")  # replaced as a whole, as locally
+    install_output(target, options, outcome)
+    code, _, stderr = _run(
+        "render", str(spec_path), "--format", "png-seq", "-o", str(tmp_path / "l")
+    )
+    assert code == 0, stderr
+    local = sorted(p.name for p in (tmp_path / "l").iterdir())
+    assert sorted(p.name for p in target.iterdir()) == local
+    assert all((target / n).read_bytes() == (tmp_path / "l" / n).read_bytes() for n in local)
+    assert _leftovers(tmp_path) == []
+
+
 def test_bad_npy_in_a_job_is_reported_with_the_client_s_file_name(tmp_path: Path) -> None:
     spec_path = _spec(tmp_path, "n", npy=True)
     bundle = SpecBundle("scenes/n.yaml", "n.yaml", spec_path.read_bytes(), (("data/n.npy", b"x"),))

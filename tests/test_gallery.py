@@ -44,6 +44,10 @@ Options:
   --force                      Render even the scenes whose media are up to
                                date.
   --title TEXT                 Page heading.  [default: convanim gallery]
+  --cluster ADDRESS            Render on a Dask cluster: a scheduler address
+                               (tcp://HOST:8786) or local:N for N worker
+                               processes here. Default: $CONVANIM_CLUSTER. Needs
+                               convanim[cluster].
   -h, --help                   Show this message and exit.
 """
 
