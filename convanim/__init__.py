@@ -85,6 +85,7 @@ def render(
     burn_captions: bool = False,
     jobs: int = 1,
     force: bool = False,
+    cluster: str | Any | None = None,
 ) -> Path:
     """Render a spec and return the path of the written file.
 
@@ -112,6 +113,9 @@ def render(
     force : bool
         For a spec file: render even if the output is up to date (same spec, ``.npy`` files,
         version and options as recorded by the last render). A loaded spec always renders.
+    cluster : str, distributed.Client or None
+        Render on a Dask cluster: a scheduler address (``"tcp://host:8786"``), ``"local:N"`` or
+        a connected client (``convanim[cluster]``); a loaded spec goes as its file.
 
     Returns
     -------
@@ -130,11 +134,26 @@ def render(
     options = RenderOptions.checked(
         format, quality, max_size, transparent, captions=captions, burn_captions=burn_captions
     )
+    if cluster is not None and not isinstance(spec_or_path, str | Path):
+        if not spec_or_path.source.file or not Path(spec_or_path.source.file).is_file():
+            raise UsageError("rendering on a cluster needs a spec file, not a spec built in Python")
+        spec_or_path = Path(spec_or_path.source.file)
     if isinstance(spec_or_path, str | Path):
         spec_path = Path(spec_or_path)
         target = Path(output) if output is not None else default_output(spec_path, format)
         task = RenderTask(spec_path, target, options, force=force, segment_jobs=jobs)
-        return execute(task).output
+        if cluster is None:
+            return execute(task).output
+        from convanim.batch import run_batch
+
+        (result,) = run_batch([task], cluster=cluster)
+        if result.status == "failed":  # bad input (exit code 2) as the SpecError it was
+            raise (
+                SpecError(result.message)
+                if result.exit_code == 2
+                else ConvanimError(result.message)
+            )
+        return result.output
 
     from convanim.output import QUALITIES
     from convanim.pipeline import OutputSettings, render_spec

@@ -234,6 +234,10 @@ Usage: convanim render [OPTIONS] SPECS...
   records them). Several specs end with a summary table; the exit code is 2 if
   bad specs failed, 1 if anything else failed.
 
+  With --cluster (or $CONVANIM_CLUSTER) each spec is a task on a Dask cluster;
+  the workers get the spec and its files with the task and send the output back,
+  written here.
+
 Options:
   -q, --quality [l|m|h|k]         l 854×480@15, m 1280×720@30, h 1920×1080@60, k
                                   3840×2160@60.  [default: l]
@@ -257,6 +261,10 @@ Options:
                                   date.
   --no-cache                      Do not read or write the cache of text
                                   outlines (see `convanim cache info`).
+  --cluster ADDRESS               Render on a Dask cluster: a scheduler address
+                                  (tcp://HOST:8786) or local:N for N worker
+                                  processes here. Default: $CONVANIM_CLUSTER.
+                                  Needs convanim[cluster].
   -h, --help                      Show this message and exit.
 """
 

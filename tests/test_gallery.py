@@ -46,6 +46,10 @@ Options:
   --no-cache                   Do not read or write the cache of text outlines
                                (see `convanim cache info`).
   --title TEXT                 Page heading.  [default: convanim gallery]
+  --cluster ADDRESS            Render on a Dask cluster: a scheduler address
+                               (tcp://HOST:8786) or local:N for N worker
+                               processes here. Default: $CONVANIM_CLUSTER. Needs
+                               convanim[cluster].
   -h, --help                   Show this message and exit.
 """
 

@@ -1,7 +1,7 @@
 """Up-to-date checks for rendered outputs: a content hash stored in a small sidecar file.
 
-The key of an output is the SHA-256 of the spec file's bytes, the bytes of every ``.npy`` file and
-picture the spec reads, the convanim version and the render options (format, quality, size budget,
+The key of an output is the SHA-256 of the spec file's bytes, the bytes of every file (``.npy``,
+pictures) the spec reads, the convanim version and the render options (format, quality, size budget,
 transparency). After a render, ``<output folder>/.convanim-cache/<output name>.json`` records the
 key and the SHA-256 and size of the output written. An output is up to date when its sidecar
 holds the same key and the output on disk still has the recorded size and hash.
@@ -85,23 +85,6 @@ def output_digest(path: Path) -> tuple[int, str] | None:
     return None
 
 
-def _npy_sources(spec: SceneSpec) -> list[str]:
-    """The ``.npy`` and picture value sources of a spec, as written (relative to its folder),
-    in order."""
-    from convanim.spec import tensor_requests, validate_chain
-    from convanim.spec.fields import is_file_source
-
-    sources: list[Any] = [spec.input.values]
-    shapes = validate_chain(spec)
-    for op, shape in zip(spec.ops, shapes, strict=False):
-        sources.extend(request.source for request in tensor_requests(op, shape))
-    found: list[str] = []
-    for source in sources:
-        if is_file_source(source) and source not in found:
-            found.append(source)
-    return found
-
-
 def cache_inputs(
     spec_path: Path, spec: SceneSpec, options: RenderOptions, version: str
 ) -> dict[str, Any]:
@@ -112,7 +95,7 @@ def cache_inputs(
     spec_path : Path
         The spec file (its bytes are hashed, comments included: an edited comment re-renders).
     spec : SceneSpec
-        The loaded spec, for the ``.npy`` files it reads (relative to its folder).
+        The loaded spec, for the files it reads (:func:`convanim.spec.files.spec_files`).
     options : RenderOptions
         Render options.
     version : str
@@ -121,15 +104,23 @@ def cache_inputs(
     Returns
     -------
     dict
-        ``{"convanim": version, "spec": sha256, "npy": {path: sha256}, "options": {...}}``.
+        ``{"convanim": version, "spec": sha256, "npy": {path: sha256}, "options": {...}}``,
+        plus ``"files": {path: sha256}`` for files other than ``.npy`` the spec reads.
     """
-    npy = {source: _file_sha256(spec.source.base_dir / source) for source in _npy_sources(spec)}
-    return {
+    from convanim.spec.files import spec_files
+
+    files = spec_files(spec)
+    digests = {source: _file_sha256(spec.source.base_dir / source) for source in files}
+    inputs: dict[str, Any] = {
         "convanim": version,
         "spec": _file_sha256(spec_path),
-        "npy": npy,
+        "npy": {s: d for s, d in digests.items() if s.endswith(".npy")},
         "options": options.as_dict(),
     }
+    others = {s: d for s, d in digests.items() if not s.endswith(".npy")}
+    if others:  # only when a spec reads other files: the keys of existing outputs stay valid
+        inputs["files"] = others
+    return inputs
 
 
 def cache_key(inputs: dict[str, Any]) -> str:

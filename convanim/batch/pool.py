@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
-from convanim.batch.task import RenderTask, TaskResult
+from convanim.batch.task import RenderTask, ResultCallback, TaskResult
 from convanim.batch.worker import render_task, worker_init
 
 __all__ = ["START_METHODS", "ResultCallback", "run_batch"]
-
-ResultCallback = Callable[[TaskResult, int, int], None]
-"""Called as ``on_result(result, done, total)`` when a task finishes, in completion order."""
 
 #: Start methods a pool may use (``fork`` is not offered).
 START_METHODS = ("spawn", "forkserver")
@@ -46,6 +44,7 @@ def run_batch(
     jobs: int = 1,
     on_result: ResultCallback | None = None,
     start_method: str = "spawn",
+    cluster: str | Any | None = None,
 ) -> list[TaskResult]:
     """Render every task and return the results in task order.
 
@@ -59,6 +58,9 @@ def run_batch(
         ``on_result(result, done, total)`` as each task finishes.
     start_method : {"spawn", "forkserver"}
         How worker processes start.
+    cluster : str, distributed.Client or None
+        Render on a Dask cluster instead (``tcp://host:8786``, ``local:N`` or a connected
+        client; see :mod:`convanim.batch.cluster`); ``jobs`` is then ignored.
 
     Returns
     -------
@@ -67,6 +69,10 @@ def run_batch(
     """
     if start_method not in START_METHODS:
         raise ValueError(f"start_method must be one of {START_METHODS}, not {start_method!r}")
+    if cluster is not None:
+        from convanim.batch.cluster import run_on_cluster
+
+        return run_on_cluster(tasks, cluster, on_result)
     total = len(tasks)
     results: list[TaskResult | None] = [None] * total
     if jobs <= 1 or total <= 1:

@@ -6,7 +6,7 @@ cross process boundaries (spawn or forkserver) by pickling.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -16,6 +16,7 @@ from convanim.errors import UsageError
 __all__ = [
     "RenderOptions",
     "RenderTask",
+    "ResultCallback",
     "Status",
     "TaskResult",
     "default_output",
@@ -265,3 +266,7 @@ def plan_tasks(
         RenderTask(spec, out, options, force=force, segment_jobs=per_scene)
         for spec, out in zip(unique, outputs, strict=True)
     ]
+
+
+ResultCallback = Callable[[TaskResult, int, int], None]
+"""Called as ``on_result(result, done, total)`` when a task finishes, in completion order."""

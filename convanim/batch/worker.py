@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from convanim.batch.cache import cache_inputs, cache_key, is_up_to_date, write_sidecar
 from convanim.batch.task import RenderTask, TaskResult
@@ -19,9 +21,21 @@ from convanim.version import version
 
 if TYPE_CHECKING:
     from convanim.output import OutputReport
-    from convanim.pipeline import ProgressCallback
+    from convanim.pipeline import OutputSettings, ProgressCallback
+    from convanim.spec import SceneSpec
 
-__all__ = ["describe_report", "execute", "render_task", "worker_init"]
+__all__ = [
+    "Prepared",
+    "describe_report",
+    "execute",
+    "failed_result",
+    "failure_message",
+    "finish",
+    "output_settings",
+    "prepare",
+    "render_task",
+    "worker_init",
+]
 
 
 def describe_report(report: OutputReport, seconds: float) -> str:
@@ -32,6 +46,90 @@ def describe_report(report: OutputReport, seconds: float) -> str:
     return (
         f"wrote {report.path} ({human_size(report.bytes)}, {report.frames} frames, "
         f"{report.width}×{report.height}@{report.fps:g}{extra}) in {seconds:.1f} s"
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A task whose output must be rendered: its loaded spec and cache key.
+
+    Attributes
+    ----------
+    spec : SceneSpec
+        The loaded (validated) spec.
+    inputs : dict
+        What the key is computed from (:func:`convanim.batch.cache.cache_inputs`).
+    key : str
+        The cache key the sidecar records once the output is written.
+    started : float
+        ``time.perf_counter()`` when the task started.
+    """
+
+    spec: SceneSpec
+    inputs: dict[str, Any]
+    key: str
+    started: float
+
+
+def prepare(task: RenderTask) -> Prepared | TaskResult:
+    """Load the spec and decide: a ``skipped`` result if the output is up to date (and the task
+    is not forced), else what :func:`finish` needs after the render.
+
+    Raises
+    ------
+    ConvanimError
+        A bad spec (exit code 2) or an unreadable ``.npy`` file.
+    """
+    from convanim.spec import load
+
+    started = time.perf_counter()
+    options = task.options
+    spec = load(task.spec)
+    inputs = cache_inputs(task.spec, spec, options, version())
+    key = cache_key(inputs)
+    extras_exist = all(p.is_file() for p in options.extra_outputs(task.output))
+    if not task.force and extras_exist and is_up_to_date(task.output, key):
+        return TaskResult(
+            task.spec,
+            task.output,
+            "skipped",
+            _size(task),
+            time.perf_counter() - started,
+            f"skipped {task.spec}: {task.output} is up to date (--force renders it again)",
+        )
+    return Prepared(spec, inputs, key, started)
+
+
+def output_settings(task: RenderTask, output: Path | None = None) -> OutputSettings:
+    """The pipeline's settings for ``task`` (writing to ``output``, default ``task.output``)."""
+    from convanim.output import QUALITIES
+    from convanim.pipeline import OutputSettings
+
+    options = task.options
+    return OutputSettings(
+        output=task.output if output is None else output,
+        format=options.format,
+        quality=QUALITIES[options.quality],
+        max_bytes=options.max_bytes,
+        transparent=options.transparent,
+        captions=options.captions,
+        burn_captions=options.burn_captions,
+        poster=options.poster,
+    )
+
+
+def finish(task: RenderTask, prepared: Prepared, report: OutputReport) -> TaskResult:
+    """After the output (and what goes beside it) is in place: write its sidecar and return the
+    ``rendered`` result."""
+    write_sidecar(task.output, prepared.key, prepared.inputs)
+    seconds = time.perf_counter() - prepared.started
+    return TaskResult(
+        task.spec,
+        task.output,
+        "rendered",
+        report.bytes,
+        seconds,
+        describe_report(report, seconds),
     )
 
 
@@ -55,47 +153,13 @@ def execute(task: RenderTask, progress: ProgressCallback | None = None) -> TaskR
     ConvanimError
         Bad spec (exit code 2), unwritable output, and other failures the renderer reports.
     """
-    from convanim.output import QUALITIES
-    from convanim.pipeline import OutputSettings, render_spec
-    from convanim.spec import load
+    from convanim.pipeline import render_spec
 
-    started = time.perf_counter()
-    options = task.options
-    spec = load(task.spec)
-    inputs = cache_inputs(task.spec, spec, options, version())
-    key = cache_key(inputs)
-    extras_exist = all(p.is_file() for p in options.extra_outputs(task.output))
-    if not task.force and extras_exist and is_up_to_date(task.output, key):
-        size = _size(task)
-        return TaskResult(
-            task.spec,
-            task.output,
-            "skipped",
-            size,
-            time.perf_counter() - started,
-            f"skipped {task.spec}: {task.output} is up to date (--force renders it again)",
-        )
-    settings = OutputSettings(
-        output=task.output,
-        format=options.format,
-        quality=QUALITIES[options.quality],
-        max_bytes=options.max_bytes,
-        transparent=options.transparent,
-        captions=options.captions,
-        burn_captions=options.burn_captions,
-        poster=options.poster,
-    )
-    report = render_spec(spec, settings, progress, jobs=task.segment_jobs)
-    write_sidecar(task.output, key, inputs)
-    seconds = time.perf_counter() - started
-    return TaskResult(
-        task.spec,
-        task.output,
-        "rendered",
-        report.bytes,
-        seconds,
-        describe_report(report, seconds),
-    )
+    prepared = prepare(task)
+    if isinstance(prepared, TaskResult):
+        return prepared
+    report = render_spec(prepared.spec, output_settings(task), progress, jobs=task.segment_jobs)
+    return finish(task, prepared, report)
 
 
 def _size(task: RenderTask) -> int | None:
@@ -122,14 +186,22 @@ def render_task(task: RenderTask) -> TaskResult:
     started = time.perf_counter()
     try:
         return execute(task)
-    except ConvanimError as err:
-        message, code = str(err), err.exit_code
     except Exception as exc:  # a worker must report, not die: the batch goes on
-        message = "internal error: " + " ".join(f"{type(exc).__name__}: {exc}".split())
-        code = 1
-    return TaskResult(
-        task.spec, task.output, "failed", None, time.perf_counter() - started, message, code
-    )
+        return failed_result(task, exc, time.perf_counter() - started)
+
+
+def failure_message(exc: BaseException) -> tuple[str, int]:
+    """The message and exit code of a failed task: a ConvanimError's own, else ``internal
+    error: <type>: <message>`` (exit code 1)."""
+    if isinstance(exc, ConvanimError):
+        return str(exc), exc.exit_code
+    return "internal error: " + " ".join(f"{type(exc).__name__}: {exc}".split()), 1
+
+
+def failed_result(task: RenderTask, exc: BaseException, seconds: float) -> TaskResult:
+    """The ``failed`` result of ``task`` for ``exc`` (see :func:`failure_message`)."""
+    message, code = failure_message(exc)
+    return TaskResult(task.spec, task.output, "failed", None, seconds, message, code)
 
 
 def worker_init(parent_pid: int | None = None) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from convanim.cli.options import (
+    cluster_option,
     force_option,
     jobs_option,
     max_size_option,
@@ -32,6 +33,7 @@ __all__ = ["gallery_command"]
 @force_option("Render even the scenes whose media are up to date.")
 @no_cache_option()
 @click.option("--title", default="convanim gallery", show_default=True, help="Page heading.")
+@cluster_option()
 def gallery_command(
     scenes: tuple[Path, ...],
     output: Path,
@@ -41,6 +43,7 @@ def gallery_command(
     jobs: int,
     force: bool,
     title: str,
+    cluster: str | None,
 ) -> None:
     """Render every spec in SCENES (files, or folders of *.yaml) and write DIR/index.html
     showing each scene's animation, its shape tables and counts, and its YAML.
@@ -58,8 +61,9 @@ def gallery_command(
     specs = find_specs(scenes)
     install_signal_cleanup()
     result = build_gallery(
-        specs, output, options, jobs=jobs, force=force, title=title, on_result=report_result
-    )
+        specs, output, options, jobs=jobs, force=force, title=title, on_result=report_result,
+        cluster=cluster,
+    )  # fmt: skip
     click.echo(format_summary(result.results))
     click.echo(f"wrote {result.page}")
     code = batch_exit_code(result.results)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 __all__ = [
+    "cluster_option",
     "force_option",
     "jobs_option",
     "max_size_option",
@@ -98,4 +99,14 @@ def output_dir_option(default: str, help_text: str) -> Callable[[F], F]:
     return click.option(
         "-o", "--output", type=click.Path(path_type=Path), default=Path(default), metavar="DIR",
         show_default=True, help=help_text,
+    )  # fmt: skip
+
+
+def cluster_option() -> Callable[[F], F]:
+    """``--cluster ADDRESS`` (default: the ``CONVANIM_CLUSTER`` environment variable): render on
+    a Dask cluster, ``tcp://HOST:8786`` or ``local:N`` (see :mod:`convanim.batch.cluster`)."""
+    return click.option(
+        "--cluster", default=None, metavar="ADDRESS", envvar="CONVANIM_CLUSTER",
+        help="Render on a Dask cluster: a scheduler address (tcp://HOST:8786) or local:N for N "
+        "worker processes here. Default: $CONVANIM_CLUSTER. Needs convanim[cluster].",
     )  # fmt: skip

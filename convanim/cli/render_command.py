@@ -24,6 +24,7 @@ from convanim.batch import (
     run_batch,
 )
 from convanim.cli.options import (
+    cluster_option,
     force_option,
     jobs_option,
     max_size_option,
@@ -86,7 +87,7 @@ def report_result(result: TaskResult, done: int, total: int) -> None:
         click.echo(f"[{done}/{total}] {result.message}", err=True)
 
 
-def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
+def run_tasks(tasks: list[RenderTask], jobs: int, cluster: str | None = None) -> list[TaskResult]:
     """Render a batch, one line per finished spec on stderr, and print the summary on stdout.
 
     Parameters
@@ -95,13 +96,15 @@ def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
         What to render.
     jobs : int
         Worker processes.
+    cluster : str or None
+        A Dask cluster to render on instead (``--cluster``).
 
     Returns
     -------
     list of TaskResult
         In task order.
     """
-    results = run_batch(tasks, jobs=jobs, on_result=report_result)
+    results = run_batch(tasks, jobs=jobs, on_result=report_result, cluster=cluster)
     click.echo(format_summary(results))
     return results
 
@@ -138,6 +141,7 @@ def run_tasks(tasks: list[RenderTask], jobs: int) -> list[TaskResult]:
 )
 @force_option("Render even the specs whose outputs are up to date.")
 @no_cache_option()
+@cluster_option()
 def render_command(
     specs: tuple[Path, ...],
     quality: str,
@@ -149,12 +153,16 @@ def render_command(
     burn_captions: bool,
     jobs: int,
     force: bool,
+    cluster: str | None,
 ) -> None:
     """Render each SPEC to a video or image (default media/<spec stem>.<ext>).
 
     An output is skipped when it is up to date: same spec and .npy files, same convanim version,
     same options (a sidecar in .convanim-cache/ beside it records them). Several specs end with a
     summary table; the exit code is 2 if bad specs failed, 1 if anything else failed.
+
+    With --cluster (or $CONVANIM_CLUSTER) each spec is a task on a Dask cluster; the workers
+    get the spec and its files with the task and send the output back, written here.
     """
     from convanim.output import install_signal_cleanup
 
@@ -163,10 +171,17 @@ def render_command(
     )
     install_signal_cleanup()
     tasks = plan_tasks(list(specs), options, output, force=force, segment_jobs=jobs)
-    if len(tasks) == 1:
+    if len(tasks) == 1 and not cluster:
         click.echo(_render_single(tasks[0]).message)
         return
-    results = run_tasks(tasks, jobs)
+    if len(tasks) == 1:
+        (result,) = run_batch(tasks, on_result=None, cluster=cluster)
+        if result.status == "failed":  # reported as a local render reports it
+            report_result(result, 1, 1)
+            click.get_current_context().exit(result.exit_code)
+        click.echo(result.message)
+        return
+    results = run_tasks(tasks, jobs, cluster)
     failed = sum(r.status == "failed" for r in results)
     if failed:
         click.echo(f"{failed} of {len(results)} specs failed", err=True)

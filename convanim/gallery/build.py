@@ -171,6 +171,7 @@ def build_gallery(
     force: bool = False,
     title: str = "convanim gallery",
     on_result: ResultCallback | None = None,
+    cluster: str | Any | None = None,
 ) -> GalleryResult:
     """Render ``specs`` into ``out_dir`` and write ``out_dir/index.html`` showing them.
 
@@ -190,6 +191,8 @@ def build_gallery(
         Heading of the page.
     on_result : callable or None
         Called as each scene's render finishes (see :func:`convanim.batch.run_batch`).
+    cluster : str, distributed.Client or None
+        Render on a Dask cluster (see :mod:`convanim.batch.cluster`).
 
     Returns
     -------
@@ -211,7 +214,7 @@ def build_gallery(
     if options.format in VIDEO_FORMATS:  # a video card shows a poster, captions and chapters
         options = replace(options, captions=True, poster=True)
     tasks = plan_tasks(list(specs), options, out_dir, force=force)
-    results = run_batch(tasks, jobs=jobs, on_result=on_result)
+    results = run_batch(tasks, jobs=jobs, on_result=on_result, cluster=cluster)
     entries = [_entry(result, options) for result in results]
     failed = sum(r.status == "failed" for r in results)
     quality = QUALITIES[options.quality]

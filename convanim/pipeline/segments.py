@@ -154,12 +154,24 @@ def _settings() -> OutputSettings:
 
 def _render_segment(segment: Segment) -> int:
     """Worker: render frames [start, stop) and encode them to ``segment.path``."""
+    extras: Extras = _SHARED["extras"]  # type: ignore[assignment]
+    return encode_segment(_worker_renderer(), extras, _settings(), segment)
+
+
+def encode_segment(
+    renderer: FrameRenderer, extras: Extras, settings: OutputSettings, segment: Segment
+) -> int:
+    """Draw frames [start, stop) with ``renderer`` and write them to ``segment.path``: encoded
+    with a one-threaded encoder for MP4 and WebM, raw (``.npy``) for the other formats.
+
+    Returns
+    -------
+    int
+        The number of frames written.
+    """
     from convanim.output import open_writer
 
-    settings = _settings()
     quality = settings.quality
-    renderer = _worker_renderer()
-    extras: Extras = _SHARED["extras"]  # type: ignore[assignment]
     fmt = settings.format
     if fmt in JOINABLE:
         with open_writer(
@@ -228,6 +240,31 @@ def join_packets(
                 offset = last_end
 
 
+def join_segments(parts: list[Path], settings: OutputSettings, extras: Extras) -> OutputReport:
+    """Join encoded segments (MP4 or WebM, in order) into ``settings.output`` atomically, with
+    the chapters and cover of ``extras``, and write the captions and poster beside it."""
+    from convanim.output import probe
+    from convanim.output.atomic import commit, discard, prepare_folder, temp_path
+    from convanim.output.formats import OutputReport
+
+    target = Path(settings.output)
+    fmt, quality = settings.format, settings.quality
+    prepare_folder(target)
+    temp = temp_path(target)
+    try:
+        join_packets(parts, temp, fmt, chapters=extras.chapters, cover=extras.cover)
+        commit(temp, target)
+    except BaseException:
+        discard(temp)
+        raise
+    extras.write_beside(settings)
+    info = probe(target)
+    return OutputReport(
+        path=target, format=fmt, bytes=target.stat().st_size, frames=info.frames,
+        fps=quality.fps, width=quality.width, height=quality.height,
+    )  # fmt: skip
+
+
 def render_segmented(
     timeline: Timeline,
     settings: OutputSettings,
@@ -236,8 +273,7 @@ def render_segmented(
 ) -> OutputReport:
     """Render ``timeline`` to ``settings.output`` with ``jobs`` worker processes; see the module
     docstring."""
-    from convanim.output import open_writer, probe
-    from convanim.output.formats import OutputReport
+    from convanim.output import open_writer
     from convanim.pipeline.teaching import COVERED, Extras
     from convanim.renderer import frame_count
 
@@ -263,25 +299,7 @@ def render_segmented(
         finally:
             _SHARED.clear()
         if fmt in JOINABLE:
-            from convanim.output.atomic import commit, discard, prepare_folder, temp_path
-
-            prepare_folder(target)
-            temp = temp_path(target)
-            try:
-                join_packets(
-                    [s.path for s in segments], temp, fmt, chapters=extras.chapters,
-                    cover=extras.cover,
-                )  # fmt: skip
-                commit(temp, target)
-            except BaseException:
-                discard(temp)
-                raise
-            extras.write_beside(settings)
-            info = probe(target)
-            return OutputReport(
-                path=target, format=fmt, bytes=target.stat().st_size, frames=info.frames,
-                fps=quality.fps, width=quality.width, height=quality.height,
-            )  # fmt: skip
+            return join_segments([s.path for s in segments], settings, extras)
         writer = open_writer(
             target, fmt, quality.width, quality.height, quality.fps,
             max_bytes=settings.max_bytes, transparent=settings.transparent,
@@ -296,4 +314,13 @@ def render_segmented(
         return report
 
 
-__all__ = ["JOINABLE", "Segment", "join_packets", "render_segmented", "segment_ranges", "split"]
+__all__ = [
+    "JOINABLE",
+    "Segment",
+    "encode_segment",
+    "join_packets",
+    "join_segments",
+    "render_segmented",
+    "segment_ranges",
+    "split",
+]

@@ -59,8 +59,9 @@ class Extras:
     burner: CaptionBurner | None = None
 
     @classmethod
-    def of(cls, timeline: Timeline, settings: OutputSettings) -> Extras:
-        """The extras of a render (the cover drawn by a renderer used for nothing else)."""
+    def of(cls, timeline: Timeline, settings: OutputSettings, *, draw_cover: bool = True) -> Extras:
+        """The extras of a render (the cover drawn by a renderer used for nothing else; not
+        drawn with ``draw_cover=False``, for a process that only draws frames joined elsewhere)."""
         from convanim.renderer import frame_count, frame_renderer, poster_time
 
         fmt, quality = settings.format, settings.quality
@@ -72,7 +73,7 @@ class Extras:
             chapters(timeline, duration) if fmt in VIDEO else [],
             poster_time(timeline),
         )
-        if fmt in COVERED or (settings.poster and fmt in VIDEO):
+        if draw_cover and (fmt in COVERED or (settings.poster and fmt in VIDEO)):
             cover = frame_renderer(timeline, settings.frame_format).frame_at(extras.poster_time)
             extras.cover = cover if settings.transparent else cover[:, :, :3]
         if settings.burn_captions and fmt != "png":
