@@ -25,7 +25,6 @@ NO_CLOSEUP = {
     "matrix_conv": "matrix view: each row of C · x is the window's dot product, drawn as such",
     "matrix_im2col": "matrix view: each column of P meets each row of F",
     "matrix_transpose_stride2": "matrix view: each column of Cᵀ scaled by one input value",
-    "lenet_digit": "a chain of eight ops: close-ups only when the spec asks for them",
 }
 STANDARD = "input: {shape: [8, 7, 7]}\nops: [{type: conv2d, out_channels: 8, kernel_size: 3}]\n"
 
