@@ -110,7 +110,7 @@ def test_phases_of_other_ops_are_slides_and_the_summary_counts() -> None:
     shuffle = [s.title for s in slides if s.op == 1 and s.kind == "step"]
     assert [t.split(":")[0] for t in shuffle] == ["reshape", "transpose", "flatten"]
     assert [s.kind for s in slides].count("intro") == len(plan.ops) == 3
-    assert rows[0] == ("", "", "params", "MACs", "FLOPs")
+    assert rows[0] == ("", "Input → Output", "params", "MACs", "FLOPs")
     assert rows[-1][2:] == tuple(
         f"{v:,}" for v in (plan.total.params, plan.total.macs, plan.total.flops)
     )
@@ -123,7 +123,7 @@ def test_language_override_reaches_the_notes(tmp_path: Path) -> None:
     rest = next(s for s in slides if s.kind == "rest")
     assert any("快进" in n for n in rest.notes)
     assert "通道 0: 窗口" in "\n".join(next(s for s in slides if s.kind == "step").notes)
-    assert rows[0][2] == "参数量"
+    assert rows[0][1:3] == ("输入 → 输出", "参数量")
 
 
 def _run(*args: str) -> tuple[int, str, str]:

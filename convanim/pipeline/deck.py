@@ -82,8 +82,9 @@ def summary_rows(plan: Plan, timeline: Timeline, words: Words) -> list[tuple[str
     def name(template: str) -> str:
         return template.format(n="").strip()
 
+    shape_head = " → ".join(words.table_rows.get(w, w) for w in ("Input", "Output"))
     rows: list[tuple[str, ...]] = [
-        ("", "", name(words.params), name(words.macs), name(words.flops))
+        ("", shape_head, name(words.params), name(words.macs), name(words.flops))
     ]
     for op in plan.ops:
         k = op.index
