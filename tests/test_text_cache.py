@@ -192,3 +192,27 @@ def test_a_shared_text_does_not_remember_its_earlier_sizes() -> None:
         text_mobject("0.77", height, "#000000", usage=place).move_to((1.0, -2.0, 0.0))
     again = text_mobject("0.77", 0.31, "#000000", usage=place)
     assert again.points.tobytes() == first.tobytes()
+
+
+def test_render_with_two_workers_fills_the_cache_and_a_warm_render_is_the_same(
+    cache_folder: Path, tmp_path: Path
+) -> None:
+    """Two -j workers write the same outlines at once; the cache they leave is whole, and a
+    render that reads it gives the bytes of the render that wrote it."""
+    spec = tmp_path / "two.yaml"
+    spec.write_text(
+        "title: Two workers, one cache\ninput: {shape: [2, 5, 5]}\n"
+        "ops:\n  - {type: conv2d, out_channels: 2, kernel_size: 3}\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    cold, warm = tmp_path / "cold.mp4", tmp_path / "warm.mp4"
+    for out in (cold, warm):
+        result = runner.invoke(
+            main, ["render", str(spec), "-o", str(out), "-j", "2", "--force"], prog_name="convanim"
+        )
+        assert result.exit_code == 0, result.output
+    entries = [p for p in cache_folder.rglob("*.npy")]
+    assert entries and not [p for p in entries if p.name.startswith(".tmp")]
+    assert all(np.load(p).dtype == np.float64 for p in entries)
+    assert cold.read_bytes() == warm.read_bytes()
