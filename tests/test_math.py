@@ -179,7 +179,7 @@ def test_layer_formulas_tex_are_textbook_notation() -> None:
             r"y = \frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}} \cdot \gamma + \beta,"
             r"\quad \varepsilon = 10^{-5}",
         ),
-        (r"y = \max(x,\, 0)",),
+        (r"y = \max(x, 0)",),
         (r"\text{features} = C \cdot H \cdot W = 16 \cdot 5 \cdot 5 = 400",),
         (r"y = W x + b,\quad W \in \mathbb{R}^{10 \times 400}",),
     ]
@@ -194,7 +194,7 @@ def test_layer_step_equations() -> None:
     relu = relu_step(3854, 4704)
     assert relu.text == "ReLU: y = max(x, 0); 3854 of 4704 values were negative and become 0"
     assert relu.tex == (
-        r"\text{ReLU: }\ y = \max(x,\, 0);\quad "
+        r"\text{ReLU: }\ y = \max(x, 0);\quad "
         r"\text{3854 of 4704 values were negative and become 0}"
     )
     bn = bn_step(3, 4.0812, -0.2991)

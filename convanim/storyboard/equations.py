@@ -229,7 +229,7 @@ def relu_step(negative: int, total: int, words: Words = EN) -> Equation:
     count = words.math_words["relu_count"].format(n=negative, total=total)
     return Equation(
         words.relu_step.format(n=negative, total=total),
-        f"\\text{{ReLU: }}\\ y = \\max(x,\\, 0);\\quad \\text{{{count}}}",
+        f"\\text{{ReLU: }}\\ y = \\max(x, 0);\\quad \\text{{{count}}}",
     )
 
 

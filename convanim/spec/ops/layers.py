@@ -137,7 +137,7 @@ class ReluDef(ElementwiseDef):
         return "negative values become 0"
 
     def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
-        r"""``y = \max(x,\, 0)``."""
+        r"""``y = \max(x, 0)``."""
         return (RELU_TEX,)
 
 
@@ -278,7 +278,7 @@ class LinearDef(OpDef):
         return after_global(rf, input_spatial)
 
 
-RELU_TEX = "y = \\max(x,\\, 0)"
+RELU_TEX = "y = \\max(x, 0)"
 """ReLU in LaTeX (the formula panel; the step caption starts with it too)."""
 BATCH_NORM_TEX = "y = \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\varepsilon}} \\cdot \\gamma + \\beta"
 """Batch norm (eval mode) in LaTeX, per channel."""
