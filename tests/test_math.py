@@ -16,7 +16,16 @@ from convanim.errors import ConvanimError
 from convanim.spec import load, loads
 from convanim.spec.ops import op_def
 from convanim.storyboard import build
-from convanim.storyboard.equations import pool_window, se_step, stamp, window_sum
+from convanim.storyboard.equations import (
+    bn_step,
+    dense_step,
+    flatten_step,
+    pool_window,
+    relu_step,
+    se_step,
+    stamp,
+    window_sum,
+)
 from convanim.storyboard.timeline import OverlayActor, Timeline
 
 from .conftest import SCENES
@@ -147,9 +156,85 @@ def test_se_excitation_formula() -> None:
     )
 
 
+LAYERS = """
+input: {shape: [2, 16, 5, 5]}
+ops:
+  - {type: batch_norm2d}
+  - {type: relu}
+  - {type: flatten}
+  - {type: linear, out_features: 10}
+"""
+
+
+def test_layer_formulas_tex_are_textbook_notation() -> None:
+    spec = loads(LAYERS)
+    shape = spec.input_shape
+    texts = []
+    for op in spec.ops:
+        definition = op_def(op)
+        texts.append(definition.formulas_tex(op, shape))
+        shape = definition.output_shape(op, shape)
+    assert texts == [
+        (
+            r"y = \frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}} \cdot \gamma + \beta,"
+            r"\quad \varepsilon = 10^{-5}",
+        ),
+        (r"y = \max(x, 0)",),
+        (r"\text{features} = C \cdot H \cdot W = 16 \cdot 5 \cdot 5 = 400",),
+        (r"y = W x + b,\quad W \in \mathbb{R}^{10 \times 400}",),
+    ]
+    # the plain text `convanim inspect` prints is unchanged
+    flatten = spec.ops[2]
+    assert op_def(flatten).formulas(flatten, (2, 16, 5, 5)) == ("features = C*H*W = 16*5*5 = 400",)
+
+
+def test_layer_step_equations() -> None:
+    from convanim.storyboard.words import ZH
+
+    relu = relu_step(3854, 4704)
+    assert relu.text == "ReLU: y = max(x, 0); 3854 of 4704 values were negative and become 0"
+    assert relu.tex == (
+        r"\text{ReLU: }\ y = \max(x, 0);\quad "
+        r"\text{3854 of 4704 values were negative and become 0}"
+    )
+    bn = bn_step(3, 4.0812, -0.2991)
+    assert bn.text == "channel 3: (x - μ) / √(σ² + ε) × γ + β = x × 4.08 − 0.30"
+    assert bn.tex == (
+        r"\text{channel 3: }\ \gamma_{3}\, (x - \mu_{3}) / \sqrt{\sigma_{3}^2 + \varepsilon}"
+        r" + \beta_{3} = {4.08}\, x - 0.30"
+    )
+    assert bn_step(0, 3.79, 0.33, ZH).tex.startswith(r"\text{通道 0: }")
+    flat = flatten_step(("C", "H", "W"), (16, 5, 5))
+    assert flat.text == "flatten: the C,H,W cubes line up in one row of 400 features"
+    assert flat.tex == (
+        r"\text{flatten (C,H,W order): }\ \mathrm{features} = C \cdot H \cdot W"
+        r" = 16 \cdot 5 \cdot 5 = 400"
+    )
+    assert r"\text{特征数}" in flatten_step(("C", "H", "W"), (16, 5, 5), ZH).tex
+    dense = dense_step(0, 400, 0.0912, bias=True)
+    assert dense.text == "out[0] = Σ W[0, i] × x[i] over 400 inputs + b = 0.09"
+    assert dense.tex == r"y_{0} = \sum W_{0,i}\, x_i + b_{0} = {0.09}"
+    assert dense_step(2, 4, -1.0, bias=False).tex.endswith(r"x_i = {-1.00}")
+
+
+def test_words_in_panel_formulas_follow_the_language() -> None:
+    from convanim.pipeline import build_timeline
+    from convanim.storyboard.words import ZH
+
+    assert ZH.formula_tex(r"\text{features} = 400") == r"\text{特征数} = 400"
+    spec = loads(LAYERS + "labels: {language: zh}\n")
+    tl = build_timeline(spec)
+    formula = next(a for a in tl.actors if a.id == "formula2")
+    assert isinstance(formula, OverlayActor)
+    assert formula.tex == (r"\text{特征数} = C \cdot H \cdot W = 16 \cdot 5 \cdot 5 = 400",)
+
+
 @pytest.mark.parametrize(
     "scene",
     [
+        "lenet_digit",
+        "edge_detection",
+        "conv_bn_relu",
         "standard_conv",
         "grouped_conv",
         "depthwise_conv",

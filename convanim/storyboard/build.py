@@ -60,7 +60,7 @@ def op_overlays(op: OpResult, words: Words = EN) -> list[OverlayActor]:
             f"formula{k}",
             "formula",
             tuple(words.formula(f) for f in op.formula),
-            tuple(op.formula_tex),
+            tuple(words.formula_tex(f) for f in op.formula_tex),
         ),
         OverlayActor(
             f"counts{k}",

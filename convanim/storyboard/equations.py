@@ -17,8 +17,12 @@ from convanim.storyboard.words import EN, Words
 
 __all__ = [
     "Equation",
+    "bn_step",
     "deform_sum",
+    "dense_step",
+    "flatten_step",
     "pool_window",
+    "relu_step",
     "se_step",
     "stamp",
     "stamp_target",
@@ -218,3 +222,56 @@ def se_step(
             f"\\mathbb{{R}}^{{{channels} \\times {hidden}}},\\quad w_0 = {tex_number(w0)}",
         )
     return Equation(words.se_scale, f"\\text{{{m['scale']}: }}\\ \\mathrm{{out}}_c = w_c \\, x_c")
+
+
+def relu_step(negative: int, total: int, words: Words = EN) -> Equation:
+    r"""``ReLU: y = max(x, 0)`` and how many values it set to 0."""
+    count = words.math_words["relu_count"].format(n=negative, total=total)
+    return Equation(
+        words.relu_step.format(n=negative, total=total),
+        f"\\text{{ReLU: }}\\ y = \\max(x, 0);\\quad \\text{{{count}}}",
+    )
+
+
+def bn_step(channel: int, scale: float, shift: float, words: Words = EN) -> Equation:
+    r"""One channel of a batch norm: ``γ_c (x - μ_c) / √(σ_c² + ε) + β_c = s·x + t``, on
+    one line (a fraction would reach up into the block labels above the caption line)."""
+    c = int(channel)
+    sign = "+" if shift >= 0 else "-"
+    plain = words.bn_step.format(
+        c=c, s=fmt_value(scale), t=("+ " if shift >= 0 else "− ") + fmt_value(abs(shift))
+    )
+    name = words.math_words["channel"].format(c=c)
+    fraction = f"\\gamma_{{{c}}}\\, (x - \\mu_{{{c}}}) / \\sqrt{{\\sigma_{{{c}}}^2 + \\varepsilon}}"
+    return Equation(
+        plain,
+        f"\\text{{{name}: }}\\ {fraction} + \\beta_{{{c}}} = {tex_number(scale)}\\, x {sign} "
+        f"{fmt_value(abs(shift))}",
+    )
+
+
+def flatten_step(names: Sequence[str], sizes: Sequence[int], words: Words = EN) -> Equation:
+    r"""A flatten: ``features = C·H·W = 16·5·5 = 400``, in C,H,W order."""
+    total = 1
+    for v in sizes:
+        total *= int(v)
+    m = words.math_words
+    dot = " \\cdot "
+    order = m["flatten_order"].format(layout=",".join(names))
+    return Equation(
+        words.flatten_step.format(layout=",".join(names), n=total),
+        f"\\text{{{order}: }}\\ {tex_word(m['features'])} = {dot.join(names)}"
+        f" = {dot.join(str(int(v)) for v in sizes)} = {total}",
+    )
+
+
+def dense_step(j: int, n_in: int, value: float, *, bias: bool, words: Words = EN) -> Equation:
+    r"""Output ``j`` of a linear layer: ``y_j = Σ W_{j,i} x_i + b_j = v``, the sum over
+    the inputs ``i`` (the plain text says how many); the typeset sum has no limits, which would
+    make the caption taller than a text line and reach into the labels above it."""
+    b = " + b" if bias else ""
+    b_tex = f" + b_{{{j}}}" if bias else ""
+    return Equation(
+        words.dense_step.format(j=j, n=n_in, bias=b, value=fmt_value(value)),
+        f"y_{{{j}}} = \\sum W_{{{j},i}}\\, x_i{b_tex} = {tex_number(value)}",
+    )

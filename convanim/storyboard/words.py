@@ -136,6 +136,15 @@ class Words:
             line = re.sub(pattern, replacement, line)
         return line
 
+    def formula_tex(self, tex: str) -> str:
+        r"""An output-size formula of the op registry in LaTeX, in this language: each
+        ``\text{word}`` it holds (``\text{features}``) replaced by :attr:`math_words`'s word."""
+        return re.sub(
+            r"\\text\{([^{}]*)\}",
+            lambda m: "\\text{" + self.math_words.get(m.group(1), m.group(1)) + "}",
+            tex,
+        )
+
     def column(self, name: str) -> str:
         """The header of a shape-table column (``batch``, ``height``, ``in_channel``...)."""
         return self.table_columns.get(name, name)
@@ -287,6 +296,10 @@ EN = Words(
             "col": "col {i}",
             "cropped": " ({which} cropped)",
             "none": "none",
+            "features": "features",
+            "channel": "channel {c}",
+            "relu_count": "{n} of {total} values were negative and become 0",
+            "flatten_order": "flatten ({layout} order)",
         }
     ),
     lod_tile="1 cube = {rows}×{cols}",
@@ -451,6 +464,10 @@ ZH = Words(
             "col": "列 {i}",
             "cropped": " ({which} 被裁掉)",
             "none": "无",
+            "features": "特征数",
+            "channel": "通道 {c}",
+            "relu_count": "{total} 个值中有 {n} 个为负, 变为 0",
+            "flatten_order": "展平 (按 {layout} 顺序)",
         }
     ),
     lod_tile="1 个方块 = {rows}×{cols}",

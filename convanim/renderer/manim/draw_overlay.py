@@ -13,7 +13,6 @@ from convanim.renderer.layout import FRAME_HEIGHT, Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
     formula_mobject,
-    math_mobject,
     polygons_mobject,
     set_opacity,
     text_mobject,
@@ -338,7 +337,9 @@ class OverlayDrawer(Drawer[OverlayActor]):
         continues the one above (starts with ``=``) indented."""
         mobs: list[VMobject] = []
         for row in rows:
-            pieces = [math_mobject(p, MATH_EM, self.theme.text, self.theme.muted_text) for p in row]
+            pieces = [
+                formula_mobject(p, MATH_EM, self.theme.text, self.theme.muted_text) for p in row
+            ]
             x = 0.0  # every piece has its baseline at y = 0 as typeset
             for n, (tex, piece) in enumerate(zip(row, pieces, strict=True)):
                 if n and tex.startswith("="):

@@ -136,6 +136,10 @@ class ReluDef(ElementwiseDef):
         """``negative values become 0``."""
         return "negative values become 0"
 
+    def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
+        r"""``y = \max(x, 0)``."""
+        return (RELU_TEX,)
+
 
 class BatchNormDef(OpDef):
     """Per-channel scale and shift with the running statistics (eval mode)."""
@@ -143,6 +147,10 @@ class BatchNormDef(OpDef):
     def why_same_shape(self, op: Any, input_shape: tuple[int, ...]) -> str:
         """``each channel scaled and shifted``."""
         return "each channel normalised, scaled and shifted"
+
+    def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
+        r"""``y = (x - μ) / √(σ² + ε) · γ + β`` as a fraction, with ``ε`` (``10^{-5}``)."""
+        return (f"{BATCH_NORM_TEX},\\quad \\varepsilon = {_tex_float(float(op.eps))}",)
 
     def tensor_requests(self, op: Any, input_shape: Sequence[int]) -> tuple[TensorRequest, ...]:
         """``weight``, ``bias``, ``running_mean``, ``running_var``: one value per channel."""
@@ -182,6 +190,11 @@ class FlattenDef(OpDef):
             f"= {_features(shape)}",
         )
 
+    def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
+        r"""``\text{features} = C \cdot H \cdot W = 16 \cdot 5 \cdot 5 = 400`` (the word
+        is translated with the labels' language)."""
+        return (flatten_tex(input_shape),)
+
     def shape_table(self, op: Any, input_shape: Sequence[int]) -> ShapeTable:
         """Input / Output only: batch, the sizes in, the features out."""
         return _vector_table(input_shape, self.output_shape(op, input_shape), ("-", "-"))
@@ -218,6 +231,12 @@ class LinearDef(OpDef):
         n_in, n_out = _features(input_shape), int(op.out_features)
         bias = " + b" if op.bias is not False else ""
         return (f"y = W·x{bias}: ({n_out}×{n_in}) · {n_in} = {n_out} features",)
+
+    def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
+        r"""``y = W x + b,\quad W \in \mathbb{R}^{10 \times 400}``."""
+        n_in, n_out = _features(input_shape), int(op.out_features)
+        bias = " + b" if op.bias is not False else ""
+        return (f"y = W x{bias},\\quad W \\in \\mathbb{{R}}^{{{n_out} \\times {n_in}}}",)
 
     def shape_table(self, op: Any, input_shape: Sequence[int]) -> ShapeTable:
         """Input / Kernel (the weight matrix) / Output."""
@@ -257,6 +276,34 @@ class LinearDef(OpDef):
     ) -> ReceptiveField:
         """The whole input of the chain: every output reads every feature."""
         return after_global(rf, input_spatial)
+
+
+RELU_TEX = "y = \\max(x, 0)"
+"""ReLU in LaTeX (the formula panel; the step caption starts with it too)."""
+BATCH_NORM_TEX = "y = \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\varepsilon}} \\cdot \\gamma + \\beta"
+"""Batch norm (eval mode) in LaTeX, per channel."""
+
+
+def _tex_float(value: float) -> str:
+    """A small positive constant in LaTeX: ``10^{-5}``, ``2 \\cdot 10^{-3}``, ``0.1``."""
+    if value >= 0.01:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:.3e}".split("e")
+    digits = mantissa.rstrip("0").rstrip(".")
+    power = f"10^{{{int(exponent)}}}"
+    return power if digits == "1" else f"{digits} \\cdot {power}"
+
+
+def flatten_tex(input_shape: Sequence[int]) -> str:
+    r"""``\text{features} = C \cdot H \cdot W = 16 \cdot 5 \cdot 5 = 400`` for an input of
+    shape ``(N, 16, 5, 5)`` (a vector's: ``\text{features} = 400``)."""
+    shape = tuple(int(v) for v in input_shape)
+    total = _features(shape)
+    if len(shape) <= 2:
+        return f"\\text{{features}} = {total}"
+    names = ("C", *axis.AXIS_NAMES[len(shape) - 2])
+    dot = " \\cdot "
+    return f"\\text{{features}} = {dot.join(names)} = {dot.join(map(str, shape[1:]))} = {total}"
 
 
 def _shape(shape: Sequence[int]) -> str:

@@ -25,7 +25,8 @@ import numpy as np
 from convanim.engine.trace import LayerTrace
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
-from convanim.storyboard.common import chw, fmt_value, value_range
+from convanim.storyboard.common import chw, value_range
+from convanim.storyboard.equations import bn_step, dense_step, flatten_step, relu_step
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring, actor_kind
@@ -92,9 +93,7 @@ class ReluVisual(_SameShapeVisual):
         x = op.input[0]
         clock = ctx.clock
         negative = int(np.count_nonzero(x < 0))
-        clock.add(
-            "caption", "caption", 0.0, text=ctx.words.relu_step.format(n=negative, total=x.size)
-        )
+        clock.add("caption", "caption", 0.0, **relu_step(negative, int(x.size), ctx.words).data())
         clock.then("morph", out_id, MORPH_SECONDS * ctx.pacing.phase_speed, source=in_id)
         # Then the output takes its own colour scale: 0 darkest, what ReLU kept stands out.
         channels = chw(op.output)[0]
@@ -120,13 +119,8 @@ class BatchNormVisual(_SameShapeVisual):
         per = CHANNEL_SECONDS * ctx.pacing.phase_speed * min(1.0, 8.0 / channels)
         start = clock.now
         for c in range(min(channels, BN_CAPTIONS)):
-            shift = float(trace.shift[c])
-            text = ctx.words.bn_step.format(
-                c=c,
-                s=fmt_value(float(trace.scale[c])),
-                t=("+ " if shift >= 0 else "− ") + fmt_value(abs(shift)),
-            )
-            clock.add("caption", "caption", 0.0, at=start + c * per, text=text)
+            equation = bn_step(c, float(trace.scale[c]), float(trace.shift[c]), ctx.words)
+            clock.add("caption", "caption", 0.0, at=start + c * per, **equation.data())
         if channels > BN_CAPTIONS:
             clock.add(
                 "caption", "caption", 0.0, at=start + BN_CAPTIONS * per, text=ctx.words.bn_rest
@@ -186,8 +180,7 @@ class FlattenVisual(OpVisual):
         ctx.add_actor(actor)
         shape = tuple(int(v) for v in op.input.shape[1:])
         names = ("C", "H", "W", "D")[: len(shape)] if len(shape) < 4 else ("C", "D", "H", "W")
-        text = ctx.words.flatten_step.format(layout=",".join(names), n=int(op.output[0].size))
-        clock.add("caption", "caption", 0.0, text=text)
+        clock.add("caption", "caption", 0.0, **flatten_step(names, shape, ctx.words).data())
         clock.add("show", actor.id, 0.0)
         clock.then("flatten", actor.id, FLY_SECONDS * ctx.pacing.phase_speed)
         clock.add("fill", out_id, 0.0, channels=[0])
@@ -248,12 +241,13 @@ class LinearVisual(OpVisual):
         n_out, n_in = (int(v) for v in op.weight.shape)
         clock.then("show", actor.id, pacing.kernel_show)
         common: dict[str, object] = dict(input=in_id, output=out_id, out_channel=0)
-        bias = " + b" if op.bias is not None else ""
         full = min(n_out, max(1, pacing.full_positions))
         for j in range(full):
-            value = fmt_value(float(op.output[0].reshape(-1)[j]))
-            text = ctx.words.dense_step.format(j=j, n=n_in, bias=bias, value=value)
-            clock.add("caption", "caption", 0.0, at=clock.now + OUTPUT_SECONDS * 0.5, text=text)
+            value = float(op.output[0].reshape(-1)[j])
+            equation = dense_step(j, n_in, value, bias=op.bias is not None, words=ctx.words)
+            clock.add(
+                "caption", "caption", 0.0, at=clock.now + OUTPUT_SECONDS * 0.5, **equation.data()
+            )
             clock.then(
                 "sweep", actor.id, OUTPUT_SECONDS * 2 * pacing.phase_speed,
                 first=j, count=1, visits=1, detail=True, **common,
