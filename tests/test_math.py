@@ -419,13 +419,11 @@ def test_split_text_cuts_out_the_words_the_math_font_lacks() -> None:
 
 @pytest.mark.render
 def test_a_chinese_equation_is_math_and_text_on_one_line() -> None:
-    from manim.mobject.text.text_mobject import Text
-
-    from convanim.renderer.manim.mobjects import formula_mobject
+    from convanim.renderer.manim.mobjects import TextShape, formula_mobject
 
     tex = r"\mathrm{out}[0,0,0] = \sum \text{窗口} \odot \text{卷积核} + b = {0.45}"
     mob = formula_mobject(tex, 0.3, "#222222")
-    texts = [m for m in mob.submobjects if isinstance(m, Text)]
+    texts = [m for m in mob.submobjects if isinstance(m, TextShape)]
     assert len(texts) == 2 and len(mob.submobjects) == 5
     lefts = [float(m.get_left()[0]) for m in mob.submobjects]
     assert lefts == sorted(lefts)  # in reading order, none overlapping the next
