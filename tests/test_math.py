@@ -20,13 +20,17 @@ from convanim.storyboard.equations import (
     bn_step,
     dense_step,
     flatten_step,
+    insert_zeros,
+    pad_border,
     pool_window,
     relu_step,
     se_step,
+    shuffle_flatten,
     stamp,
     window_sum,
 )
 from convanim.storyboard.timeline import OverlayActor, Timeline
+from convanim.storyboard.words import ZH
 
 from .conftest import SCENES
 
@@ -94,9 +98,36 @@ def test_transposed_conv_formula_tex() -> None:
     )
 
 
-def test_shape_keeping_ops_have_no_formula_to_typeset() -> None:
-    op, shape = _op("input: {shape: [4, 3, 3]}\nops: [{type: channel_shuffle, groups: 2}]\n")
-    assert op_def(op).formulas_tex(op, shape) == ()
+def test_shape_keeping_ops_typeset_each_axis_kept_and_say_why_in_words() -> None:
+    op, shape = _op("input: {shape: [12, 5, 5]}\nops: [{type: channel_shuffle, groups: 3}]\n")
+    assert op_def(op).formulas(op, shape) == (
+        "output shape = input shape: C=12, H=5, W=5 (channels reordered in 3 groups)",
+    )
+    tex = op_def(op).formulas_tex(op, shape)
+    assert tex == (
+        r"C_{\mathrm{out}} = C_{\mathrm{in}} = 12",
+        r"H_{\mathrm{out}} = H_{\mathrm{in}} = 5",
+        r"W_{\mathrm{out}} = W_{\mathrm{in}} = 5",
+        r"\text{(channels reordered in 3 groups)}",
+    )
+    assert ZH.formula_tex(tex[3]) == r"\text{(通道分 3 组重排)}"
+    se, se_shape = _op(
+        "input: {shape: [8, 6, 6]}\nops: [{type: squeeze_excitation, reduction: 4}]\n"
+    )
+    assert op_def(se).formulas_tex(se, se_shape)[3] == (
+        r"\text{(each channel scaled by its weight; hidden size 2)}"
+    )
+    assert ZH.formula_tex(op_def(se).formulas_tex(se, se_shape)[3]) == (
+        r"\text{(每个通道乘以它的权重; 隐藏层大小 2)}"
+    )
+
+
+def test_the_shape_keeping_panel_is_typeset_in_the_timeline() -> None:
+    spec = loads("input: {shape: [12, 5, 5]}\nops: [{type: channel_shuffle, groups: 3}]\n")
+    panel = next(a for a in build(plan(spec)).actors if a.id == "formula0")
+    assert isinstance(panel, OverlayActor)
+    assert panel.tex[0] == r"C_{\mathrm{out}} = C_{\mathrm{in}} = 12"
+    assert panel.lines[0].startswith("output shape = input shape: C=12")
 
 
 def test_the_timeline_carries_the_tex_next_to_the_text() -> None:
@@ -452,3 +483,54 @@ def test_formulas_are_legible_at_480p(scene: str, height: int) -> None:
     for overlay in formulas:
         _, em = drawer.formula_group(overlay.tex)
         assert em * 480 / 8 >= 12, (overlay.id, em)
+
+
+def test_transposed_direct_view_steps_are_typeset() -> None:
+    eq = insert_zeros((1, 1), (3, 3), (5, 5))
+    assert eq.text == "insert stride - 1 = 1 zero(s) between inputs: 3×3 -> 5×5"
+    assert eq.tex == (
+        r"\text{insert}\ s - 1 = 1\ \text{zero(s) between inputs:}\ 3 \times 3 \to 5 \times 5"
+    )
+    assert insert_zeros((1, 0), (3, 3), (5, 3), ZH).tex == (
+        r"\text{输入之间插入}\ s - 1 = (1, 0)\ \text{个零:}\ 3 \times 3 \to 5 \times 3"
+    )
+    pad = pad_border(1, 3, 1, 1)
+    assert pad.text == (
+        "pad the border by d·(k-1) - p = 1·(3-1) - 1 = 1, + output_padding 1 bottom/right"
+    )
+    assert pad.tex == (
+        r"\text{pad the border by}\ d(k - 1) - p = 1 \cdot (3 - 1) - 1 = 1,\quad "
+        r"p_{\mathrm{out}} = 1\ \text{more on the bottom/right}"
+    )
+    assert pad_border(2, 3, 0, 0, ZH).tex == (
+        r"\text{边缘填充}\ d(k - 1) - p = 2 \cdot (3 - 1) - 0 = 4"
+    )
+
+
+def test_the_transposed_scene_captions_carry_the_typeset_steps() -> None:
+    tl = build(plan(load(SCENES / "transposed_conv_stride2.yaml")))
+    texes = [e.data.get("tex", "") for e in tl.events if e.kind == "caption"]
+    assert any(t.startswith(r"\text{insert}\ s - 1 = 1") for t in texes)
+    assert any(t.startswith(r"\text{pad the border by}\ d(k - 1) - p =") for t in texes)
+
+
+def test_channel_shuffle_flatten_reads_out_j_is_in_pi_j() -> None:
+    eq = shuffle_flatten((0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11))
+    assert (
+        eq.text == "flatten: out[j] = in[perm[j]],  perm = [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]"
+    )
+    assert eq.tex == (
+        r"\text{flatten:}\ \mathrm{out}_j = \mathrm{in}_{\pi(j)},\quad "
+        r"\pi = (0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11)"
+    )
+    long = shuffle_flatten(tuple(range(20)), ZH)
+    assert long.tex == (
+        r"\text{展平:}\ \mathrm{out}_j = \mathrm{in}_{\pi(j)},\quad \pi = ("
+        + ", ".join(str(i) for i in range(16))
+        + r", \ldots)"
+    )
+    assert long.text.endswith("15, …]")
+    tl = build(plan(load(SCENES / "channel_shuffle.yaml")))
+    assert any(
+        e.data.get("tex", "").startswith(r"\text{flatten:}\ \mathrm{out}_j") for e in tl.events
+    )

@@ -21,9 +21,12 @@ __all__ = [
     "deform_sum",
     "dense_step",
     "flatten_step",
+    "insert_zeros",
+    "pad_border",
     "pool_window",
     "relu_step",
     "se_step",
+    "shuffle_flatten",
     "stamp",
     "stamp_target",
     "tex_number",
@@ -274,4 +277,63 @@ def dense_step(j: int, n_in: int, value: float, *, bias: bool, words: Words = EN
     return Equation(
         words.dense_step.format(j=j, n=n_in, bias=b, value=fmt_value(value)),
         f"y_{{{j}}} = \\sum W_{{{j},i}}\\, x_i{b_tex} = {tex_number(value)}",
+    )
+
+
+def _words_around(template: str, math: str) -> str:
+    r"""A catalogue phrase with a formula inside: ``"pad the border by {math}"`` ->
+    ``\text{pad the border by}\ math``; the words on either side of ``{math}`` (either may be
+    empty) set as text, so each language puts the formula where its word order wants it."""
+    before, _, after = template.partition("{math}")
+    parts = [f"\\text{{{before.strip()}}}"] if before.strip() else []
+    parts.append(math)
+    if after.strip():
+        parts.append(f"\\text{{{after.strip()}}}")
+    return "\\ ".join(parts)
+
+
+def insert_zeros(
+    zeros: tuple[int, int], size: tuple[int, int], dilated: tuple[int, int], words: Words = EN
+) -> Equation:
+    r"""The first step of a transposed convolution's direct view: ``s - 1 = 1`` zeros between
+    neighbouring inputs, ``3 \times 3 \to 5 \times 5`` (``zeros`` per axis:
+    ``(s_h - 1, s_w - 1)``)."""
+    plain_zeros = f"{zeros[0]}" if zeros[0] == zeros[1] else f"({zeros[0]}, {zeros[1]})"
+    (hin, win), (dh, dw) = size, dilated
+    plain = words.insert_zeros.format(zeros=plain_zeros, hin=hin, win=win, dh=dh, dw=dw)
+    math = f"s - 1 = {plain_zeros}"
+    resize = f"{hin} \\times {win} \\to {dh} \\times {dw}"
+    return Equation(plain, _words_around(words.math_words["insert_zeros"], math) + f"\\ {resize}")
+
+
+def pad_border(
+    dilation: int, kernel: int, padding: int, output_padding: int, words: Words = EN
+) -> Equation:
+    r"""The border of a transposed convolution's direct view: ``d(k - 1) - p = 1 \cdot (3 - 1)
+    - 1 = 1`` on every side, and ``p_{\mathrm{out}}`` more on the bottom/right when the op has
+    an ``output_padding``."""
+    border = dilation * (kernel - 1) - padding
+    plain = words.pad_border.format(dil=dilation, kh=kernel, ph=padding, border=border)
+    m = words.math_words
+    math = f"d(k - 1) - p = {dilation} \\cdot ({kernel} - 1) - {padding} = {border}"
+    tex = _words_around(m["pad_border"], math)
+    if output_padding:
+        plain += words.output_padding.format(oph=output_padding)
+        extra = f"p_{{\\mathrm{{out}}}} = {output_padding}"
+        tex += ",\\quad " + _words_around(m["output_padding"], extra)
+    return Equation(plain, tex)
+
+
+def shuffle_flatten(perm: Sequence[int], words: Words = EN, limit: int = 16) -> Equation:
+    r"""The last step of a channel shuffle: output channel ``j`` is input channel ``\pi(j)``,
+    ``\mathrm{out}_j = \mathrm{in}_{\pi(j)}``, with ``\pi`` written out (at most ``limit``
+    values, then ``\ldots``)."""
+    shown = [str(int(p)) for p in perm[:limit]]
+    more = len(perm) > limit
+    plain_list = "[" + ", ".join(shown) + (", …]" if more else "]")
+    tex_list = "(" + ", ".join(shown) + (", \\ldots)" if more else ")")
+    math = f"\\mathrm{{out}}_j = \\mathrm{{in}}_{{\\pi(j)}},\\quad \\pi = {tex_list}"
+    return Equation(
+        words.shuffle_flatten.format(perm=plain_list),
+        _words_around(words.math_words["shuffle_flatten"], math),
     )

@@ -138,10 +138,12 @@ class Words:
 
     def formula_tex(self, tex: str) -> str:
         r"""An output-size formula of the op registry in LaTeX, in this language: each
-        ``\text{word}`` it holds (``\text{features}``) replaced by :attr:`math_words`'s word."""
+        ``\text{word}`` it holds (``\text{features}``) replaced by :attr:`math_words`'s word,
+        any other ``\text{...}`` (``\text{(channels reordered in 3 groups)}``) translated
+        like a formula line (:meth:`formula`)."""
         return re.sub(
             r"\\text\{([^{}]*)\}",
-            lambda m: "\\text{" + self.math_words.get(m.group(1), m.group(1)) + "}",
+            lambda m: "\\text{" + self.math_words.get(m.group(1), self.formula(m.group(1))) + "}",
             tex,
         )
 
@@ -300,6 +302,10 @@ EN = Words(
             "channel": "channel {c}",
             "relu_count": "{n} of {total} values were negative and become 0",
             "flatten_order": "flatten ({layout} order)",
+            "insert_zeros": "insert {math} zero(s) between inputs:",
+            "pad_border": "pad the border by {math}",
+            "output_padding": "{math} more on the bottom/right",
+            "shuffle_flatten": "flatten: {math}",
         }
     ),
     lod_tile="1 cube = {rows}×{cols}",
@@ -468,6 +474,10 @@ ZH = Words(
             "channel": "通道 {c}",
             "relu_count": "{total} 个值中有 {n} 个为负, 变为 0",
             "flatten_order": "展平 (按 {layout} 顺序)",
+            "insert_zeros": "输入之间插入 {math} 个零:",
+            "pad_border": "边缘填充 {math}",
+            "output_padding": "下方和右侧再补 {math}",
+            "shuffle_flatten": "展平: {math}",
         }
     ),
     lod_tile="1 个方块 = {rows}×{cols}",

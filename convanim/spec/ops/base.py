@@ -56,6 +56,16 @@ def spatial_columns(rank: int) -> tuple[str, ...]:
     return _SPATIAL_COLUMNS[rank]
 
 
+def _kept_axes(shape: tuple[int, ...]) -> tuple[str, ...]:
+    """The names of the axes after the batch: ``C, H, W`` (``features`` for a vector)."""
+    return ("C", *axis.AXIS_NAMES[len(shape) - 2]) if len(shape) > 2 else ("features",)
+
+
+def _tex_axis(name: str) -> str:
+    r"""An axis name in LaTeX: ``C``, or ``\text{features}`` for a word."""
+    return name if len(name) == 1 else f"\\text{{{name}}}"
+
+
 def divisors(n: int) -> str:
     """``"1, 2, 4, 8"``: the divisors of ``n``, for messages about groups."""
     return ", ".join(str(d) for d in range(1, n + 1) if n % d == 0)
@@ -171,17 +181,24 @@ class OpDef:
     def formulas(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
         """The output-size formula of each spatial axis with the numbers plugged in."""
         shape = tuple(int(v) for v in input_shape)
-        names = ("C", *axis.AXIS_NAMES[len(shape) - 2]) if len(shape) > 2 else ("features",)
+        names = _kept_axes(shape)
         dims = ", ".join(f"{a}={v}" for a, v in zip(names, shape[1:], strict=True))
         return (f"output shape = input shape: {dims} ({self.why_same_shape(op, shape)})",)
 
     def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
-        """The formulas of :meth:`formulas` in LaTeX, for renderers that typeset math.
+        r"""The formulas of :meth:`formulas` in LaTeX, for renderers that typeset math.
 
-        Empty when the op has no output-size formula to typeset (its shape is kept): renderers
-        then show the plain text.
+        Here (an op that keeps the shape): one line per axis, ``C_{\mathrm{out}} =
+        C_{\mathrm{in}} = 12``, then :meth:`why_same_shape` in words, ``\text{(...)}`` (the
+        storyboard puts it in the labels' language). Ops with a formula of their own override
+        this with it.
         """
-        return ()
+        shape = tuple(int(v) for v in input_shape)
+        lines = tuple(
+            f"{_tex_axis(a)}_{{\\mathrm{{out}}}} = {_tex_axis(a)}_{{\\mathrm{{in}}}} = {v}"
+            for a, v in zip(_kept_axes(shape), shape[1:], strict=True)
+        )
+        return (*lines, f"\\text{{({self.why_same_shape(op, shape)})}}")
 
     def why_same_shape(self, op: Any, input_shape: tuple[int, ...]) -> str:
         """For ops that keep the shape: what they do instead (ends the formula line)."""

@@ -10,10 +10,11 @@ holds channels of every colour. The permutation is the engine's (``op.trace.perm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from convanim.engine.trace import ShuffleTrace
 from convanim.storyboard.common import chw
+from convanim.storyboard.equations import shuffle_flatten
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring, actor_kind
@@ -103,16 +104,17 @@ class ShuffleVisual(OpVisual):
         )
         ctx.add_actor(actor)
         words = ctx.words
-        texts = {
-            "reshape": words.shuffle_reshape.format(channels=channels, groups=groups, per=per),
-            "transpose": words.shuffle_transpose.format(groups=groups, per=per),
-            "flatten": words.shuffle_flatten.format(perm=_short_list(perm)),
+        reshape = words.shuffle_reshape.format(channels=channels, groups=groups, per=per)
+        captions: dict[str, dict[str, Any]] = {
+            "reshape": {"text": reshape},
+            "transpose": {"text": words.shuffle_transpose.format(groups=groups, per=per)},
+            "flatten": shuffle_flatten(perm, words).data(),
         }
         # Later ops of a chain play briskly, as the core does for kernel sweeps.
         speed = ctx.pacing.phase_speed
         clock.add("show", actor.id, 0.3)
         for n, phase in enumerate(PHASES):
-            clock.add("caption", "caption", 0.0, text=texts[phase])
+            clock.add("caption", "caption", 0.0, **captions[phase])
             data: dict[str, object] = {"phase": phase, "step": n + 1}
             if phase == "flatten":
                 data["perm"] = list(perm)
@@ -122,10 +124,3 @@ class ShuffleVisual(OpVisual):
         clock.then("hide", actor.id, 0.0)
         clock.wait(0.6 * speed)
         clock.add("caption", "caption", 0.0, text="")
-
-
-def _short_list(values: tuple[int, ...], limit: int = 16) -> str:
-    """``[0, 4, 8, ...]`` with at most ``limit`` entries written out."""
-    if len(values) <= limit:
-        return "[" + ", ".join(map(str, values)) + "]"
-    return "[" + ", ".join(map(str, values[:limit])) + ", …]"

@@ -22,7 +22,14 @@ from convanim.storyboard import closeup as cu
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import chw, dims, value_range
-from convanim.storyboard.equations import Equation, stamp, stamp_target, window_sum
+from convanim.storyboard.equations import (
+    Equation,
+    insert_zeros,
+    pad_border,
+    stamp,
+    stamp_target,
+    window_sum,
+)
 from convanim.storyboard.ops.base import BuildContext
 from convanim.storyboard.ops.windowed import WindowedVisual
 from convanim.storyboard.regions import Region, grouped_channels, span
@@ -408,13 +415,8 @@ class TransposeVisual(WindowedVisual):
         ctx.add_actor(dilated)
         ctx.add_actor(holes)
         hin, win = trace.input_size
-        zeros = f"{sh - 1}" if sh == sw else f"({sh - 1}, {sw - 1})"
-        clock.add(
-            "caption",
-            "caption",
-            0.0,
-            text=ctx.words.insert_zeros.format(zeros=zeros, hin=hin, win=win, dh=dh, dw=dw),
-        )
+        zeros = insert_zeros((sh - 1, sw - 1), (hin, win), (dh, dw), ctx.words)
+        clock.add("caption", "caption", 0.0, **zeros.data())
         clock.add("pad", dilated.id, 0.0, padding=[0, 0, 0, 0])
         clock.add("hide", in_id, pacing.show)
         clock.add("show", holes.id, pacing.show)
@@ -425,10 +427,8 @@ class TransposeVisual(WindowedVisual):
         ph, _ = trace.padding
         oph, _ = trace.output_padding
         dil = trace.dilation[0]
-        text = ctx.words.pad_border.format(dil=dil, kh=kh, ph=ph, border=border[0])
-        if oph:
-            text += ctx.words.output_padding.format(oph=oph)
-        clock.add("caption", "caption", 0.0, text=text)
+        pad = pad_border(int(dil), int(kh), int(ph), int(oph), ctx.words)
+        clock.add("caption", "caption", 0.0, **pad.data())
         clock.then("pad", dilated.id, pacing.show, padding=[max(b, 0) for b in border])
         clock.wait(1.2)
         clock.add("caption", "caption", 0.0, text=ctx.words.then_conv)
