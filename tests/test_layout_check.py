@@ -171,12 +171,12 @@ def test_a_deliberately_bad_timeline_is_found(tmp_path: Path) -> None:
     )
     found = check_timeline(replace(timeline, actors=actors), FMT)
     assert {(f.first, f.second) for f in found} == {("table0", "counts0")}
-    # The same frames drawn a quarter of the frame to the right: what was on the right half
+    # The same frames drawn a third of the frame to the right: what was on the right half
     # leaves the safe area (the blocks themselves are framed inside it, see the test above).
     real = items_renderer(timeline, FMT)
 
     def shifted(t: float) -> list[DrawnItem]:
-        dx = FMT.width / 4
+        dx = FMT.width / 3
         return [
             replace(
                 i,

@@ -383,13 +383,14 @@ def test_op_duration_at_4k_is_refused_before_the_first_frame(tmp_path: Path) -> 
 def test_long_chains_fit_at_low_quality_but_not_at_4k() -> None:
     spec = loads(_chain(40), filename="chain.yaml")
     duration = build(plan(spec)).duration
-    # Automatic pacing squeezes a long chain at most to 0.6x (storyboard/pacing.py): 195.66 s.
+    # Automatic pacing squeezes a long chain at most to 0.6x (storyboard/pacing.py): 218.28 s
+    # (every op keeps a quick close-up of its first window).
     assert 150 < duration < limits.MAX_VIDEO_SECONDS
-    limits.check_video(spec, duration, QUALITIES["l"])  # 2,935 frames at 480p: about 3 minutes
+    limits.check_video(spec, duration, QUALITIES["l"])  # 3,275 frames at 480p: under 4 minutes
     with pytest.raises(SpecError) as info:
         limits.check_video(spec, duration, QUALITIES["k"])
     assert str(info.value) == (
-        "chain.yaml:3:3: ops: the video would have 11,740 frames of 3840x2160 (3 min at 60 fps), "
+        "chain.yaml:3:3: ops: the video would have 13,097 frames of 3840x2160 (4 min at 60 fps), "
         "too many to draw; at this quality the limit is 80 s of video: use a lower quality (-q m "
         "or -q l) or a shorter video (split the chain into several specs, or set "
         "animation.op_duration)"
