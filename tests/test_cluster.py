@@ -24,11 +24,13 @@ from convanim.batch import RenderOptions, plan_tasks, run_batch
 from convanim.batch.cache import cache_inputs
 from convanim.batch.cluster import parse_address
 from convanim.batch.remote import (
+    DeckJob,
     RemoteFailure,
     RemoteJob,
     RemoteOutput,
     SpecBundle,
     install_output,
+    run_deck,
     run_job,
 )
 from convanim.cli import main
@@ -133,6 +135,15 @@ def test_a_worker_with_other_code_refuses_the_task() -> None:
     assert outcome.exit_code == 1
     assert "runs other code than this client (convanim source" in outcome.message
     assert "install the same convanim" in outcome.message
+
+
+def test_a_worker_with_other_code_refuses_a_deck() -> None:
+    identity = dict(build_identity(), source="0" * 64)
+    bundle = SpecBundle("a.yaml", "a.yaml", BAD.encode())
+    outcome = run_deck(DeckJob(bundle, "l", None, identity))
+    assert isinstance(outcome, RemoteFailure)
+    assert outcome.exit_code == 1
+    assert "runs other code than this client (convanim source" in outcome.message
 
 
 def test_files_a_spec_reads_come_from_registered_finders(

@@ -13,6 +13,9 @@ each task compares them again (a worker may join later).
 ``LocalCluster`` of N one-thread worker processes on this machine (with Dask's dashboard). A
 worker that dies mid-task is replaced by Dask and its task run again elsewhere; a task that
 raises is retried ``retries`` times. Ctrl-C cancels every submitted task.
+
+:func:`write_decks_on_cluster` does the same for ``convanim slides``: one task per spec's deck,
+whose files come back and are written into the deck's folder atomically.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from convanim.batch.remote import (
-    RemoteDeck,
     RemoteFailure,
     RemoteJob,
     install_deck,
@@ -462,7 +464,6 @@ def _deck_outcome(future: Any, folder: Path) -> DeckReport | tuple[str, int]:
         future.release()
     if isinstance(outcome, RemoteFailure):
         return outcome.message, outcome.exit_code
-    assert isinstance(outcome, RemoteDeck)
     try:
         return install_deck(folder, outcome)
     except Exception as exc:
