@@ -5,23 +5,25 @@ Run from the repository root (needs ``convanim[cluster]``)::
     .venv/bin/python benchmarks/course.py                       # every scene in scenes/ at -q l
     .venv/bin/python benchmarks/course.py --limit 8             # the first 8 (by name)
     .venv/bin/python benchmarks/course.py --only standard_conv,pooling -q m
+    .venv/bin/python benchmarks/course.py --limit 8 --repeat 2   # two rounds, and their medians
 
 The local pool is one ``convanim render SPECS --force -o DIR -j N`` in a child process. For the
-cluster, this script first starts a ``LocalCluster`` of N one-thread worker processes and waits
-for them (its start-up is timed on its own: a course rendered on a cluster that is already
+cluster, this script first starts the ``LocalCluster`` that ``--cluster local:N`` starts (N
+one-thread worker processes, Dask's profiler off) and waits for them (its start-up is timed on its own: a course rendered on a cluster that is already
 running does not pay it), then times ``convanim render SPECS --force -o DIR --cluster ADDRESS``
 in a child process. The script prints, per case, the wall time and the CPU time of every process
 involved (the command, the pool's workers; for the cluster also the scheduler, nannies and
 workers while the batch runs), the ratios of the cluster's figures to the pool's, without and
 with the start-up (on one machine the cluster should cost less than 15 % more), and whether the
-two cases wrote the same bytes.
+two cases wrote the same bytes. With ``--repeat R`` it runs R rounds, starting a new cluster in
+each and alternating which case goes first, and prints the medians.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,14 +84,14 @@ def run_case(label: str, specs: list[Path], out: Path, extra: list[str], quality
 
 
 def start_cluster(workers: int) -> tuple[Any, dict]:
-    """A LocalCluster of ``workers`` one-thread processes, all joined; and its start-up figures."""
-    from distributed import Client, LocalCluster
+    """The LocalCluster ``--cluster local:N`` starts (N = ``workers``), all joined; and its
+    start-up figures."""
+    from distributed import Client
+
+    from convanim.batch.cluster import local_cluster
 
     def start() -> Any:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )  # fmt: skip
+        cluster = local_cluster(workers, dashboard_address=None)  # as --cluster local:N starts it
         with Client(cluster) as client:
             client.wait_for_workers(workers)
         return cluster
@@ -111,6 +113,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="the first N scenes by name")
     parser.add_argument("-q", "--quality", default="l", choices=("l", "m", "h", "k"))
     parser.add_argument("--workers", type=int, default=2, help="pool processes = cluster workers")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds (each: both cases)")
     args = parser.parse_args()
 
     specs = sorted(SCENES.glob("*.yaml"))
@@ -122,16 +125,45 @@ def main() -> None:
     if not specs:
         sys.exit("no scenes selected")
     n = args.workers
-    print(f"{len(specs)} scenes at -q {args.quality}, {n} processes; {os.cpu_count()} cores")
+    # This checkout's convanim, here and in the cluster's worker processes (they inherit it).
+    os.environ["PYTHONPATH"] = str(ROOT)
+    sys.path.insert(0, str(ROOT))
+    print(f"{len(specs)} scenes at -q {args.quality}, {n} processes; {os.cpu_count()} cores; "
+          f"{args.repeat} round(s)")  # fmt: skip
+    rounds: list[tuple[dict, dict, dict]] = []
     with tempfile.TemporaryDirectory(prefix="convanim-course-") as tmp:
-        local = run_case(f"local pool -j {n}", specs, Path(tmp) / "local", ["-j", str(n)],
-                         args.quality)  # fmt: skip
-        cluster, startup = start_cluster(n)
-        with cluster:
-            batch = run_case(f"cluster, {n} workers", specs, Path(tmp) / "cluster",
-                             ["--cluster", cluster.scheduler_address], args.quality)  # fmt: skip
+        for number in range(args.repeat):
+            # The order alternates (pool first, then cluster first) so that a change in the
+            # machine's load does not always favour the same case.
+            order = ("pool", "cluster") if number % 2 == 0 else ("cluster", "pool")
+            figures: dict[str, dict] = {}
+            for case in order:
+                if case == "pool":
+                    figures[case] = run_case(f"local pool -j {n}", specs, Path(tmp) / "local",
+                                             ["-j", str(n)], args.quality)  # fmt: skip
+                    continue
+                cluster, figures["startup"] = start_cluster(n)
+                with cluster:
+                    figures[case] = run_case(f"cluster, {n} workers", specs,
+                                             Path(tmp) / "cluster",
+                                             ["--cluster", cluster.scheduler_address],
+                                             args.quality)  # fmt: skip
+            rounds.append((figures["pool"], figures["startup"], figures["cluster"]))
+            _print_round(number + 1, *rounds[-1])
         same, total = _same_outputs(Path(tmp) / "local", Path(tmp) / "cluster")
-    print(f"{'case':<20} {'wall s':>8} {'CPU s':>8}")
+    if len(rounds) > 1:
+        medians = [
+            {"label": f"median {label}", "wall": statistics.median(r[i]["wall"] for r in rounds),
+             "cpu": statistics.median(r[i]["cpu"] for r in rounds)}
+            for i, label in enumerate(("pool", "start-up", "cluster"))
+        ]  # fmt: skip
+        _print_round(0, *medians)
+    print(f"byte-identical outputs: {same} of {total}")
+
+
+def _print_round(number: int, local: dict, startup: dict, batch: dict) -> None:
+    """One round's table (``number`` 0: the medians) and the cluster's ratios to the pool."""
+    print(f"{'round ' + str(number) if number else 'medians':<20} {'wall s':>8} {'CPU s':>8}")
     for case in (local, startup, batch):
         print(f"{case['label']:<20} {case['wall']:>8.1f} {case['cpu']:>8.1f}")
     with_startup = {"wall": batch["wall"] + startup["wall"], "cpu": batch["cpu"] + startup["cpu"]}
@@ -140,7 +172,6 @@ def main() -> None:
         cpu_ratio = case["cpu"] / local["cpu"] if local["cpu"] else float("nan")
         print(f"{label:<15} wall {wall_ratio:.3f} ({(wall_ratio - 1) * 100:+.1f} %), "
               f"CPU {cpu_ratio:.3f} ({(cpu_ratio - 1) * 100:+.1f} %)")  # fmt: skip
-    print(f"byte-identical outputs: {same} of {total}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from convanim.batch import RenderOptions, plan_tasks, run_batch
 from convanim.batch.cache import cache_inputs
-from convanim.batch.cluster import parse_address
+from convanim.batch.cluster import local_cluster, parse_address
 from convanim.batch.remote import (
     DeckJob,
     RemoteFailure,
@@ -474,3 +474,17 @@ def test_ctrl_c_cancels_the_submitted_tasks_and_writes_nothing(tmp_path: Path, c
     assert ours() == []
     assert [p for p in out.rglob("*") if p.suffix == ".mp4"] == []
     assert _leftovers(tmp_path) == []
+
+
+def _profiled(dask_worker: Any) -> bool:
+    """Run on a worker: whether Dask's statistical profiler samples its tasks."""
+    return "profile" in dask_worker.periodic_callbacks
+
+
+def test_local_n_starts_workers_without_dask_s_profiler() -> None:
+    with (
+        local_cluster(1, dashboard_address=None) as cluster,
+        distributed.Client(cluster, timeout=TIMEOUT) as dask_client,
+    ):
+        dask_client.wait_for_workers(1, timeout=TIMEOUT)
+        assert list(dask_client.run(_profiled).values()) == [False]

@@ -52,9 +52,11 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV_VAR",
     "INSTALL_HINT",
+    "LOCAL_CONFIG",
     "LOCAL_PREFIX",
     "check_workers",
     "connect",
+    "local_cluster",
     "parse_address",
     "run_on_cluster",
     "write_decks_on_cluster",
@@ -71,6 +73,32 @@ CONNECT_TIMEOUT = 30.0
 #: How often Dask runs a task again if it raises (a worker that dies is handled by Dask's own
 #: ``distributed.scheduler.allowed-failures``).
 RETRIES = 2
+
+
+#: Dask settings of the clusters convanim starts (``local:N``). Dask's statistical profiler
+#: samples the task thread's stack every 10 ms; on a render (deep Python stacks in manim) it
+#: cost about a fifth more CPU (measured: docs/cluster.md), so it is off: the dashboard works,
+#: its Profile tab stays empty.
+LOCAL_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+
+
+def local_cluster(workers: int, **options: Any) -> Any:
+    """The ``LocalCluster`` that ``local:N`` starts: ``workers`` one-thread worker processes,
+    with :data:`LOCAL_CONFIG`; ``options`` go to ``LocalCluster`` too.
+
+    Raises
+    ------
+    UsageError
+        Dask is not installed.
+    """
+    distributed = _distributed()
+    import dask
+
+    options = {"silence_logs": logging.ERROR, **options}
+    with dask.config.set(LOCAL_CONFIG):  # the nannies pass it on to their worker processes
+        return distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, **options
+        )
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -117,13 +145,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Iterator[Client]:
     where, workers = parse_address(address)
     with contextlib.ExitStack() as stack:
         if where == "local":
-            cluster = stack.enter_context(
-                distributed.LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True,
-                    silence_logs=logging.ERROR,
-                )
-            )  # fmt: skip
-            target: Any = cluster
+            target: Any = stack.enter_context(local_cluster(workers))
         else:
             target = where
         try:
