@@ -175,6 +175,7 @@ def slides(
     quality: str = "l",
     language: str | None = None,
     jobs: int = 1,
+    cluster: str | Any | None = None,
 ) -> Path:
     """Write a spec as a slide deck (``convanim slides``) and return the path of its page.
 
@@ -191,7 +192,10 @@ def slides(
     language : {"en", "zh"} or None
         Overrides the spec's ``labels.language``.
     jobs : int
-        Processes drawing the slides.
+        Processes drawing the slides (not used with ``cluster``).
+    cluster : str, distributed.Client or None
+        Write the deck on a Dask cluster, as for :func:`render` (a loaded spec goes as its
+        file); the deck comes back as files and is written here.
 
     Returns
     -------
@@ -215,6 +219,15 @@ def slides(
     spec = _as_spec(spec_or_path)
     stem = Path(spec.source.file).stem if spec.source.file else "scene"
     folder = Path(output) if output is not None else Path("media/slides") / stem
+    if cluster is not None:
+        from convanim.batch.cluster import write_decks_on_cluster
+
+        if not spec.source.file or not Path(spec.source.file).is_file():
+            raise UsageError("slides on a cluster need a spec file, not a spec built in Python")
+        (report,) = write_decks_on_cluster(
+            [(Path(spec.source.file), spec, folder)], quality, cluster, language=language
+        )
+        return report.page
     return write_deck(spec, folder, QUALITIES[quality], jobs=jobs, language=language).page
 
 

@@ -22,13 +22,15 @@ from click.testing import CliRunner
 
 from convanim.batch import RenderOptions, plan_tasks, run_batch
 from convanim.batch.cache import cache_inputs
-from convanim.batch.cluster import parse_address
+from convanim.batch.cluster import local_cluster, parse_address
 from convanim.batch.remote import (
+    DeckJob,
     RemoteFailure,
     RemoteJob,
     RemoteOutput,
     SpecBundle,
     install_output,
+    run_deck,
     run_job,
 )
 from convanim.cli import main
@@ -69,7 +71,7 @@ def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _local_render(*args: str) -> None:
+def _local_render(*args: str, command: str = "render") -> None:
     """``convanim render ARGS`` in a new Python process: the reference renders start from a
     fresh process, as the cluster's restarted workers do (a process that drew other scenes
     before may draw a text a hair differently; see docs/cluster.md)."""
@@ -77,10 +79,17 @@ def _local_render(*args: str) -> None:
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "convanim", "render", *args], capture_output=True, text=True,
+        [sys.executable, "-m", "convanim", command, *args], capture_output=True, text=True,
         timeout=TIMEOUT, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def _without_seconds(summary: str) -> str:
@@ -126,6 +135,15 @@ def test_a_worker_with_other_code_refuses_the_task() -> None:
     assert outcome.exit_code == 1
     assert "runs other code than this client (convanim source" in outcome.message
     assert "install the same convanim" in outcome.message
+
+
+def test_a_worker_with_other_code_refuses_a_deck() -> None:
+    identity = dict(build_identity(), source="0" * 64)
+    bundle = SpecBundle("a.yaml", "a.yaml", BAD.encode())
+    outcome = run_deck(DeckJob(bundle, "l", None, identity))
+    assert isinstance(outcome, RemoteFailure)
+    assert outcome.exit_code == 1
+    assert "runs other code than this client (convanim source" in outcome.message
 
 
 def test_files_a_spec_reads_come_from_registered_finders(
@@ -358,3 +376,115 @@ def test_gallery_and_the_python_api_take_a_cluster(tmp_path: Path, client: Any) 
         bad = tmp_path / "bad.yaml"
         bad.write_text(BAD, encoding="utf-8")
         convanim.render(bad, format="png", output=tmp_path / "bad.png", cluster=client)
+
+
+def test_slides_on_the_cluster_are_the_local_deck(tmp_path: Path, client: Any) -> None:
+    spec = str(_spec(tmp_path, "deck", npy=True))
+    client.restart()  # a fresh worker, as the reference deck is drawn by a fresh process
+    remote, local = tmp_path / "remote", tmp_path / "local"
+    code, stdout, stderr = _run("slides", spec, "-o", str(remote), "-q", "l",
+                                "--cluster", client.scheduler.address)  # fmt: skip
+    assert code == 0, stderr
+    assert re.fullmatch(
+        rf"wrote {remote}/deck/index.html \(\d+ slides\) and {remote}/deck/slides/deck.json\n",
+        stdout,
+    ), stdout
+    assert f"[1/1] {remote}/deck/" in stderr
+    _local_render(spec, "-o", str(local), "-q", "l", command="slides")
+    ours, theirs = _files(remote / "deck"), _files(local / "deck")
+    assert any(name.endswith("-reversed.mp4") for name in theirs)
+    assert sorted(ours) == sorted(theirs)
+    for name, data in theirs.items():
+        assert ours[name] == data, name
+    assert _leftovers(tmp_path) == []
+
+
+def test_slides_on_the_cluster_refuse_a_bad_spec_as_locally(tmp_path: Path, client: Any) -> None:
+    import convanim
+
+    good = str(_spec(tmp_path, "good"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD, encoding="utf-8")
+    local = _run("slides", good, str(bad), "-o", str(tmp_path / "local"))
+    remote = _run("slides", good, str(bad), "-o", str(tmp_path / "remote"),
+                  env={"CONVANIM_CLUSTER": client.scheduler.address})  # fmt: skip
+    assert local[0] == remote[0] == 2
+    error = f"convanim: error: {bad}:1:17: input.shape[0]: must be a positive integer, got 0"
+    assert error in local[2] and error in remote[2]
+    assert remote[1] == "" and not (tmp_path / "remote").exists()
+    with pytest.raises(convanim.SpecError, match="must be a positive integer"):
+        convanim.slides(bad, output=tmp_path / "api", cluster=client)
+    assert not (tmp_path / "api").exists()
+
+
+def test_the_slides_api_takes_a_cluster(tmp_path: Path, client: Any) -> None:
+    import convanim
+
+    spec = _spec(tmp_path, "api", seconds=0.5)
+    page = convanim.slides(spec, output=tmp_path / "deck", quality="l", cluster=client)
+    assert page == tmp_path / "deck" / "index.html"
+    names = _files(tmp_path / "deck")
+    assert "slides/api.json" in names and "media/slide000.mp4" in names
+    assert b"media/slide000.mp4" in names["slides/api.json"]
+    assert _leftovers(tmp_path) == []
+
+
+def _task_keys(dask_scheduler: Any) -> list[str]:
+    """Run on the scheduler: the keys of every task it holds."""
+    return [str(key) for key in dask_scheduler.tasks]
+
+
+def test_ctrl_c_cancels_the_submitted_tasks_and_writes_nothing(tmp_path: Path, client: Any) -> None:
+    import _thread
+
+    specs = [_spec(tmp_path, name, seconds=3.0) for name in ("i1", "i2", "i3")]
+    out = tmp_path / "out"
+    tasks = plan_tasks(specs, RenderOptions("mp4"), out)
+    interrupted = threading.Event()
+
+    def press_ctrl_c() -> None:
+        """Once a task of the batch runs on a worker, KeyboardInterrupt in the main thread
+        (what Ctrl-C does to the client)."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            running = [k for keys in client.processing().values() for k in keys]
+            if any(str(key).startswith("convanim-i") for key in running):
+                interrupted.set()
+                _thread.interrupt_main()
+                return
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=press_ctrl_c, daemon=True)
+    thread.start()
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_batch(tasks, cluster=client)
+    thread.join(TIMEOUT)
+    assert interrupted.is_set()
+    # ``caught`` keeps the batch's frames, and so its futures, alive until the end of the test:
+    # only the cancellation can take their tasks off the scheduler.
+    assert caught.type is KeyboardInterrupt
+
+    def ours() -> list[str]:
+        keys = client.run_on_scheduler(_task_keys)
+        return [key for key in keys if key.startswith("convanim-i")]
+
+    deadline = time.monotonic() + TIMEOUT
+    while ours() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ours() == []
+    assert [p for p in out.rglob("*") if p.suffix == ".mp4"] == []
+    assert _leftovers(tmp_path) == []
+
+
+def _profiled(dask_worker: Any) -> bool:
+    """Run on a worker: whether Dask's statistical profiler samples its tasks."""
+    return "profile" in dask_worker.periodic_callbacks
+
+
+def test_local_n_starts_workers_without_dask_s_profiler() -> None:
+    with (
+        local_cluster(1, dashboard_address=None) as cluster,
+        distributed.Client(cluster, timeout=TIMEOUT) as dask_client,
+    ):
+        dask_client.wait_for_workers(1, timeout=TIMEOUT)
+        assert list(dask_client.run(_profiled).values()) == [False]

@@ -13,6 +13,9 @@ each task compares them again (a worker may join later).
 ``LocalCluster`` of N one-thread worker processes on this machine (with Dask's dashboard). A
 worker that dies mid-task is replaced by Dask and its task run again elsewhere; a task that
 raises is retried ``retries`` times. Ctrl-C cancels every submitted task.
+
+:func:`write_decks_on_cluster` does the same for ``convanim slides``: one task per spec's deck,
+whose files come back and are written into the deck's folder atomically.
 """
 
 from __future__ import annotations
@@ -20,33 +23,43 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from convanim.batch.remote import (
     RemoteFailure,
     RemoteJob,
+    install_deck,
     install_output,
+    make_deck_job,
     make_job,
+    run_deck,
     run_job,
     run_join,
     run_segment,
 )
 from convanim.batch.task import RenderTask, ResultCallback, TaskResult
 from convanim.batch.worker import Prepared, failed_result, finish, prepare
-from convanim.errors import ConvanimError, UsageError
+from convanim.errors import ConvanimError, SpecError, UsageError
 
 if TYPE_CHECKING:
     from distributed import Client
 
+    from convanim.pipeline.deck import DeckReport
+    from convanim.spec import SceneSpec
+
 __all__ = [
     "ENV_VAR",
     "INSTALL_HINT",
+    "LOCAL_CONFIG",
     "LOCAL_PREFIX",
     "check_workers",
     "connect",
+    "local_cluster",
     "parse_address",
     "run_on_cluster",
+    "write_decks_on_cluster",
 ]
 
 #: The environment variable ``--cluster`` defaults to.
@@ -60,6 +73,32 @@ CONNECT_TIMEOUT = 30.0
 #: How often Dask runs a task again if it raises (a worker that dies is handled by Dask's own
 #: ``distributed.scheduler.allowed-failures``).
 RETRIES = 2
+
+
+#: Dask settings of the clusters convanim starts (``local:N``). Dask's statistical profiler
+#: samples the task thread's stack every 10 ms; on a render (deep Python stacks in manim) it
+#: cost about a fifth more CPU (measured: docs/cluster.md), so it is off: the dashboard works,
+#: its Profile tab stays empty.
+LOCAL_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+
+
+def local_cluster(workers: int, **options: Any) -> Any:
+    """The ``LocalCluster`` that ``local:N`` starts: ``workers`` one-thread worker processes,
+    with :data:`LOCAL_CONFIG`; ``options`` go to ``LocalCluster`` too.
+
+    Raises
+    ------
+    UsageError
+        Dask is not installed.
+    """
+    distributed = _distributed()
+    import dask
+
+    options = {"silence_logs": logging.ERROR, **options}
+    with dask.config.set(LOCAL_CONFIG):  # the nannies pass it on to their worker processes
+        return distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, **options
+        )
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -106,13 +145,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Iterator[Client]:
     where, workers = parse_address(address)
     with contextlib.ExitStack() as stack:
         if where == "local":
-            cluster = stack.enter_context(
-                distributed.LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True,
-                    silence_logs=logging.ERROR,
-                )
-            )  # fmt: skip
-            target: Any = cluster
+            target: Any = stack.enter_context(local_cluster(workers))
         else:
             target = where
         try:
@@ -162,7 +195,9 @@ def check_workers(client: Client) -> None:
         )
 
 
-def _lost(task: RenderTask, exc: BaseException, seconds: float) -> TaskResult:
+def _lost_message(exc: BaseException) -> tuple[str, int]:
+    """The message and exit code of a task whose future raised (its worker died, or Dask
+    gave up on it)."""
     from convanim.batch.worker import failure_message
 
     name = type(exc).__name__
@@ -171,8 +206,12 @@ def _lost(task: RenderTask, exc: BaseException, seconds: float) -> TaskResult:
             "the cluster's workers kept stopping before finishing this spec (killed, or out of "
             "memory?); render it on its own to see why"
         )
-        return TaskResult(task.spec, task.output, "failed", None, seconds, message, 1)
-    message, code = failure_message(exc)
+        return message, 1
+    return failure_message(exc)
+
+
+def _lost(task: RenderTask, exc: BaseException, seconds: float) -> TaskResult:
+    message, code = _lost_message(exc)
     return TaskResult(task.spec, task.output, "failed", None, seconds, message, code)
 
 
@@ -221,13 +260,33 @@ def run_on_cluster(
         except Exception as exc:  # a bad spec fails here, as it does locally
             results.record(index, failed_result(task, exc, time.perf_counter() - started))
     if todo:
-        if isinstance(cluster, str):
-            with connect(cluster) as client:
-                _submit(todo, client, results, retries)
-        else:
-            check_workers(cluster)
-            _submit(todo, cluster, results, retries)
+        with _client_for(cluster) as client:
+            _submit(todo, client, results, retries)
     return results.in_order()
+
+
+@contextlib.contextmanager
+def _client_for(cluster: str | Client) -> Iterator[Client]:
+    """A client for an address (connected here, see :func:`connect`), or the given client, its
+    workers checked."""
+    if isinstance(cluster, str):
+        with connect(cluster) as client:
+            yield client
+    else:
+        check_workers(cluster)
+        yield cluster
+
+
+@contextlib.contextmanager
+def _cancelling(client: Client) -> Iterator[list[Any]]:
+    """A list to put the submitted futures in: if the block is left by an exception
+    (Ctrl-C's ``KeyboardInterrupt`` included), every one of them is cancelled on the cluster."""
+    submitted: list[Any] = []
+    try:
+        yield submitted
+    except BaseException:
+        client.cancel(submitted, force=True)
+        raise
 
 
 class _Results:
@@ -285,8 +344,7 @@ def _submit(
 
     batch = uuid.uuid4().hex[:8]
     pending: dict[Any, tuple[int, RenderTask, Prepared]] = {}
-    submitted: list[Any] = []
-    try:
+    with _cancelling(client) as submitted:
         for index, task, prepared, job, segments in todo:
             key = f"convanim-{task.spec.stem}-{batch}-{index}"
             if segments:
@@ -312,9 +370,6 @@ def _submit(
         for future in as_completed(list(pending)):
             index, task, prepared = pending.pop(future)
             results.record(index, _collect(future, task, prepared))
-    except BaseException:
-        client.cancel(submitted, force=True)
-        raise
 
 
 def _collect(future: Any, task: RenderTask, prepared: Prepared) -> TaskResult:
@@ -337,3 +392,101 @@ def _collect(future: Any, task: RenderTask, prepared: Prepared) -> TaskResult:
     except Exception as exc:
         return failed_result(task, exc, time.perf_counter() - prepared.started)
     return finish(task, prepared, report)
+
+
+DeckCallback = Callable[["DeckReport", int, int], None]
+"""``on_deck(report, done, total)``: called as each deck is written."""
+
+
+def write_decks_on_cluster(
+    decks: Sequence[tuple[Path, SceneSpec, Path]],
+    quality: str,
+    cluster: str | Client,
+    *,
+    language: str | None = None,
+    on_deck: DeckCallback | None = None,
+    retries: int = RETRIES,
+) -> list[DeckReport]:
+    """Write the slide deck of each spec on a Dask cluster (``convanim slides --cluster``).
+
+    Each deck is one task (:func:`~convanim.batch.remote.run_deck`): the spec and its files go
+    as bytes, the worker writes the deck with :func:`convanim.pipeline.deck.write_deck` and sends
+    its files back, and this client writes them into the deck's folder atomically (a temporary
+    folder renamed into place), as a local deck is written.
+
+    Parameters
+    ----------
+    decks : sequence of (Path, SceneSpec, Path)
+        Each spec file, the spec loaded from it (so bad specs fail before this is called, as
+        they do locally), and the deck's folder.
+    quality : str
+        ``l``, ``m``, ``h`` or ``k``.
+    cluster : str or distributed.Client
+        As for :func:`run_on_cluster`.
+    language : str or None
+        Overrides the specs' ``labels.language``.
+    on_deck : callable or None
+        ``on_deck(report, done, total)`` as each deck is written (in the order they finish).
+    retries : int
+        Times a task that raised is run again.
+
+    Returns
+    -------
+    list of DeckReport
+        One per deck, in the order of ``decks``.
+
+    Raises
+    ------
+    SpecError, ConvanimError
+        The first deck (in the order of ``decks``) that failed, with the message and exit code
+        it fails with locally, once every other deck has been written.
+    """
+    jobs = [make_deck_job(path, spec, quality, language) for path, spec, _ in decks]
+    reports: list[DeckReport | None] = [None] * len(decks)
+    failures: dict[int, tuple[str, int]] = {}
+    done = 0
+    if not decks:
+        return []
+    from distributed import as_completed
+
+    batch = uuid.uuid4().hex[:8]
+    with _client_for(cluster) as client, _cancelling(client) as submitted:
+        pending: dict[Any, int] = {}
+        for index, ((path, _, _), job) in enumerate(zip(decks, jobs, strict=True)):
+            key = f"convanim-slides-{path.stem}-{batch}-{index}"
+            future = client.submit(run_deck, job, retries=retries, pure=False, key=key)
+            submitted.append(future)
+            pending[future] = index
+        for future in as_completed(list(pending)):
+            index = pending.pop(future)
+            outcome = _deck_outcome(future, decks[index][2])
+            done += 1
+            if isinstance(outcome, tuple):
+                failures[index] = outcome
+                continue
+            reports[index] = outcome
+            if on_deck is not None:
+                on_deck(outcome, done, len(decks))
+    if failures:
+        message, code = failures[min(failures)]
+        raise SpecError(message) if code == 2 else ConvanimError(message)
+    return [r for r in reports if r is not None]
+
+
+def _deck_outcome(future: Any, folder: Path) -> DeckReport | tuple[str, int]:
+    """The deck of one finished future written at ``folder``, or its failure's message and exit
+    code."""
+    from convanim.batch.worker import failure_message
+
+    try:
+        outcome = future.result()
+    except Exception as exc:
+        return _lost_message(exc)
+    finally:
+        future.release()
+    if isinstance(outcome, RemoteFailure):
+        return outcome.message, outcome.exit_code
+    try:
+        return install_deck(folder, outcome)
+    except Exception as exc:
+        return failure_message(exc)

@@ -27,16 +27,22 @@ from convanim.errors import ConvanimError
 if TYPE_CHECKING:
     from convanim.output import OutputReport
     from convanim.pipeline import OutputSettings
+    from convanim.pipeline.deck import DeckReport
     from convanim.spec import SceneSpec
 
 __all__ = [
+    "DeckJob",
+    "RemoteDeck",
     "RemoteFailure",
     "RemoteJob",
     "RemoteOutput",
     "SpecBundle",
     "bundle_spec",
+    "install_deck",
     "install_output",
+    "make_deck_job",
     "make_job",
+    "run_deck",
     "run_job",
     "run_join",
     "run_segment",
@@ -257,7 +263,7 @@ def _render_here(job: RemoteJob, tmp: Path, started: float) -> RemoteOutput:
     return RemoteOutput(files, report, time.perf_counter() - started)
 
 
-def _checked(job: RemoteJob) -> RemoteFailure | None:
+def _checked(job: RemoteJob | DeckJob) -> RemoteFailure | None:
     from convanim.version import build_identity, identity_mismatch
 
     mismatch = identity_mismatch(job.identity, build_identity())
@@ -366,7 +372,6 @@ def install_output(target: Path, options: RenderOptions, result: RemoteOutput) -
         The worker's report with the client's path and size.
     """
     from convanim.batch.cache import output_digest
-    from convanim.output.atomic import commit, discard, prepare_folder, temp_path
 
     folder = target.parent
     is_dir = options.format == "png-seq"
@@ -376,17 +381,7 @@ def install_output(target: Path, options: RenderOptions, result: RemoteOutput) -
     for name, data in beside:  # the output itself comes last (see _collect)
         _write_file(folder / name, data)
     if is_dir:
-        prepare_folder(target, is_dir=True)
-        temp = temp_path(target, suffix="", is_dir=True)
-        try:
-            for name, data in inside:
-                path = temp / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-            commit(temp, target)
-        except BaseException:
-            discard(temp)
-            raise
+        _write_folder(target, inside, suffix="")
     digest = output_digest(target)
     size = digest[0] if digest else 0
     return replace(result.report, path=target, bytes=size)
@@ -404,3 +399,137 @@ def _write_file(path: Path, data: bytes) -> None:
     except BaseException:
         discard(temp)
         raise
+
+
+def _write_folder(target: Path, files: list[tuple[str, bytes]], suffix: str | None = None) -> None:
+    """A folder of ``files`` (paths relative to it) at ``target``, replacing what was there:
+    written under a temporary name and renamed into place (``suffix`` as for
+    :func:`~convanim.output.atomic.temp_path`)."""
+    from convanim.output.atomic import commit, discard, prepare_folder, temp_path
+
+    prepare_folder(target, is_dir=True)
+    temp = temp_path(target, suffix=suffix, is_dir=True)
+    try:
+        root = temp.resolve()
+        for name, data in files:
+            path = (root / name).resolve()
+            if not path.is_relative_to(root):
+                raise ConvanimError(f"{target}: a worker sent the file {name!r} outside it")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        commit(temp, target)
+    except BaseException:
+        discard(temp)
+        raise
+
+
+# --- slide decks (``convanim slides``) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeckJob:
+    """One spec's slide deck to write on a worker (:func:`convanim.pipeline.deck.write_deck`).
+
+    Attributes
+    ----------
+    bundle : SpecBundle
+        The spec and its files.
+    quality : str
+        ``l``, ``m``, ``h`` or ``k``.
+    language : str or None
+        Overrides the spec's ``labels.language``.
+    identity : dict
+        The client's :func:`~convanim.version.build_identity`.
+    """
+
+    bundle: SpecBundle
+    quality: str
+    language: str | None
+    identity: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RemoteDeck:
+    """A deck a worker wrote.
+
+    Attributes
+    ----------
+    files : tuple of (str, bytes)
+        Every file of the deck's folder (``index.html``, ``media/slide000.mp4``...), its path
+        relative to the folder.
+    report : DeckReport
+        The deck's report, its paths as on the worker.
+    seconds : float
+        Time the worker spent.
+    """
+
+    files: tuple[tuple[str, bytes], ...]
+    report: DeckReport
+    seconds: float
+
+
+def make_deck_job(
+    spec_path: Path, spec: SceneSpec, quality: str, language: str | None = None
+) -> DeckJob:
+    """The deck job of the spec file ``spec_path`` (already loaded on the client as ``spec``)."""
+    from convanim.version import build_identity
+
+    return DeckJob(bundle_spec(spec_path, spec), quality, language, build_identity())
+
+
+def run_deck(job: DeckJob) -> RemoteDeck | RemoteFailure:
+    """Worker task: check the identity, unpack the spec, write its deck into a private folder
+    and return the deck's files as bytes (a failure as a :class:`RemoteFailure`, as
+    :func:`run_job` does).
+
+    Parameters
+    ----------
+    job : DeckJob
+        What to write.
+
+    Returns
+    -------
+    RemoteDeck or RemoteFailure
+    """
+    from convanim.batch.worker import failure_message
+    from convanim.output import QUALITIES
+    from convanim.pipeline.deck import write_deck
+
+    started = time.perf_counter()
+    failure = _checked(job)
+    if failure is not None:
+        return failure
+    try:
+        with (
+            _RENDER_LOCK,
+            tempfile.TemporaryDirectory(prefix="convanim-deck-", dir=_scratch()) as tmp,
+        ):
+            spec = job.bundle.load(Path(tmp) / "spec")
+            folder = Path(tmp) / "out" / Path(job.bundle.name).stem
+            report = write_deck(spec, folder, QUALITIES[job.quality], language=job.language)
+            files = tuple(
+                (item.relative_to(folder).as_posix(), item.read_bytes())
+                for item in sorted(folder.rglob("*"))
+                if item.is_file()
+            )
+            return RemoteDeck(files, report, time.perf_counter() - started)
+    except Exception as exc:  # reported like a local failure; the other decks go on
+        return RemoteFailure(*failure_message(exc))
+
+
+def install_deck(folder: Path, deck: RemoteDeck) -> DeckReport:
+    """Write a worker's deck at ``folder`` (replacing what was there), atomically, as
+    :func:`~convanim.pipeline.deck.write_deck` does locally.
+
+    Returns
+    -------
+    DeckReport
+        The worker's report with the client's paths.
+    """
+    _write_folder(folder, list(deck.files))
+    report = deck.report
+    return replace(
+        report,
+        page=folder / report.page.name,
+        presentation=folder / "slides" / report.presentation.name,
+    )
