@@ -9,6 +9,7 @@ Numbers are drawn inside the cells when they are at least :data:`MIN_TEXT_PX` pi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -270,6 +271,23 @@ class MatrixDrawer(Drawer[MatrixActor]):
         at = np.array([box.x0 + box.cols * box.cw / 2, box.y0 - 0.75 - lift])
         return self._text(text, 0.62, self.theme.text, at, key, opacity)
 
+    def _row_indices(
+        self, box: Box, rows: Iterable[int], key: tuple[object, ...], opacity: float
+    ) -> list[Mobject]:
+        """Row numbers just right of a one-column ``box``, for ``rows``."""
+        return [
+            self._text(
+                str(r),
+                INDEX_TEXT,
+                self.theme.muted_text,
+                np.array([box.right + 0.12, box.y0 + r + 0.5]),
+                (*key, r),
+                opacity,
+                "l",
+            )
+            for r in rows
+        ]
+
     def _left(
         self, actor: MatrixActor, L: Box, steps: Steps, opacity: float, px: float
     ) -> list[Mobject]:
@@ -433,18 +451,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
         )
         mobs += self._flying(flying, opacity)
         mobs.append(self._label(actor.names[1], R, (actor.id, "Rname"), opacity))
-        for i in arrived:
-            mobs.append(
-                self._text(
-                    str(i),
-                    INDEX_TEXT,
-                    self.theme.muted_text,
-                    np.array([R.right + 0.12, R.y0 + i + 0.5]),
-                    (actor.id, "Ridx", i),
-                    opacity,
-                    "l",
-                )
-            )
+        mobs += self._row_indices(R, arrived, (actor.id, "Ridx"), opacity)
         dot = np.array([(R.x0 - 0.55), R.y0 + n / 2])
         mobs.append(self._text("·", 0.9, self.theme.text, dot, (actor.id, "dot"), opacity))
         return mobs
@@ -555,18 +562,7 @@ class MatrixDrawer(Drawer[MatrixActor]):
         )
         mobs.append(self._label(label, Y, (actor.id, "Yname"), opacity))
         if actor.picture != "im2col":
-            for r in range(Y.rows):
-                mobs.append(
-                    self._text(
-                        str(r),
-                        INDEX_TEXT,
-                        self.theme.muted_text,
-                        np.array([Y.right + 0.12, Y.y0 + r + 0.5]),
-                        (actor.id, "Yidx", r),
-                        opacity,
-                        "l",
-                    )
-                )
+            mobs += self._row_indices(Y, range(Y.rows), (actor.id, "Yidx"), opacity)
         if 0 < fold < 1.0:
             block = self.blocks[actor.output]
             _, _, wo = geo.block_dims(block.shape)
