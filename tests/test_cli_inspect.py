@@ -104,6 +104,24 @@ def test_text_report_of_every_op_fits_80_columns(tmp_path: Path) -> None:
     assert lines.count("    Input       1       8      8           4            -") == 1
 
 
+def test_text_report_names_bias_only_where_it_may_be_left_out(tmp_path: Path) -> None:
+    """Batch norm's shift is always there: its line shows eps, not a ``bias=`` switch."""
+    spec = """
+input: {shape: [1, 2, 4, 4]}
+ops:
+  - {type: conv2d, out_channels: 2, kernel_size: 3, padding: 1, bias: false}
+  - {type: batch_norm2d}
+  - {type: flatten}
+  - {type: linear, out_features: 3}
+"""
+    code, out, err = invoke("inspect", str(write(tmp_path, spec)))
+    assert code == 0, err
+    titles = [line for line in out.splitlines() if line.startswith("[")]
+    assert "    groups=1 bias=false" in out.splitlines()  # the conv's title, wrapped
+    assert titles[1] == "[1] batch_norm2d  eps=1e-05"
+    assert titles[3] == "[3] linear  out_features=3 bias=true"
+
+
 # ---------------------------------------------------------------------------------------------
 # JSON
 # ---------------------------------------------------------------------------------------------

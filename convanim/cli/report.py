@@ -43,7 +43,7 @@ def _op_title(op: OpResult) -> str:
         if value is None:
             continue
         parts.append(f"{name}={_value(name, value)}")
-    if hasattr(spec, "bias"):
+    if definition.optional_bias:
         parts.append(f"bias={'true' if op.bias is not None else 'false'}")
     return f"[{op.index}] {op.type}  " + " ".join(parts)
 

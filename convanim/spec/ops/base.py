@@ -137,6 +137,9 @@ class OpDef:
     ``animation.view: matrix`` draws and ``inspect --json --values`` lists."""
     noun: ClassVar[str] = "kernel"
     """What messages call its window."""
+    optional_bias: ClassVar[bool] = False
+    """Its spec's ``bias`` may be ``false`` (the convolution family, linear); batch norm's
+    always-present shift ``bias`` is not one."""
 
     def __init__(self, type: str, model: type[SpecModel], spatial_rank: int = 2) -> None:
         self.type = type
@@ -360,6 +363,7 @@ class KernelOpDef(WindowedOpDef):
     """The convolution family: learned weights, ``out_channels``, ``groups`` and a bias."""
 
     has_kernel = True
+    optional_bias = True
 
     def out_channels(self, op: Any, in_channels: int) -> int:
         """``op.out_channels``."""

@@ -218,6 +218,8 @@ class FlattenDef(OpDef):
 class LinearDef(OpDef):
     """``y = x W^T + b`` on ``(N, in_features)``; ``N * in * out`` MACs."""
 
+    optional_bias = True
+
     def rank_advice(self) -> str:
         """Put a flatten before a linear layer on a picture."""
         return "; put '- type: flatten' before it"
