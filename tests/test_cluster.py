@@ -481,10 +481,19 @@ def _profiled(dask_worker: Any) -> bool:
     return "profile" in dask_worker.periodic_callbacks
 
 
-def test_local_n_starts_workers_without_dask_s_profiler() -> None:
+def _malloc_trim_threshold() -> str | None:
+    """Run on a worker: the ``MALLOC_TRIM_THRESHOLD_`` its process was started with."""
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_local_n_starts_workers_without_dask_s_profiler_or_malloc_trimming(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # the nanny copies this one
     with (
         local_cluster(1, dashboard_address=None) as cluster,
         distributed.Client(cluster, timeout=TIMEOUT) as dask_client,
     ):
         dask_client.wait_for_workers(1, timeout=TIMEOUT)
         assert list(dask_client.run(_profiled).values()) == [False]
+        assert list(dask_client.run(_malloc_trim_threshold).values()) == [None]

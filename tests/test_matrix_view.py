@@ -243,3 +243,34 @@ def test_matrix_numbers_are_12_px_at_480p(scene: str) -> None:
         assert isinstance(drawer, draw_matrix.MatrixDrawer)
         pixels = draw_matrix.TEXT * drawer.scale * 480 / draw_matrix.FRAME_HEIGHT
         assert pixels >= 12.0, f"{scene}: numbers {pixels:.1f} px high"
+
+
+def test_a_scene_of_whole_numbers_writes_them_without_decimals() -> None:
+    """matrix_conv's numbers are all whole: its blocks and colour bar read ``1``, as its matrices
+    do, not ``1.00``; a scene with one decimal value anywhere keeps two decimals everywhere."""
+    from convanim.renderer.manim.frames import FrameFormat, FrameRenderer
+    from convanim.spec import load
+    from convanim.storyboard import build
+    from convanim.storyboard.common import fmt_value
+
+    scenes = Path(__file__).resolve().parent.parent / "scenes"
+    whole = build(plan(load(scenes / "matrix_conv.yaml")))
+    assert whole.view.whole_numbers
+    renderer = FrameRenderer(whole, FrameFormat(1280, 720, 30))  # cells big enough for numbers
+    fold = next(e for e in whole.events if e.kind == "matrix" and e.data["phase"] == "fold")
+    names = {item.name for item in renderer.items_at(fold.start + fold.duration)}
+    assert {"text '1'", "text '3'"} <= names, sorted(names)
+    assert not [n for n in names if n.endswith(".00'")], sorted(names)
+    assert fmt_value(3.0) == "3.00"  # outside a render, nothing leaks
+
+    decimal = build(plan(loads(
+        "input: {shape: [1, 4, 4], values: [[[1, 2, 0, 1], [0, 1, 3, 2], [2, 0, 1, 0], "
+        "[1, 3, 2, 1]]]}\nops: [{type: conv2d, out_channels: 1, kernel_size: 3, "
+        "bias: [0.5], weight: [[[[1, 0, 2], [0, 1, 0], [2, 0, 1]]]]}]\n"
+        "animation: {show_values: true}\n",
+        filename="s.yaml",
+    )))  # fmt: skip
+    assert not decimal.view.whole_numbers
+    renderer = FrameRenderer(decimal, FrameFormat(854, 480, 15))
+    names = {item.name for item in renderer.items_at(decimal.duration)}
+    assert "text '1.00'" in names, sorted(names)

@@ -75,11 +75,17 @@ CONNECT_TIMEOUT = 30.0
 RETRIES = 2
 
 
-#: Dask settings of the clusters convanim starts (``local:N``). Dask's statistical profiler
-#: samples the task thread's stack every 10 ms; on a render (deep Python stacks in manim) it
-#: cost about a fifth more CPU (measured: docs/cluster.md), so it is off: the dashboard works,
-#: its Profile tab stays empty.
-LOCAL_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+#: Dask settings of the clusters convanim starts (``local:N``); both measured in docs/cluster.md.
+#: Dask's statistical profiler samples the task thread's stack every 10 ms; on a render (deep
+#: Python stacks in manim) it cost about a fifth more CPU, so it is off: the dashboard works,
+#: its Profile tab stays empty. The nannies also start their workers with
+#: ``MALLOC_TRIM_THRESHOLD_=65536``, which stops glibc from raising its mmap threshold: every
+#: frame-sized buffer is then mapped, faulted in and unmapped again, doubling the system time of
+#: a render; ``None`` leaves glibc's default.
+LOCAL_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
 
 
 def local_cluster(workers: int, **options: Any) -> Any:

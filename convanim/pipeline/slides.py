@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from convanim.storyboard.common import fmt_value
+from convanim.storyboard.common import fmt_value, whole_numbers
 from convanim.storyboard.timeline import BlockActor, Event, OverlayActor, Timeline
 
 if TYPE_CHECKING:
@@ -323,9 +323,10 @@ def closeup_notes(timeline: Timeline, plan: Plan, words: Words) -> StepNotes:
         if slot is None or not 1 <= slot <= len(seen.ops):
             return None
         op = seen.ops[slot - 1]
-        step = visual_for(op.type, view).closeup(
-            op, int(event.data.get("out_channel", 0)), int(event.data.get("first", 0)), words
-        )
-        return None if step is None else step_text(step, words)
+        with whole_numbers(timeline.view.whole_numbers):
+            step = visual_for(op.type, view).closeup(
+                op, int(event.data.get("out_channel", 0)), int(event.data.get("first", 0)), words
+            )
+            return None if step is None else step_text(step, words)
 
     return notes

@@ -16,7 +16,7 @@ import numpy as np
 from convanim.spec.fields import is_picture
 from convanim.spec.ops import op_def
 from convanim.storyboard.closeup import closeup_count
-from convanim.storyboard.common import Clock, block_shape, chw
+from convanim.storyboard.common import Clock, all_whole, block_shape, chw, whole_numbers
 from convanim.storyboard.ops import BuildContext, visual_for
 from convanim.storyboard.ops.sequence import rows_view, shape_label
 from convanim.storyboard.pacing import Pacing
@@ -80,6 +80,15 @@ def op_chapter_title(caption: str, op: OpResult) -> str:
     return f"{caption}, {chw(op.input)[0]}→{chw(op.output)[0]}"
 
 
+def numbers_are_whole(plan: Plan) -> bool:
+    """Every number the scene shows (input, weights, biases, other parameters, every output) is
+    whole: the scene writes ``3``, not ``3.00`` (:attr:`View.whole_numbers`)."""
+    arrays = [plan.input]
+    for op in plan.ops:
+        arrays += [op.output, op.weight, op.bias, *op.params.values()]
+    return all_whole(*arrays)
+
+
 def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     """Build the timeline of a whole scene from its Plan.
 
@@ -90,6 +99,12 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
     pacing:
         Base durations; the spec's ``animation.op_duration`` rescales each op to that length.
     """
+    whole = numbers_are_whole(plan)
+    with whole_numbers(whole):
+        return _build(plan, pacing, whole)
+
+
+def _build(plan: Plan, pacing: Pacing | None, whole: bool) -> Timeline:
     raw = plan  # the true shapes, for the labels
     plan = rows_view(plan)  # a 1-D chain is drawn as rows: (N, C, L) -> (N, C, 1, L)
     plan = vectors_view(plan)  # a vector (N, F) is drawn as a row or a column of F cubes
@@ -220,6 +235,7 @@ def build(plan: Plan, pacing: Pacing | None = None) -> Timeline:
             theta=float(spec.camera.theta),
             zoom=float(spec.camera.zoom),
             language=words.language,
+            whole_numbers=whole,
         ),
     )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +18,37 @@ def dims(shape: tuple[int, ...]) -> str:
     return "×".join(str(int(v)) for v in shape)
 
 
+_WHOLE_NUMBERS: ContextVar[bool] = ContextVar("convanim_whole_numbers", default=False)
+
+
+@contextmanager
+def whole_numbers(on: bool) -> Iterator[None]:
+    """While active (``on``), :func:`fmt_value` writes whole values without decimals.
+
+    A scene whose every number is whole (the textbook examples: integer input, kernel and bias)
+    is built, drawn and described inside ``whole_numbers(timeline.view.whole_numbers)``, so its
+    blocks, close-ups, colour bars and notes read ``3``, as its matrices do, not ``3.00``.
+    """
+    token = _WHOLE_NUMBERS.set(on)
+    try:
+        yield
+    finally:
+        _WHOLE_NUMBERS.reset(token)
+
+
+def all_whole(*arrays: np.ndarray | None) -> bool:
+    """Every value of every given array is a whole number (``None`` entries are skipped)."""
+    return all(
+        bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)))
+        for a in (np.asarray(x) for x in arrays if x is not None)
+    )
+
+
 def fmt_value(value: float) -> str:
-    """A value as shown on screen: 2 decimals, or 3 significant digits when large."""
+    """A value as shown on screen: 2 decimals, or 3 significant digits when large; whole
+    values without decimals inside :func:`whole_numbers` (``True``)."""
+    if _WHOLE_NUMBERS.get() and float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
     if abs(value) >= 100:
         return f"{value:.3g}"
     return f"{value:.2f}"

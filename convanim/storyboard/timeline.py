@@ -209,6 +209,8 @@ class View:
     scales the framing, ``ground`` draws the blocks' shadows. ``language`` is the spec's
     ``labels.language``: the texts of the actors and events are already in it; the renderer
     uses it for the few words it composes itself (:class:`convanim.storyboard.words.Words`).
+    ``whole_numbers``: every number of the scene is whole, so values are written without
+    decimals (``convanim.storyboard.common.whole_numbers``).
     """
 
     theme: str = "light"
@@ -217,6 +219,7 @@ class View:
     theta: float = -58.0
     zoom: float = 1.0
     language: str = "en"
+    whole_numbers: bool = False
 
 
 @dataclass(frozen=True)

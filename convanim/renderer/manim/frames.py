@@ -32,6 +32,7 @@ from convanim.renderer.projection import Projector
 from convanim.renderer.state import TimelineState
 from convanim.renderer.theme import THEMES
 from convanim.renderer.volumes import display_of
+from convanim.storyboard.common import whole_numbers
 from convanim.storyboard.timeline import BlockActor, Timeline
 
 __all__ = ["FrameFormat", "FrameRenderer"]
@@ -189,6 +190,10 @@ class FrameRenderer:
 
     def frame_at(self, t: float) -> np.ndarray:
         """The frame at time t, RGBA uint8 (H, W, 4)."""
+        with whole_numbers(self.timeline.view.whole_numbers):
+            return self._frame_at(t)
+
+    def _frame_at(self, t: float) -> np.ndarray:
         degrees = self._orbit_degrees(t)
         self._use_projector(self.base_projector.turned(degrees))
         viewport, moving_camera = self._viewport(t)
@@ -244,6 +249,10 @@ class FrameRenderer:
         Every visible actor's drawer builds its mobjects as for :meth:`frame_at`; their extents
         become :class:`~convanim.renderer.items.DrawnItem` s (:mod:`.frame_items`).
         """
+        with whole_numbers(self.timeline.view.whole_numbers):
+            return self._items_at(t)
+
+    def _items_at(self, t: float) -> list[DrawnItem]:
         from convanim.renderer.manim.frame_items import describe
 
         self._use_projector(self.base_projector.turned(self._orbit_degrees(t)))
