@@ -83,6 +83,7 @@ def render(
     transparent: bool = False,
     captions: bool = False,
     burn_captions: bool = False,
+    language: str | None = None,
     jobs: int = 1,
     force: bool = False,
     cluster: str | Any | None = None,
@@ -108,6 +109,8 @@ def render(
         Also write WebVTT captions beside the video (``<output stem>.vtt``; mp4, gif, webm).
     burn_captions : bool
         Draw the captions into the frames (for GIFs).
+    language : {"en", "zh"} or None
+        Overrides the spec's ``labels.language``.
     jobs : int
         Processes rendering segments of this scene.
     force : bool
@@ -127,13 +130,15 @@ def render(
     SpecError
         The spec is invalid.
     UsageError
-        Unknown format or quality, options that do not go together, an unwritable output.
+        Unknown format, quality or language, options that do not go together, an unwritable
+        output.
     """
     from convanim.batch import RenderOptions, RenderTask, default_output, execute
 
     options = RenderOptions.checked(
-        format, quality, max_size, transparent, captions=captions, burn_captions=burn_captions
-    )
+        format, quality, max_size, transparent,
+        captions=captions, burn_captions=burn_captions, language=language,
+    )  # fmt: skip
     if cluster is not None and not isinstance(spec_or_path, str | Path):
         if not spec_or_path.source.file or not Path(spec_or_path.source.file).is_file():
             raise UsageError("rendering on a cluster needs a spec file, not a spec built in Python")
@@ -158,7 +163,7 @@ def render(
     from convanim.output import QUALITIES
     from convanim.pipeline import OutputSettings, render_spec
 
-    spec = spec_or_path
+    spec = options.applied_to(spec_or_path)
     stem = Path(spec.source.file).stem if spec.source.file else "scene"
     target = Path(output) if output is not None else default_output(Path(stem), format)
     settings = OutputSettings(

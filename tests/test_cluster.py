@@ -185,6 +185,27 @@ def test_a_job_carries_its_files_and_the_client_writes_the_output(tmp_path: Path
     assert _leftovers(tmp_path) == []
 
 
+def test_a_job_renders_in_the_language_its_options_ask_for(tmp_path: Path) -> None:
+    """``--language`` travels in the job's options: the worker's frame is the local one."""
+    spec_path = _spec(tmp_path, "z")
+    bundle = SpecBundle("z.yaml", "z.yaml", spec_path.read_bytes())
+    options = RenderOptions("png", language="zh")
+    job = RemoteJob(bundle, "z.png", options, build_identity())
+    assert job.load_spec(tmp_path / "unpacked").labels.language == "zh"
+    outcome = run_job(job)
+    assert isinstance(outcome, RemoteOutput), outcome
+    install_output(tmp_path / "out" / "z.png", options, outcome)
+    for language in ("zh", "en"):
+        code, _, stderr = _run(
+            "render", str(spec_path), "--format", "png", "--language", language,
+            "-o", str(tmp_path / f"{language}.png"),
+        )  # fmt: skip
+        assert code == 0, stderr
+    remote = (tmp_path / "out" / "z.png").read_bytes()
+    assert remote == (tmp_path / "zh.png").read_bytes()
+    assert remote != (tmp_path / "en.png").read_bytes()
+
+
 def test_a_png_sequence_comes_back_as_a_folder(tmp_path: Path) -> None:
     spec_path = _spec(tmp_path, "q", seconds=0.5)
     bundle = SpecBundle("q.yaml", "q.yaml", spec_path.read_bytes())

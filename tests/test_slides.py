@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from convanim.cli import main
 from convanim.engine import plan as engine_plan
-from convanim.pipeline.deck import summary_rows, with_language
+from convanim.pipeline.deck import summary_rows
 from convanim.pipeline.slides import build_slides, closeup_notes, frame_ranges
 from convanim.spec import load
 from convanim.storyboard import build
@@ -38,7 +38,7 @@ def _spec(folder: Path, text: str = TINY, name: str = "tiny") -> Path:
 
 
 def _slides(path: Path, language: str | None = None):  # type: ignore[no-untyped-def]
-    spec = with_language(load(path), language)
+    spec = load(path).with_language(language)
     plan = engine_plan(spec)
     timeline = build(plan)
     words = words_for(timeline.view.language)

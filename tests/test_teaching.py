@@ -235,6 +235,40 @@ def test_captions_need_a_video() -> None:
         )
 
 
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.render
+def test_render_language_overrides_the_spec_and_is_part_of_the_cache_key(tmp_path: Path) -> None:
+    """``render --language zh`` draws and captions an English spec in Chinese; the language is
+    part of what makes an output up to date; an unknown language is a usage error."""
+    from click.testing import CliRunner
+
+    from convanim.cli import main
+    from convanim.cli.options import LANGUAGE_CHOICES
+    from convanim.spec import LANGUAGES
+
+    assert LANGUAGE_CHOICES == LANGUAGES
+    spec = tmp_path / "two.yaml"
+    spec.write_text(TWO_OPS, encoding="utf-8")
+    out, vtt = tmp_path / "two.mp4", tmp_path / "two.vtt"
+
+    def render(*extra: str) -> str:
+        args = ["render", str(spec), "--captions", "-o", str(out), *extra]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    render("--language", "zh")
+    assert _has_chinese(vtt.read_text(encoding="utf-8"))
+    assert "up to date" in render("--language", "zh")
+    assert "up to date" not in render()  # the spec's own language: rendered again
+    assert not _has_chinese(vtt.read_text(encoding="utf-8"))
+    bad = CliRunner().invoke(main, ["render", str(spec), "--language", "fr"])
+    assert bad.exit_code == 2 and "'fr' is not one of 'en', 'zh'" in bad.output
+
+
 @pytest.mark.render
 def test_api_render_writes_captions_beside_the_video(tmp_path: Path) -> None:
     import convanim

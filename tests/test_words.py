@@ -31,7 +31,6 @@ from convanim.pipeline import build_timeline
 from convanim.renderer.lod import BlockLOD
 from convanim.renderer.volumes import display_of
 from convanim.spec import load
-from convanim.spec.models import SceneSpec
 from convanim.spec.ops import OP_TYPES
 from convanim.storyboard.timeline import BlockActor, OverlayActor, Timeline
 from convanim.storyboard.words import EN, LANGUAGES, ZH, Words, words_for
@@ -73,12 +72,6 @@ def drawn_text(tex: str) -> str:
     text = re.sub(r"\\[A-Za-z]+", "", text)
     text = re.sub(r"\\.", " ", text)
     return text.replace("}{", " ").replace("{", "").replace("}", "")
-
-
-def with_language(spec: SceneSpec, language: str) -> SceneSpec:
-    """The spec with ``labels.language`` set."""
-    labels = spec.labels.model_copy(update={"language": language})
-    return spec.model_copy(update={"labels": labels})
 
 
 def _strings(value: Any, key: str = "") -> Iterator[str]:
@@ -126,7 +119,7 @@ def zh_timelines() -> dict[str, Timeline]:
     out = {}
     for path in SCENES:
         spec = load(path)
-        out[path.stem] = build_timeline(with_language(spec, "zh"))
+        out[path.stem] = build_timeline(spec.with_language("zh"))
         if spec.animation.receptive_field is False and path.stem == "receptive_field":
             raise AssertionError("the receptive-field scene lost its mode")
     return out

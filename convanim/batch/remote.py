@@ -138,6 +138,10 @@ class RemoteJob:
     options: RenderOptions
     identity: dict[str, str]
 
+    def load_spec(self, folder: Path) -> SceneSpec:
+        """Unpack the spec into ``folder`` and load it as the options render it."""
+        return self.options.applied_to(self.bundle.load(folder))
+
 
 def make_job(task: RenderTask, spec: SceneSpec) -> RemoteJob:
     """The job of ``task`` (its spec already loaded on the client)."""
@@ -254,7 +258,7 @@ def _settings(job: RemoteJob, output: Path) -> OutputSettings:
 def _render_here(job: RemoteJob, tmp: Path, started: float) -> RemoteOutput:
     from convanim.pipeline import render_spec
 
-    spec = job.bundle.load(tmp / "spec")
+    spec = job.load_spec(tmp / "spec")
     out_dir = tmp / "out"
     out_dir.mkdir()
     output = out_dir / job.output_name
@@ -314,7 +318,7 @@ def run_segment(job: RemoteJob, index: int, start: int, stop: int) -> bytes | Re
             _RENDER_LOCK,
             tempfile.TemporaryDirectory(prefix="convanim-seg-", dir=_scratch()) as tmp,
         ):
-            spec = job.bundle.load(Path(tmp) / "spec")
+            spec = job.load_spec(Path(tmp) / "spec")
             settings = _settings(job, Path(tmp) / job.output_name)
             renderer, extras = _segment_tools(job, spec, settings)
             path = Path(tmp) / f"segment{index:03d}.{job.options.format}"
@@ -343,7 +347,7 @@ def run_join(job: RemoteJob, parts: list[bytes | RemoteFailure]) -> RemoteOutput
             tempfile.TemporaryDirectory(prefix="convanim-join-", dir=_scratch()) as tmp,
         ):
             folder = Path(tmp)
-            spec = job.bundle.load(folder / "spec")
+            spec = job.load_spec(folder / "spec")
             paths = []
             for index, data in enumerate(parts):
                 paths.append(folder / f"segment{index:03d}.{job.options.format}")

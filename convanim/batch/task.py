@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from convanim.errors import UsageError
+
+if TYPE_CHECKING:
+    from convanim.spec import SceneSpec
 
 __all__ = [
     "RenderOptions",
@@ -47,6 +50,8 @@ class RenderOptions:
         Draw the captions into the frames.
     poster : bool
         Write the cover frame beside an MP4 or WebM (``<stem>.poster.png``, for web pages).
+    language : str or None
+        Overrides every spec's ``labels.language`` (``--language``); None keeps each spec's.
     """
 
     format: str = "mp4"
@@ -56,6 +61,7 @@ class RenderOptions:
     captions: bool = False
     burn_captions: bool = False
     poster: bool = False
+    language: str | None = None
 
     @classmethod
     def checked(
@@ -68,6 +74,7 @@ class RenderOptions:
         captions: bool = False,
         burn_captions: bool = False,
         poster: bool = False,
+        language: str | None = None,
     ) -> RenderOptions:
         """Options from user input, checked together.
 
@@ -83,15 +90,21 @@ class RenderOptions:
             Transparent background.
         captions, burn_captions, poster : bool
             As the attributes; captions need a video format (mp4, gif, webm).
+        language : str or None
+            One of :data:`convanim.spec.LANGUAGES`, or None.
 
         Raises
         ------
         UsageError
-            Unknown format or quality, unreadable size, or options that do not go together.
+            Unknown format, quality or language, unreadable size, or options that do not go
+            together.
         """
         from convanim.output import QUALITIES
         from convanim.output.formats import check_format, parse_size
+        from convanim.spec import LANGUAGES
 
+        if language is not None and language not in LANGUAGES:
+            raise UsageError(f"unknown language {language!r}; allowed: {', '.join(LANGUAGES)}")
         if quality not in QUALITIES:
             raise UsageError(f"unknown quality {quality!r}; allowed: {', '.join(QUALITIES)}")
         max_bytes = parse_size(max_size) if isinstance(max_size, str) else max_size
@@ -99,7 +112,9 @@ class RenderOptions:
         if (captions or burn_captions) and format not in ("mp4", "gif", "webm"):
             flag = "--captions" if captions else "--burn-captions"
             raise UsageError(f"{flag} needs a video (mp4, gif or webm), not {format}")
-        return cls(format, quality, max_bytes, transparent, captions, burn_captions, poster)
+        return cls(
+            format, quality, max_bytes, transparent, captions, burn_captions, poster, language
+        )
 
     def as_dict(self) -> dict[str, object]:
         """The options as they enter the cache key."""
@@ -112,7 +127,13 @@ class RenderOptions:
         for name in ("captions", "burn_captions", "poster"):
             if getattr(self, name):  # only when set: the keys of plain renders stay as they were
                 options[name] = True
+        if self.language is not None:
+            options["language"] = self.language
         return options
+
+    def applied_to(self, spec: SceneSpec) -> SceneSpec:
+        """``spec`` as these options render it (``language`` overriding ``labels.language``)."""
+        return spec.with_language(self.language)
 
     def extra_outputs(self, output: Path) -> list[Path]:
         """The files written beside ``output`` (captions, poster) with these options."""

@@ -84,7 +84,7 @@ def prepare(task: RenderTask) -> Prepared | TaskResult:
 
     started = time.perf_counter()
     options = task.options
-    spec = load(task.spec)
+    spec = options.applied_to(load(task.spec))
     inputs = cache_inputs(task.spec, spec, options, version())
     key = cache_key(inputs)
     extras_exist = all(p.is_file() for p in options.extra_outputs(task.output))

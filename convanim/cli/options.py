@@ -1,4 +1,4 @@
-"""Click options that ``convanim render`` and ``convanim gallery`` share, defined once.
+"""Click options that ``convanim render``, ``gallery`` and ``slides`` share, defined once.
 
 Each factory returns a decorator; the commands keep their own help wording where what the
 option acts on differs (specs or scenes).
@@ -17,6 +17,7 @@ __all__ = [
     "cluster_option",
     "force_option",
     "jobs_option",
+    "language_option",
     "max_size_option",
     "no_cache_option",
     "output_dir_option",
@@ -25,6 +26,9 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: ``--language`` values: ``convanim.spec.LANGUAGES``, written out so that the command line
+#: starts without loading the spec models (a test keeps the two equal).
+LANGUAGE_CHOICES = ("en", "zh")
 #: ``-q`` values and what each renders at.
 QUALITY_CHOICES = ("l", "m", "h", "k")
 
@@ -35,6 +39,19 @@ def quality_option() -> Callable[[F], F]:
         "-q", "--quality", type=click.Choice(QUALITY_CHOICES), default="l", show_default=True,
         help="l 854×480@15, m 1280×720@30, h 1920×1080@60, k 3840×2160@60.",
     )  # fmt: skip
+
+
+def language_option(help_text: str) -> Callable[[F], F]:
+    """``--language en|zh``: overrides every spec's ``labels.language`` (``None`` when not given).
+
+    Parameters
+    ----------
+    help_text : str
+        The option's help line.
+    """
+    return click.option(
+        "--language", type=click.Choice(LANGUAGE_CHOICES), default=None, help=help_text
+    )
 
 
 def max_size_option(help_text: str) -> Callable[[F], F]:

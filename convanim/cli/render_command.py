@@ -27,6 +27,7 @@ from convanim.cli.options import (
     cluster_option,
     force_option,
     jobs_option,
+    language_option,
     max_size_option,
     no_cache_option,
     quality_option,
@@ -53,11 +54,12 @@ def render_options(
     captions: bool = False,
     burn_captions: bool = False,
     poster: bool = False,
+    language: str | None = None,
 ) -> RenderOptions:
     """Check the options together (raising :class:`~convanim.errors.UsageError`) and bundle them."""
     return RenderOptions.checked(
         fmt, quality, max_size, transparent,
-        captions=captions, burn_captions=burn_captions, poster=poster,
+        captions=captions, burn_captions=burn_captions, poster=poster, language=language,
     )  # fmt: skip
 
 
@@ -135,6 +137,7 @@ def run_tasks(tasks: list[RenderTask], jobs: int, cluster: str | None = None) ->
     "--burn-captions", is_flag=True, default=False,
     help="Draw the captions into the frames (for GIFs, which no player shows captions on).",
 )  # fmt: skip
+@language_option("Language of the words on screen and in the captions (default: each spec's).")
 @jobs_option(
     "Worker processes: several specs render side by side; one spec is cut into segments "
     "rendered in parallel and joined."
@@ -151,6 +154,7 @@ def render_command(
     transparent: bool,
     captions: bool,
     burn_captions: bool,
+    language: str | None,
     jobs: int,
     force: bool,
     cluster: str | None,
@@ -167,8 +171,9 @@ def render_command(
     from convanim.output import install_signal_cleanup
 
     options = render_options(
-        fmt, quality, max_size, transparent, captions=captions, burn_captions=burn_captions
-    )
+        fmt, quality, max_size, transparent,
+        captions=captions, burn_captions=burn_captions, language=language,
+    )  # fmt: skip
     install_signal_cleanup()
     tasks = plan_tasks(list(specs), options, output, force=force, segment_jobs=jobs)
     if len(tasks) == 1 and not cluster:

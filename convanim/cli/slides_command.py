@@ -16,6 +16,7 @@ import click
 from convanim.cli.options import (
     cluster_option,
     jobs_option,
+    language_option,
     no_cache_option,
     output_dir_option,
     quality_option,
@@ -27,18 +28,14 @@ if TYPE_CHECKING:
 
 __all__ = ["slides_command"]
 
-LANGUAGE_CHOICES = ("en", "zh")
-"""``--language`` values: those of ``labels.language``."""
-
 
 @click.command("slides", short_help="Write each spec as an offline slide deck (HTML + videos).")
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @output_dir_option("media/slides", "Folder of the decks: one DIR/<spec stem>/ per spec.")
 @quality_option()
-@click.option(
-    "--language", type=click.Choice(LANGUAGE_CHOICES), default=None,
-    help="Language of the words on screen and in the notes (default: the spec's labels.language).",
-)  # fmt: skip
+@language_option(
+    "Language of the words on screen and in the notes (default: the spec's labels.language)."
+)
 @jobs_option("Worker processes drawing the slides of a spec (not used with --cluster).")
 @cluster_option()
 @no_cache_option()

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from convanim.storyboard.words import Words
 
 __all__ = [
-    "DeckReport", "SlideJob", "summary_rows", "summary_text", "with_language", "write_deck",
+    "DeckReport", "SlideJob", "summary_rows", "summary_text", "write_deck",
 ]  # fmt: skip
 
 THUMB_WIDTH = 480
@@ -62,14 +62,6 @@ class DeckReport:
     presentation: Path
     slides: tuple[Slide, ...]
     frames: int
-
-
-def with_language(spec: SceneSpec, language: str | None) -> SceneSpec:
-    """``spec`` with ``labels.language`` set to ``language`` (unchanged for None)."""
-    if language is None or language == spec.labels.language:
-        return spec
-    labels = spec.labels.model_copy(update={"language": language})
-    return spec.model_copy(update={"labels": labels})
 
 
 def summary_rows(plan: Plan, timeline: Timeline, words: Words) -> list[tuple[str, ...]]:
@@ -276,7 +268,7 @@ def write_deck(
     from convanim.storyboard import build
     from convanim.storyboard.words import words_for
 
-    spec = with_language(spec, language)
+    spec = spec.with_language(language)
     plan = engine_plan(spec)
     timeline = build(plan)
     check_video(spec, timeline.duration, quality)

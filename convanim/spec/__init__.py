@@ -10,6 +10,7 @@
 from convanim.spec.chain import validate_chain
 from convanim.spec.loader import load, loads
 from convanim.spec.models import (
+    LANGUAGES,
     OP_MODELS,
     OP_TYPES,
     AnimationSpec,
@@ -42,6 +43,7 @@ from convanim.spec.values import (
 )
 
 __all__ = [
+    "LANGUAGES",
     "load",
     "loads",
     "validate_chain",

@@ -63,6 +63,7 @@ __all__ = [
     "ThemeSpec",
     "CameraSpec",
     "LabelsSpec",
+    "LANGUAGES",
     "SceneSpec",
 ]
 
@@ -351,6 +352,8 @@ TransposeView = Literal["scatter", "direct"]
 ViewName = Literal["sliding", "matrix"]
 ThemeName = Literal["light", "dark"]
 Language = Literal["en", "zh"]
+#: The values of ``labels.language`` (and of ``--language``).
+LANGUAGES: tuple[str, ...] = get_args(Language)
 _LANGUAGE_ALIASES = {
     "cn": "zh",
     "chinese": "zh",
@@ -505,6 +508,14 @@ class SceneSpec(SpecModel):
     def source(self) -> SourceInfo:
         """Where the spec came from (file, base folder, YAML positions); not serialised."""
         return self._source
+
+    def with_language(self, language: str | None) -> SceneSpec:
+        """This spec with ``labels.language`` set to ``language`` (itself for None or the same
+        language): the ``--language`` of ``render`` and ``slides``."""
+        if language is None or language == self.labels.language:
+            return self
+        labels = self.labels.model_copy(update={"language": language})
+        return self.model_copy(update={"labels": labels})
 
     @property
     def spatial_rank(self) -> int:

@@ -83,7 +83,7 @@ def op_chapter_title(caption: str, op: OpResult) -> str:
 def numbers_are_whole(plan: Plan) -> bool:
     """Every number the scene shows (input, weights, biases, other parameters, every output) is
     whole: the scene writes ``3``, not ``3.00`` (:attr:`View.whole_numbers`)."""
-    arrays = [plan.input]
+    arrays: list[np.ndarray | None] = [plan.input]
     for op in plan.ops:
         arrays += [op.output, op.weight, op.bias, *op.params.values()]
     return all_whole(*arrays)
