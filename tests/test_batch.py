@@ -251,9 +251,11 @@ Options:
   --transparent                   Transparent background (webm, png and png-
                                   seq).
   --captions                      Also write WebVTT captions, <output stem>.vtt:
-                                  one cue per step, in the spec's language.
+                                  one cue per step, in the video's language.
   --burn-captions                 Draw the captions into the frames (for GIFs,
                                   which no player shows captions on).
+  --language [en|zh]              Language of the words on screen and in the
+                                  captions (default: each spec's).
   -j, --jobs INTEGER RANGE        Worker processes: several specs render side by
                                   side; one spec is cut into segments rendered
                                   in parallel and joined.  [default: 1; x>=1]

@@ -131,7 +131,8 @@ def run_tasks(tasks: list[RenderTask], jobs: int, cluster: str | None = None) ->
 )  # fmt: skip
 @click.option(
     "--captions", is_flag=True, default=False,
-    help="Also write WebVTT captions, <output stem>.vtt: one cue per step, in the spec's language.",
+    help="Also write WebVTT captions, <output stem>.vtt: one cue per step, in the video's "
+    "language.",
 )  # fmt: skip
 @click.option(
     "--burn-captions", is_flag=True, default=False,
