@@ -9,8 +9,9 @@ Run from the repository root (needs ``convanim[cluster]``)::
 
 The local pool is one ``convanim render SPECS --force -o DIR -j N`` in a child process. For the
 cluster, this script first starts the ``LocalCluster`` that ``--cluster local:N`` starts (N
-one-thread worker processes, Dask's profiler off) and waits for them (its start-up is timed on
-its own: a course rendered on a cluster that is already running does not pay it), then times
+one-thread worker processes set up by ``convanim.batch.dask_setup``) and waits for them (its
+start-up is timed on its own: a course rendered on a cluster that is already running does not
+pay it), then times
 ``convanim render SPECS --force -o DIR --cluster ADDRESS`` in a child process. The script
 prints, per case, the wall time and the CPU time of every process involved (the command, the
 pool's workers; for the cluster also the scheduler, nannies and workers while the batch runs),

@@ -510,6 +510,8 @@ def _malloc_trim_threshold() -> str | None:
 def test_local_n_starts_workers_without_dask_s_profiler_or_malloc_trimming(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """``local:N`` nannies preload convanim.batch.dask_setup, as the README's ``dask worker``
+    command does: no statistical profiler, no ``MALLOC_TRIM_THRESHOLD_`` in the workers."""
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # the nanny copies this one
     with (
         local_cluster(1, dashboard_address=None) as cluster,
@@ -518,3 +520,51 @@ def test_local_n_starts_workers_without_dask_s_profiler_or_malloc_trimming(
         dask_client.wait_for_workers(1, timeout=TIMEOUT)
         assert list(dask_client.run(_profiled).values()) == [False]
         assert list(dask_client.run(_malloc_trim_threshold).values()) == [None]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_readme_s_commands_scheduler_worker_and_render(tmp_path: Path) -> None:
+    """``dask scheduler``, ``dask worker ... --preload-nanny convanim.batch.dask_setup`` and
+    ``convanim render ... --cluster tcp://HOST:PORT``, as the README writes them, in processes of
+    their own: the worker is set up as convanim's are, and the output is the local render's."""
+    import subprocess
+    import sys
+
+    dask = str(Path(sys.executable).parent / "dask")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    root = str(Path(__file__).resolve().parent.parent)  # the worker runs this module's probes
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+    commands = [
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+         "--no-dashboard"],
+        [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+         "--preload-nanny", "convanim.batch.dask_setup", "--local-directory", str(tmp_path)],
+    ]  # fmt: skip
+    processes = [subprocess.Popen(command, **quiet) for command in commands]  # type: ignore[call-overload]
+    try:
+        with distributed.Client(address, timeout=TIMEOUT) as dask_client:
+            dask_client.wait_for_workers(1, timeout=TIMEOUT)
+            assert list(dask_client.run(_profiled).values()) == [False]
+            assert list(dask_client.run(_malloc_trim_threshold).values()) == [None]
+        spec_path = _spec(tmp_path, "readme", seconds=0.5)
+        code, _, stderr = _run(
+            "render", str(spec_path), "--format", "png", "-o", str(tmp_path / "c.png"),
+            "--cluster", address,
+        )  # fmt: skip
+        assert code == 0, stderr
+        _local_render(str(spec_path), "--format", "png", "-o", str(tmp_path / "l.png"))
+        assert (tmp_path / "c.png").read_bytes() == (tmp_path / "l.png").read_bytes()
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV_VAR",
     "INSTALL_HINT",
-    "LOCAL_CONFIG",
+    "NANNY_PRELOAD",
     "LOCAL_PREFIX",
     "check_workers",
     "connect",
@@ -75,22 +75,13 @@ CONNECT_TIMEOUT = 30.0
 RETRIES = 2
 
 
-#: Dask settings of the clusters convanim starts (``local:N``); both measured in docs/cluster.md.
-#: Dask's statistical profiler samples the task thread's stack every 10 ms; on a render (deep
-#: Python stacks in manim) it cost about a fifth more CPU, so it is off: the dashboard works,
-#: its Profile tab stays empty. The nannies also start their workers with
-#: ``MALLOC_TRIM_THRESHOLD_=65536``, which stops glibc from raising its mmap threshold: every
-#: frame-sized buffer is then mapped, faulted in and unmapped again, doubling the system time of
-#: a render; ``None`` leaves glibc's default.
-LOCAL_CONFIG: dict[str, Any] = {
-    "distributed.worker.profile.enabled": False,
-    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-}
+#: The nanny preload that sets convanim's workers up (:mod:`convanim.batch.dask_setup`).
+NANNY_PRELOAD = "convanim.batch.dask_setup"
 
 
 def local_cluster(workers: int, **options: Any) -> Any:
     """The ``LocalCluster`` that ``local:N`` starts: ``workers`` one-thread worker processes,
-    with :data:`LOCAL_CONFIG`; ``options`` go to ``LocalCluster`` too.
+    whose nannies preload :data:`NANNY_PRELOAD`; ``options`` go to ``LocalCluster`` too.
 
     Raises
     ------
@@ -98,13 +89,10 @@ def local_cluster(workers: int, **options: Any) -> Any:
         Dask is not installed.
     """
     distributed = _distributed()
-    import dask
-
-    options = {"silence_logs": logging.ERROR, **options}
-    with dask.config.set(LOCAL_CONFIG):  # the nannies pass it on to their worker processes
-        return distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, **options
-        )
+    options = {"silence_logs": logging.ERROR, "preload_nanny": [NANNY_PRELOAD], **options}
+    return distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, **options
+    )
 
 
 def parse_address(address: str) -> tuple[str, int]:
