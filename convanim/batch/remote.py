@@ -17,12 +17,15 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from convanim.batch.task import RenderOptions, RenderTask
 from convanim.errors import ConvanimError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from convanim.output import OutputReport
@@ -211,19 +214,37 @@ def run_job(job: RemoteJob) -> RemoteOutput | RemoteFailure:
     -------
     RemoteOutput or RemoteFailure
     """
+    started = time.perf_counter()
+    return _on_worker(job, "convanim-job-", lambda tmp: _render_here(job, tmp, started))
+
+
+def _on_worker(
+    job: RemoteJob | DeckJob,
+    prefix: str,
+    work: Callable[[Path], T],
+    *,
+    failed: RemoteFailure | None = None,
+    on_error: Callable[[], object] | None = None,
+) -> T | RemoteFailure:
+    """What every worker task does around its ``work``: refuse a job from other code (or one
+    given ``failed``), then, one task at a time (manim's configuration is process-wide), run
+    ``work(folder)`` in a private scratch folder. An exception comes back as a
+    :class:`RemoteFailure` (after ``on_error()``), reported like a local failure: the task does
+    not raise, so Dask does not retry what would fail again, and the batch goes on."""
     from convanim.batch.worker import failure_message
 
-    started = time.perf_counter()
-    failure = _checked(job)
+    failure = _checked(job) or failed
     if failure is not None:
         return failure
     try:
         with (
             _RENDER_LOCK,
-            tempfile.TemporaryDirectory(prefix="convanim-job-", dir=_scratch()) as tmp,
+            tempfile.TemporaryDirectory(prefix=prefix, dir=_scratch()) as tmp,
         ):
-            return _render_here(job, Path(tmp), started)
-    except Exception as exc:  # reported like a local failure; the batch goes on
+            return work(Path(tmp))
+    except Exception as exc:
+        if on_error is not None:
+            on_error()
         return RemoteFailure(*failure_message(exc))
 
 
@@ -307,60 +328,44 @@ def run_segment(job: RemoteJob, index: int, start: int, stop: int) -> bytes | Re
     bytes or RemoteFailure
         The segment file's bytes.
     """
-    from convanim.batch.worker import failure_message
     from convanim.pipeline.segments import Segment, encode_segment
 
-    failure = _checked(job)
-    if failure is not None:
-        return failure
-    try:
-        with (
-            _RENDER_LOCK,
-            tempfile.TemporaryDirectory(prefix="convanim-seg-", dir=_scratch()) as tmp,
-        ):
-            spec = job.load_spec(Path(tmp) / "spec")
-            settings = _settings(job, Path(tmp) / job.output_name)
-            renderer, extras = _segment_tools(job, spec, settings)
-            path = Path(tmp) / f"segment{index:03d}.{job.options.format}"
-            encode_segment(renderer, extras, settings, Segment(index, start, stop, path))
-            return path.read_bytes()
-    except Exception as exc:
-        _LAST_SCENE.clear()
-        return RemoteFailure(*failure_message(exc))
+    def work(folder: Path) -> bytes:
+        spec = job.load_spec(folder / "spec")
+        settings = _settings(job, folder / job.output_name)
+        renderer, extras = _segment_tools(job, spec, settings)
+        path = folder / f"segment{index:03d}.{job.options.format}"
+        encode_segment(renderer, extras, settings, Segment(index, start, stop, path))
+        return path.read_bytes()
+
+    return _on_worker(job, "convanim-seg-", work, on_error=_LAST_SCENE.clear)
 
 
 def run_join(job: RemoteJob, parts: list[bytes | RemoteFailure]) -> RemoteOutput | RemoteFailure:
     """Worker task: join the segments of :func:`run_segment` (in order) into ``job``'s output,
     with its chapters, cover, captions and poster, and return it as :func:`run_job` does."""
-    from convanim.batch.worker import failure_message
     from convanim.pipeline import build_timeline
     from convanim.pipeline.segments import join_segments
     from convanim.pipeline.teaching import Extras
 
     started = time.perf_counter()
-    failure = _checked(job) or next((p for p in parts if isinstance(p, RemoteFailure)), None)
-    if failure is not None:
-        return failure
-    try:
-        with (
-            _RENDER_LOCK,
-            tempfile.TemporaryDirectory(prefix="convanim-join-", dir=_scratch()) as tmp,
-        ):
-            folder = Path(tmp)
-            spec = job.load_spec(folder / "spec")
-            paths = []
-            for index, data in enumerate(parts):
-                paths.append(folder / f"segment{index:03d}.{job.options.format}")
-                paths[-1].write_bytes(data)  # type: ignore[arg-type]
-            out_dir = folder / "out"
-            out_dir.mkdir()
-            output = out_dir / job.output_name
-            settings = _settings(job, output)
-            report = join_segments(paths, settings, Extras.of(build_timeline(spec), settings))
-            files = _collect(out_dir, output, job.options)
-            return RemoteOutput(files, report, time.perf_counter() - started)
-    except Exception as exc:
-        return RemoteFailure(*failure_message(exc))
+
+    def work(folder: Path) -> RemoteOutput:
+        spec = job.load_spec(folder / "spec")
+        paths = []
+        for index, data in enumerate(parts):
+            paths.append(folder / f"segment{index:03d}.{job.options.format}")
+            paths[-1].write_bytes(data)  # type: ignore[arg-type]
+        out_dir = folder / "out"
+        out_dir.mkdir()
+        output = out_dir / job.output_name
+        settings = _settings(job, output)
+        report = join_segments(paths, settings, Extras.of(build_timeline(spec), settings))
+        files = _collect(out_dir, output, job.options)
+        return RemoteOutput(files, report, time.perf_counter() - started)
+
+    failed = next((p for p in parts if isinstance(p, RemoteFailure)), None)
+    return _on_worker(job, "convanim-join-", work, failed=failed)
 
 
 def install_output(target: Path, options: RenderOptions, result: RemoteOutput) -> OutputReport:
@@ -495,30 +500,23 @@ def run_deck(job: DeckJob) -> RemoteDeck | RemoteFailure:
     -------
     RemoteDeck or RemoteFailure
     """
-    from convanim.batch.worker import failure_message
     from convanim.output import QUALITIES
     from convanim.pipeline.deck import write_deck
 
     started = time.perf_counter()
-    failure = _checked(job)
-    if failure is not None:
-        return failure
-    try:
-        with (
-            _RENDER_LOCK,
-            tempfile.TemporaryDirectory(prefix="convanim-deck-", dir=_scratch()) as tmp,
-        ):
-            spec = job.bundle.load(Path(tmp) / "spec")
-            folder = Path(tmp) / "out" / Path(job.bundle.name).stem
-            report = write_deck(spec, folder, QUALITIES[job.quality], language=job.language)
-            files = tuple(
-                (item.relative_to(folder).as_posix(), item.read_bytes())
-                for item in sorted(folder.rglob("*"))
-                if item.is_file()
-            )
-            return RemoteDeck(files, report, time.perf_counter() - started)
-    except Exception as exc:  # reported like a local failure; the other decks go on
-        return RemoteFailure(*failure_message(exc))
+
+    def work(scratch: Path) -> RemoteDeck:
+        spec = job.bundle.load(scratch / "spec")
+        folder = scratch / "out" / Path(job.bundle.name).stem
+        report = write_deck(spec, folder, QUALITIES[job.quality], language=job.language)
+        files = tuple(
+            (item.relative_to(folder).as_posix(), item.read_bytes())
+            for item in sorted(folder.rglob("*"))
+            if item.is_file()
+        )
+        return RemoteDeck(files, report, time.perf_counter() - started)
+
+    return _on_worker(job, "convanim-deck-", work)
 
 
 def install_deck(folder: Path, deck: RemoteDeck) -> DeckReport:
