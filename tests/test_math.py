@@ -17,7 +17,8 @@ from convanim.spec import load, loads
 from convanim.spec.ops import op_def
 from convanim.storyboard import build
 from convanim.storyboard.equations import (
-    bn_step,
+    bn_affine,
+    bn_normalize,
     dense_step,
     flatten_step,
     insert_zeros,
@@ -228,13 +229,20 @@ def test_layer_step_equations() -> None:
         r"\text{ReLU: }\ y = \max(x, 0);\quad "
         r"\text{3854 of 4704 values were negative and become 0}"
     )
-    bn = bn_step(3, 4.0812, -0.2991)
-    assert bn.text == "channel 3: (x - μ) / √(σ² + ε) × γ + β = x × 4.08 − 0.30"
+    bn = bn_normalize(3, 0.05, 0.2449)
+    assert bn.text == "channel 3: x̂ = (x - μ) / √(σ² + ε) = (x − 0.05) / 0.24"
     assert bn.tex == (
-        r"\text{channel 3: }\ \gamma_{3}\, (x - \mu_{3}) / \sqrt{\sigma_{3}^2 + \varepsilon}"
-        r" + \beta_{3} = {4.08}\, x - 0.30"
+        r"\text{channel 3: }\ \hat{x} = (x - \mu_{3}) / \sqrt{\sigma_{3}^2 + \varepsilon}"
+        r" = (x - 0.05) / {0.24}"
     )
-    assert bn_step(0, 3.79, 0.33, ZH).tex.startswith(r"\text{通道 0: }")
+    assert bn_normalize(0, -0.06, 0.3162).text.endswith("= (x + 0.06) / 0.32")
+    bn = bn_affine(3, 1.0, -0.1, 4.0812, -0.2991)
+    assert bn.text == "channel 3: y = γ × x̂ + β = 1.00 × x̂ − 0.10 = x × 4.08 − 0.30"
+    assert bn.tex == (
+        r"\text{channel 3: }\ y = \gamma_{3}\, \hat{x} + \beta_{3}"
+        r" = {1.00}\, \hat{x} - 0.10 = {4.08}\, x - 0.30"
+    )
+    assert bn_affine(0, 1.2, 0.1, 3.79, 0.33, ZH).tex.startswith(r"\text{通道 0: }")
     flat = flatten_step(("C", "H", "W"), (16, 5, 5))
     assert flat.text == "flatten: the C,H,W cubes line up in one row of 400 features"
     assert flat.tex == (
