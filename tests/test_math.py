@@ -112,14 +112,30 @@ def test_shape_keeping_ops_typeset_each_axis_kept_and_say_why_in_words() -> None
         r"\text{(channels reordered in 3 groups)}",
     )
     assert ZH.formula_tex(tex[3]) == r"\text{(通道分 3 组重排)}"
+
+
+def test_squeeze_excitation_typesets_its_hidden_size_as_a_size_rule() -> None:
     se, se_shape = _op(
         "input: {shape: [8, 6, 6]}\nops: [{type: squeeze_excitation, reduction: 4}]\n"
     )
-    assert op_def(se).formulas_tex(se, se_shape)[3] == (
-        r"\text{(each channel scaled by its weight; hidden size 2)}"
+    # its one size rule, typeset as the windowed ops' sizes are (fractions), on one line
+    assert op_def(se).formulas_tex(se, se_shape) == (
+        r"\text{hidden} = \left\lfloor \frac{C}{r} \right\rfloor"
+        r" = \left\lfloor \frac{8}{4} \right\rfloor = 2",
     )
-    assert ZH.formula_tex(op_def(se).formulas_tex(se, se_shape)[3]) == (
-        r"\text{(每个通道乘以它的权重; 隐藏层大小 2)}"
+    assert ZH.formula_tex(op_def(se).formulas_tex(se, se_shape)[0]).startswith(
+        r"\text{隐藏层大小} = "
+    )
+    assert ZH.formula(op_def(se).formulas(se, se_shape)[0]).endswith(
+        "(每个通道乘以它的权重; 隐藏层大小 2)"
+    )  # the plain text of `convanim inspect` keeps the reason in words
+    # fewer channels than the reduction: max(1, ...) is what gives the size
+    few, few_shape = _op(
+        "input: {shape: [3, 6, 6]}\nops: [{type: squeeze_excitation, reduction: 4}]\n"
+    )
+    assert op_def(few).formulas_tex(few, few_shape) == (
+        r"\text{hidden} = \max\left(1, \left\lfloor \frac{C}{r} \right\rfloor\right)"
+        r" = \max(1, \lfloor 3 / 4 \rfloor) = 1",
     )
 
 
@@ -182,10 +198,11 @@ def test_a_stamp_names_its_rows_and_columns_and_the_cropped_ones() -> None:
 
 def test_se_excitation_formula() -> None:
     eq = se_step("fc2", h=6, w=6, channels=8, hidden=2, w0=0.5912)
+    # h as the excite step before defines it, as the plain text says (FC2 h)
     assert eq.tex == (
-        r"w = \sigma(W_2\, \delta(W_1 s + b_1) + b_2),\quad W_2 \in \mathbb{R}^{8 \times 2},"
-        r"\quad w_0 = {0.59}"
+        r"w = \sigma(W_2\, h + b_2),\quad W_2 \in \mathbb{R}^{8 \times 2},\quad w_0 = {0.59}"
     )
+    assert eq.text == "w = sigmoid(FC2 h),  FC2: 2 -> 8,  w[0] = 0.59"
 
 
 LAYERS = """

@@ -222,7 +222,7 @@ def se_step(
     if phase == "fc2":
         return Equation(
             words.se_sigmoid.format(hidden=hidden, channels=channels, w0=fmt_value(w0)),
-            f"w = \\sigma(W_2\\, \\delta(W_1 s + b_1) + b_2),\\quad W_2 \\in "
+            f"w = \\sigma(W_2\\, h + b_2),\\quad W_2 \\in "
             f"\\mathbb{{R}}^{{{channels} \\times {hidden}}},\\quad w_0 = {tex_number(w0)}",
         )
     return Equation(words.se_scale, f"\\text{{{m['scale']}: }}\\ \\mathrm{{out}}_c = w_c \\, x_c")
