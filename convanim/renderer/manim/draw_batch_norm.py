@@ -16,7 +16,7 @@ import numpy as np
 from manim import Mobject
 
 from convanim.renderer import geometry as geo
-from convanim.renderer.layout import Viewport
+from convanim.renderer.layout import Layout, Region, Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
     TextShape,
@@ -146,9 +146,12 @@ class BatchNormDrawer(Drawer[BatchNormActor]):
     def draw(self, actor: BatchNormActor, t: float, vp: Viewport, opacity: float) -> list[Mobject]:
         """The chart as far as the channels have got at time t."""
         n = actor.rows
-        region = region_between(
+        between = region_between(
             self.layout, self.blocks[actor.input].slot, self.blocks[actor.output].slot, vp, 0.2
         )
+        # no higher than the blocks' tops: a block's caption above it may be wider than the block
+        top = min(between.y1, self.layout.world.y1 - Layout.LABEL_BAND)
+        region = Region(between.x0, between.x1, between.y0, top)
         height = CHART_HEAD + n
         k = round(min(region.width / CHART_WIDTH, region.height / height, MAX_SCALE), 3)
         origin = np.array(
