@@ -41,6 +41,15 @@ STRESS = {
     "  - {type: conv_transpose2d, out_channels: 2, kernel_size: 3, stride: 2, padding: 1}\n"
     "  - {type: avg_pool2d, kernel_size: 2}\n"
     "  - {type: squeeze_excitation, reduction: 2}\n",
+    # batch norm's chart beside a block whose caption is wider than the block (group conv)
+    "batch_norm": "input: {shape: [4, 8, 8]}\nops:\n"
+    "  - {type: conv2d, out_channels: 4, kernel_size: 3, groups: 2}\n"
+    "  - {type: batch_norm2d, weight: random, running_var: random}\n",
+    # nine channels (six rows), Chinese words
+    "batch_norm_zh": "labels: {language: zh}\ninput: {shape: [3, 8, 8]}\nops:\n"
+    "  - {type: conv2d, out_channels: 9, kernel_size: 3}\n"
+    "  - {type: batch_norm2d, weight: random, bias: random, running_mean: random,"
+    " running_var: random}\n",
 }
 
 

@@ -17,7 +17,8 @@ from convanim.spec import load, loads
 from convanim.spec.ops import op_def
 from convanim.storyboard import build
 from convanim.storyboard.equations import (
-    bn_step,
+    bn_affine,
+    bn_normalize,
     dense_step,
     flatten_step,
     insert_zeros,
@@ -111,14 +112,30 @@ def test_shape_keeping_ops_typeset_each_axis_kept_and_say_why_in_words() -> None
         r"\text{(channels reordered in 3 groups)}",
     )
     assert ZH.formula_tex(tex[3]) == r"\text{(通道分 3 组重排)}"
+
+
+def test_squeeze_excitation_typesets_its_hidden_size_as_a_size_rule() -> None:
     se, se_shape = _op(
         "input: {shape: [8, 6, 6]}\nops: [{type: squeeze_excitation, reduction: 4}]\n"
     )
-    assert op_def(se).formulas_tex(se, se_shape)[3] == (
-        r"\text{(each channel scaled by its weight; hidden size 2)}"
+    # its one size rule, typeset as the windowed ops' sizes are (fractions), on one line
+    assert op_def(se).formulas_tex(se, se_shape) == (
+        r"\text{hidden} = \left\lfloor \frac{C}{r} \right\rfloor"
+        r" = \left\lfloor \frac{8}{4} \right\rfloor = 2",
     )
-    assert ZH.formula_tex(op_def(se).formulas_tex(se, se_shape)[3]) == (
-        r"\text{(每个通道乘以它的权重; 隐藏层大小 2)}"
+    assert ZH.formula_tex(op_def(se).formulas_tex(se, se_shape)[0]).startswith(
+        r"\text{隐藏层大小} = "
+    )
+    assert ZH.formula(op_def(se).formulas(se, se_shape)[0]).endswith(
+        "(每个通道乘以它的权重; 隐藏层大小 2)"
+    )  # the plain text of `convanim inspect` keeps the reason in words
+    # fewer channels than the reduction: max(1, ...) is what gives the size
+    few, few_shape = _op(
+        "input: {shape: [3, 6, 6]}\nops: [{type: squeeze_excitation, reduction: 4}]\n"
+    )
+    assert op_def(few).formulas_tex(few, few_shape) == (
+        r"\text{hidden} = \max\left(1, \left\lfloor \frac{C}{r} \right\rfloor\right)"
+        r" = \max(1, \lfloor 3 / 4 \rfloor) = 1",
     )
 
 
@@ -181,10 +198,11 @@ def test_a_stamp_names_its_rows_and_columns_and_the_cropped_ones() -> None:
 
 def test_se_excitation_formula() -> None:
     eq = se_step("fc2", h=6, w=6, channels=8, hidden=2, w0=0.5912)
+    # h as the excite step before defines it, as the plain text says (FC2 h)
     assert eq.tex == (
-        r"w = \sigma(W_2\, \delta(W_1 s + b_1) + b_2),\quad W_2 \in \mathbb{R}^{8 \times 2},"
-        r"\quad w_0 = {0.59}"
+        r"w = \sigma(W_2\, h + b_2),\quad W_2 \in \mathbb{R}^{8 \times 2},\quad w_0 = {0.59}"
     )
+    assert eq.text == "w = sigmoid(FC2 h),  FC2: 2 -> 8,  w[0] = 0.59"
 
 
 LAYERS = """
@@ -228,13 +246,20 @@ def test_layer_step_equations() -> None:
         r"\text{ReLU: }\ y = \max(x, 0);\quad "
         r"\text{3854 of 4704 values were negative and become 0}"
     )
-    bn = bn_step(3, 4.0812, -0.2991)
-    assert bn.text == "channel 3: (x - μ) / √(σ² + ε) × γ + β = x × 4.08 − 0.30"
+    bn = bn_normalize(3, 0.05, 0.2449)
+    assert bn.text == "channel 3: x̂ = (x - μ) / √(σ² + ε) = (x − 0.05) / 0.24"
     assert bn.tex == (
-        r"\text{channel 3: }\ \gamma_{3}\, (x - \mu_{3}) / \sqrt{\sigma_{3}^2 + \varepsilon}"
-        r" + \beta_{3} = {4.08}\, x - 0.30"
+        r"\text{channel 3: }\ \hat{x} = (x - \mu_{3}) / \sqrt{\sigma_{3}^2 + \varepsilon}"
+        r" = (x - 0.05) / {0.24}"
     )
-    assert bn_step(0, 3.79, 0.33, ZH).tex.startswith(r"\text{通道 0: }")
+    assert bn_normalize(0, -0.06, 0.3162).text.endswith("= (x + 0.06) / 0.32")
+    bn = bn_affine(3, 1.0, -0.1, 4.0812, -0.2991)
+    assert bn.text == "channel 3: y = γ × x̂ + β = 1.00 × x̂ − 0.10 = x × 4.08 − 0.30"
+    assert bn.tex == (
+        r"\text{channel 3: }\ y = \gamma_{3}\, \hat{x} + \beta_{3}"
+        r" = {1.00}\, \hat{x} - 0.10 = {4.08}\, x - 0.30"
+    )
+    assert bn_affine(0, 1.2, 0.1, 3.79, 0.33, ZH).tex.startswith(r"\text{通道 0: }")
     flat = flatten_step(("C", "H", "W"), (16, 5, 5))
     assert flat.text == "flatten: the C,H,W cubes line up in one row of 400 features"
     assert flat.tex == (

@@ -25,6 +25,7 @@ ROUND_TRIP_SCENES = {
     "deformable_conv": "deform",
     "squeeze_excitation": "se_chart",
     "channel_shuffle": "shuffle",
+    "conv_bn_relu": "batch_norm",
     "lenet_digit": "flatten, dense (and morph events)",
     "conv3d": "kernel3d, volume blocks",
     "receptive_field": "receptive, chain",
@@ -59,7 +60,8 @@ def test_round_trip_scenes_hold_every_actor_kind() -> None:
     kinds = {a.kind for name in ROUND_TRIP_SCENES for a in _built(name)[1].actors}
     assert kinds == set(ACTOR_KINDS)
     assert {"block", "kernel", "overlay", "scatter", "holes", "deform", "se_chart", "shuffle",
-            "kernel3d", "receptive", "closeup", "flatten", "dense"} <= kinds  # fmt: skip
+            "kernel3d", "receptive", "closeup", "flatten", "dense",
+            "batch_norm"} <= kinds  # fmt: skip
 
 
 def test_blocks_share_the_engine_tensors_stored_once() -> None:
@@ -178,7 +180,8 @@ def _times(timeline: Timeline) -> list[float]:
     """Moments that draw every actor kind: the middle of the first and the last event of each
     kind that moves something (a shuffle's flatten is its last), and a few more."""
     times = [timeline.duration * f for f in (0.1, 0.45, 0.8, 0.99)]
-    moving = ("sweep", "stamp", "se", "shuffle", "deform", "light", "fill", "camera", "closeup")
+    moving = ("sweep", "stamp", "se", "shuffle", "deform", "light", "fill", "camera", "closeup",
+              "batch_norm")  # fmt: skip
     by_kind: dict[str, list[Event]] = {}
     for e in timeline.events:
         if e.kind in moving and e.duration > 0:

@@ -1,7 +1,7 @@
-"""What the new layers and picture inputs put in the Timeline (no drawing): ReLU and batch norm
-morph their block from the input's values, a flatten flies every cube into a row, a linear layer
-reveals its output column as its dot products complete, vectors are rows or columns, and a
-picture input is coloured like a picture."""
+"""What the new layers and picture inputs put in the Timeline (no drawing): ReLU morphs its block
+from the input's values, a flatten flies every cube into a row, a linear layer reveals its output
+column as its dot products complete, vectors are rows or columns, and a picture input is coloured
+like a picture (batch norm: tests/test_visual_batch_norm.py)."""
 
 from __future__ import annotations
 
@@ -42,22 +42,21 @@ def test_vectors_are_rows_after_a_flatten_and_columns_after_a_linear_layer() -> 
     assert [b.label for b in blocks[3:]] == ["3×2×2", "12", "5", "5"]
 
 
-def test_relu_and_batch_norm_morph_from_their_input() -> None:
+def test_relu_morphs_from_its_input() -> None:
     timeline = _timeline(CHAIN)
     state = TimelineState(timeline)
     blocks = _blocks(timeline)
     morphs = {e.target: e for e in timeline.events if e.kind == "morph"}
-    assert set(morphs) == {"t2", "t3", "t6"}
-    assert morphs["t2"].data == {"source": "t1", "stagger": True}
+    assert set(morphs) == {"t3", "t6"}  # the two ReLUs; batch norm has a chart of its own
     assert morphs["t3"].data == {"source": "t2"}
-    bn = blocks[2]
-    assert bn.initially == "full"
-    e = morphs["t2"]
-    source, u = state.morph(bn, e.start - 0.1) or ("", np.ones(1))
-    assert source == "t1" and (u == 0).all()  # before: the input's values
-    _, u = state.morph(bn, e.start + e.duration * 0.5) or ("", np.ones(1))
-    assert u[0] == 1.0 and u[-1] == 0.0  # channel by channel
-    assert state.morph(bn, e.end) is None  # after: its own values
+    relu = blocks[3]
+    assert relu.initially == "full"
+    e = morphs["t3"]
+    source, u = state.morph(relu, e.start - 0.1) or ("", np.ones(1))
+    assert source == "t2" and (u == 0).all()  # before: the input's values
+    _, u = state.morph(relu, e.start + e.duration * 0.5) or ("", np.ones(1))
+    assert np.allclose(u, 0.5)  # every channel at once, half way
+    assert state.morph(relu, e.end) is None  # after: its own values
 
 
 def test_a_flatten_flies_and_a_linear_layer_reveals_its_column() -> None:

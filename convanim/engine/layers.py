@@ -7,13 +7,26 @@ from numpy.typing import ArrayLike
 
 from convanim.engine.conv import FloatArray
 
-__all__ = ["batch_norm2d", "batch_norm_factors", "flatten", "linear", "relu"]
+__all__ = [
+    "batch_norm2d",
+    "batch_norm_factors",
+    "batch_norm_normalize",
+    "batch_norm_std",
+    "flatten",
+    "linear",
+    "relu",
+]
 
 
 def relu(x: ArrayLike) -> FloatArray:
     """``max(x, 0)`` element by element (NaN stays NaN, as in ``torch.relu``)."""
     a = np.asarray(x, dtype=np.float64)
     return np.where(a < 0, 0.0, a)
+
+
+def batch_norm_std(running_var: ArrayLike, eps: float) -> FloatArray:
+    """Per-channel ``sqrt(running_var + eps)``: what batch norm divides each channel by."""
+    return np.sqrt(np.asarray(running_var, dtype=np.float64) + eps)
 
 
 def batch_norm_factors(
@@ -23,10 +36,25 @@ def batch_norm_factors(
 
     ``scale = weight / sqrt(running_var + eps)``, ``shift = bias - running_mean * scale``.
     """
-    w = np.asarray(weight, dtype=np.float64)
-    scale = w / np.sqrt(np.asarray(running_var, dtype=np.float64) + eps)
+    scale = np.asarray(weight, dtype=np.float64) / batch_norm_std(running_var, eps)
     shift = np.asarray(bias, dtype=np.float64) - np.asarray(running_mean, dtype=np.float64) * scale
     return scale, shift
+
+
+def batch_norm_normalize(
+    x: ArrayLike, running_mean: ArrayLike, running_var: ArrayLike, eps: float = 1e-5
+) -> FloatArray:
+    """Batch norm's first step: ``(x - running_mean) / sqrt(running_var + eps)`` per channel.
+
+    ``x`` is ``(N, C, *spatial)``; the statistics have one value per channel. What
+    :func:`batch_norm2d` then scales by ``weight`` and shifts by ``bias`` (the animation shows
+    both steps).
+    """
+    a = np.asarray(x, dtype=np.float64)
+    spread = (1, -1) + (1,) * (a.ndim - 2)
+    mean = np.asarray(running_mean, dtype=np.float64).reshape(spread)
+    std = batch_norm_std(running_var, eps).reshape(spread)
+    return np.asarray((a - mean) / std, dtype=np.float64)
 
 
 def batch_norm2d(
@@ -37,7 +65,8 @@ def batch_norm2d(
     running_var: ArrayLike,
     eps: float = 1e-5,
 ) -> FloatArray:
-    """``F.batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)``.
+    """``F.batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)``:
+    :func:`batch_norm_normalize`, then ``* weight + bias`` per channel.
 
     Parameters
     ----------
@@ -46,13 +75,11 @@ def batch_norm2d(
     weight, bias, running_mean, running_var
         One value per channel, shape ``(C,)``.
     """
-    a = np.asarray(x, dtype=np.float64)
-    mean = np.asarray(running_mean, dtype=np.float64)
-    std = np.sqrt(np.asarray(running_var, dtype=np.float64) + eps)
-    spread = (1, -1) + (1,) * (a.ndim - 2)
+    normalized = batch_norm_normalize(x, running_mean, running_var, eps)
+    spread = (1, -1) + (1,) * (normalized.ndim - 2)
     w = np.asarray(weight, dtype=np.float64).reshape(spread)
     b = np.asarray(bias, dtype=np.float64).reshape(spread)
-    return (a - mean.reshape(spread)) / std.reshape(spread) * w + b
+    return normalized * w + b
 
 
 def flatten(x: ArrayLike) -> FloatArray:

@@ -152,20 +152,14 @@ class TimelineState:
     # -- blocks -----------------------------------------------------------------------------
     def morph(self, block: BlockActor, t: float) -> tuple[str, np.ndarray] | None:
         """While a ``morph`` of a block is to come or running: the block whose values it starts
-        from and every channel's progress (0 .. 1); None before a block's values are its own.
-
-        ``data["stagger"]``: the channels morph one after the other, else all at once.
+        from and every channel's progress (0 .. 1, all channels alike); None before a block's
+        values are its own.
         """
         e = next((e for e in self._by_target.get(block.id, []) if e.kind == "morph"), None)
         if e is None or t >= e.end:
             return None
-        channels = int(block.shape[0])
         p = 0.0 if t < e.start else (t - e.start) / max(e.duration, 1e-9)
-        if e.data.get("stagger"):
-            u = np.clip(p * channels - np.arange(channels), 0.0, 1.0)
-        else:
-            u = np.full(channels, p)
-        return str(e.data["source"]), np.array([smooth(float(v)) for v in u])
+        return str(e.data["source"]), np.full(int(block.shape[0]), smooth(p))
 
     def revealed(self, block: BlockActor, t: float) -> np.ndarray:
         """Boolean mask (C, H, W) of the cells shown with their value at time t."""

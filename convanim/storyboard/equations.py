@@ -17,7 +17,8 @@ from convanim.storyboard.words import EN, Words
 
 __all__ = [
     "Equation",
-    "bn_step",
+    "bn_affine",
+    "bn_normalize",
     "deform_sum",
     "dense_step",
     "flatten_step",
@@ -221,7 +222,7 @@ def se_step(
     if phase == "fc2":
         return Equation(
             words.se_sigmoid.format(hidden=hidden, channels=channels, w0=fmt_value(w0)),
-            f"w = \\sigma(W_2\\, \\delta(W_1 s + b_1) + b_2),\\quad W_2 \\in "
+            f"w = \\sigma(W_2\\, h + b_2),\\quad W_2 \\in "
             f"\\mathbb{{R}}^{{{channels} \\times {hidden}}},\\quad w_0 = {tex_number(w0)}",
         )
     return Equation(words.se_scale, f"\\text{{{m['scale']}: }}\\ \\mathrm{{out}}_c = w_c \\, x_c")
@@ -236,20 +237,41 @@ def relu_step(negative: int, total: int, words: Words = EN) -> Equation:
     )
 
 
-def bn_step(channel: int, scale: float, shift: float, words: Words = EN) -> Equation:
-    r"""One channel of a batch norm: ``γ_c (x - μ_c) / √(σ_c² + ε) + β_c = s·x + t``, on
-    one line (a fraction would reach up into the block labels above the caption line)."""
+def _signed(value: float) -> tuple[str, str]:
+    """A term added to what stands before it, as text and as TeX: ``+ 0.33``, ``− 0.30``
+    (TeX sets ``-`` as a minus sign)."""
+    sign = ("+", "+") if value >= 0 else ("−", "-")
+    number = fmt_value(abs(value))
+    return f"{sign[0]} {number}", f"{sign[1]} {number}"
+
+
+def bn_normalize(channel: int, mean: float, std: float, words: Words = EN) -> Equation:
+    r"""Batch norm's first step for one channel: ``x̂ = (x - μ_c) / √(σ_c² + ε) = (x + 0.06) /
+    0.32`` (``std`` is ``√(σ_c² + ε)``), on one line (a fraction would reach up into the block
+    labels above the caption line)."""
     c = int(channel)
-    sign = "+" if shift >= 0 else "-"
-    plain = words.bn_step.format(
-        c=c, s=fmt_value(scale), t=("+ " if shift >= 0 else "− ") + fmt_value(abs(shift))
-    )
+    minus, minus_tex = _signed(-mean)
     name = words.math_words["channel"].format(c=c)
-    fraction = f"\\gamma_{{{c}}}\\, (x - \\mu_{{{c}}}) / \\sqrt{{\\sigma_{{{c}}}^2 + \\varepsilon}}"
     return Equation(
-        plain,
-        f"\\text{{{name}: }}\\ {fraction} + \\beta_{{{c}}} = {tex_number(scale)}\\, x {sign} "
-        f"{fmt_value(abs(shift))}",
+        words.bn_normalize.format(c=c, m=minus, d=fmt_value(std)),
+        f"\\text{{{name}: }}\\ \\hat{{x}} = (x - \\mu_{{{c}}}) / "
+        f"\\sqrt{{\\sigma_{{{c}}}^2 + \\varepsilon}} = (x {minus_tex}) / {tex_number(std)}",
+    )
+
+
+def bn_affine(
+    channel: int, gamma: float, beta: float, scale: float, shift: float, words: Words = EN
+) -> Equation:
+    r"""Batch norm's second step for one channel: ``y = γ_c x̂ + β_c = 1.20 x̂ + 0.10``, and
+    both steps folded into eval mode's one multiply-add ``= 3.79 x + 0.33`` (``scale``,
+    ``shift``)."""
+    c = int(channel)
+    (b, b_tex), (t, t_tex) = _signed(beta), _signed(shift)
+    name = words.math_words["channel"].format(c=c)
+    return Equation(
+        words.bn_affine.format(c=c, g=fmt_value(gamma), b=b, s=fmt_value(scale), t=t),
+        f"\\text{{{name}: }}\\ y = \\gamma_{{{c}}}\\, \\hat{{x}} + \\beta_{{{c}}} = "
+        f"{tex_number(gamma)}\\, \\hat{{x}} {b_tex} = {tex_number(scale)}\\, x {t_tex}",
     )
 
 

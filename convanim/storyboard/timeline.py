@@ -45,10 +45,13 @@ Event kinds
     switch a block to another :class:`Coloring` (used when an output becomes the next op's input).
 ``morph``
     a block's values slide from those of block ``data["source"]`` (same shape) to its own: until
-    the event ends it shows the mix (a ReLU's negatives dropping to 0, a batch norm's scaling);
-    ``data["stagger"]`` plays the channels one after the other.
+    the event ends it shows the mix (a ReLU's negatives dropping to 0).
 ``flatten``
     the cubes of a :class:`~convanim.storyboard.ops.layers.FlattenActor` fly into their row.
+``batch_norm``
+    row ``data["channel"]`` of a :class:`~convanim.storyboard.ops.batch_norm.BatchNormActor`
+    goes through ``data["phase"]``: lift (its tile leaves the input block), normalize (x to x̂),
+    affine (x̂ to y), land (the tile enters the output block).
 
 Event data are plain JSON values (lists, not tuples; see :func:`plain_data`).
 """

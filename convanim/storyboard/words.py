@@ -78,7 +78,9 @@ class Words:
     shuffle_transpose: str
     shuffle_flatten: str
     relu_step: str
-    bn_step: str
+    bn_lift: str
+    bn_normalize: str
+    bn_affine: str
     bn_rest: str
     flatten_step: str
     dense_step: str
@@ -213,8 +215,10 @@ EN = Words(
     shuffle_transpose="transpose: ({groups}, {per}) -> ({per}, {groups})",
     shuffle_flatten="flatten: out[j] = in[perm[j]],  perm = {perm}",
     relu_step="ReLU: y = max(x, 0); {n} of {total} values were negative and become 0",
-    bn_step="channel {c}: (x - μ) / √(σ² + ε) × γ + β = x × {s} {t}",
-    bn_rest="every other channel: its own scale and shift",
+    bn_lift="every channel c has its own running mean μ and variance σ², scale γ and shift β",
+    bn_normalize="channel {c}: x̂ = (x - μ) / √(σ² + ε) = (x {m}) / {d}",
+    bn_affine="channel {c}: y = γ × x̂ + β = {g} × x̂ {b} = x × {s} {t}",
+    bn_rest="channels {first}–{last}: the same, each with its own μ, σ², γ, β",
     flatten_step="flatten: the {layout} cubes line up in one row of {n} features",
     dense_step="out[{j}] = Σ W[{j}, i] × x[i] over {n} inputs{bias} = {value}",
     receptive_title="receptive field of {cell}",
@@ -299,6 +303,7 @@ EN = Words(
             "cropped": " ({which} cropped)",
             "none": "none",
             "features": "features",
+            "hidden": "hidden",
             "channel": "channel {c}",
             "relu_count": "{n} of {total} values were negative and become 0",
             "flatten_order": "flatten ({layout} order)",
@@ -365,8 +370,10 @@ ZH = Words(
     shuffle_transpose="转置: ({groups}, {per}) -> ({per}, {groups})",
     shuffle_flatten="展平: out[j] = in[perm[j]],  perm = {perm}",
     relu_step="ReLU: y = max(x, 0); {total} 个值中有 {n} 个为负, 变为 0",
-    bn_step="通道 {c}: (x - μ) / √(σ² + ε) × γ + β = x × {s} {t}",
-    bn_rest="其余通道: 各自的缩放和平移",
+    bn_lift="每个通道 c 有自己的滑动均值 μ 和方差 σ², 缩放 γ 和平移 β",
+    bn_normalize="通道 {c}: x̂ = (x - μ) / √(σ² + ε) = (x {m}) / {d}",
+    bn_affine="通道 {c}: y = γ × x̂ + β = {g} × x̂ {b} = x × {s} {t}",
+    bn_rest="通道 {first}–{last}: 同样, 各用自己的 μ, σ², γ, β",
     flatten_step="展平: {layout} 顺序的方块排成一行, 共 {n} 个特征",
     dense_step="out[{j}] = Σ W[{j}, i] × x[i], 共 {n} 个输入{bias} = {value}",
     receptive_title="{cell} 的感受野",
@@ -471,6 +478,7 @@ ZH = Words(
             "cropped": " ({which} 被裁掉)",
             "none": "无",
             "features": "特征数",
+            "hidden": "隐藏层大小",
             "channel": "通道 {c}",
             "relu_count": "{total} 个值中有 {n} 个为负, 变为 0",
             "flatten_order": "展平 (按 {layout} 顺序)",

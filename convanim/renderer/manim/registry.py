@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from convanim.renderer.manim.draw_batch_norm import BatchNormDrawer
 from convanim.renderer.manim.draw_block import BlockDrawer
 from convanim.renderer.manim.draw_closeup import CloseupDrawer
 from convanim.renderer.manim.draw_deform import DeformDrawer
@@ -34,4 +35,5 @@ DRAWERS: dict[str, type[Drawer[Any]]] = {
     "closeup": CloseupDrawer,
     "flatten": FlattenDrawer,
     "dense": DenseDrawer,
+    "batch_norm": BatchNormDrawer,
 }

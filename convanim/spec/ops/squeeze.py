@@ -49,6 +49,24 @@ class SEDef(OpDef):
         """``each channel scaled by its weight; hidden size 2``."""
         return f"each channel scaled by its weight; hidden size {self.hidden(op, input_shape[1])}"
 
+    def formulas_tex(self, op: Any, input_shape: Sequence[int]) -> tuple[str, ...]:
+        r"""The one size SE computes, its hidden size, symbolic then with the numbers, as the
+        windowed ops' output sizes are typeset: ``\text{hidden} = \lfloor C / r \rfloor =
+        \lfloor 8 / 4 \rfloor = 2`` (as fractions), or with ``\max(1, \ldots)`` when
+        ``C < r``, where it matters. One line: the shape table shows the shape kept, and the
+        caption line above keeps its room."""
+        c, r = int(input_shape[1]), int(op.reduction)
+        hidden = self.hidden(op, c)
+        if c >= r:
+            return (
+                f"\\text{{hidden}} = \\left\\lfloor \\frac{{C}}{{r}} \\right\\rfloor"
+                f" = \\left\\lfloor \\frac{{{c}}}{{{r}}} \\right\\rfloor = {hidden}",
+            )
+        return (
+            "\\text{hidden} = \\max\\left(1, \\left\\lfloor \\frac{C}{r} \\right\\rfloor\\right)"
+            f" = \\max(1, \\lfloor {c} / {r} \\rfloor) = {hidden}",
+        )
+
     def tensor_requests(self, op: Any, input_shape: Sequence[int]) -> tuple[TensorRequest, ...]:
         """The two FC layers' weights and biases (fan-in C, then hidden)."""
         c = int(input_shape[1])

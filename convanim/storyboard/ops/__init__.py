@@ -1,8 +1,9 @@
 """Per-op visuals, registered by op type (every op type of the spec registry has one)."""
 
 from convanim.storyboard.ops.base import BuildContext, OpVisual
+from convanim.storyboard.ops.batch_norm import BatchNormVisual
 from convanim.storyboard.ops.deform import DeformVisual
-from convanim.storyboard.ops.layers import BatchNormVisual, FlattenVisual, LinearVisual, ReluVisual
+from convanim.storyboard.ops.layers import FlattenVisual, LinearVisual, ReluVisual
 from convanim.storyboard.ops.matrix import MatrixVisual
 from convanim.storyboard.ops.sequence import Conv1dVisual
 from convanim.storyboard.ops.shuffle import ShuffleVisual

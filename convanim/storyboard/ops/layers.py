@@ -1,10 +1,9 @@
-"""relu, batch_norm2d, flatten and linear: what the layers around the convolutions look like.
+"""relu, flatten and linear: what the layers around the convolutions look like (batch_norm2d:
+:mod:`convanim.storyboard.ops.batch_norm`).
 
 - ``relu``: the output block appears holding the input's values; then every negative cell slides
   to 0 (a ``morph`` event on the block: its colours move from the input's values to its own, on
   one scale), and the block takes the colour scale of its own values (0 darkest).
-- ``batch_norm2d``: the same morph, one channel after the other, with the channel's scale and
-  shift ``x × s + t`` on the caption line.
 - ``flatten``: every cube flies from the input block into one row, in C,H,W order
   (:class:`FlattenActor`), and the row is the output.
 - ``linear``: a fully connected layer: lines from every input cell to the output cell being
@@ -22,11 +21,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convanim.engine.trace import LayerTrace
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import chw, value_range
-from convanim.storyboard.equations import bn_step, dense_step, flatten_step, relu_step
+from convanim.storyboard.equations import dense_step, flatten_step, relu_step
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring, actor_kind
@@ -37,10 +35,6 @@ if TYPE_CHECKING:
 
 MORPH_SECONDS = 2.4
 """How long the negative cells of a ReLU take to reach 0."""
-CHANNEL_SECONDS = 0.9
-"""How long one channel of a batch norm takes to be scaled and shifted."""
-BN_CAPTIONS = 8
-"""Channels of a batch norm whose scale and shift get a caption of their own."""
 FLY_SECONDS = 3.2
 """How long the cubes of a flatten take to fly into the row."""
 OUTPUT_SECONDS = 0.5
@@ -53,13 +47,6 @@ def _union_range(*arrays: np.ndarray) -> tuple[float, float]:
     """(min, max) over batch 0 of every array, widened to a non-empty interval."""
     ranges = [value_range(a) for a in arrays]
     return (min(r[0] for r in ranges), max(r[1] for r in ranges))
-
-
-def _layer_trace(op: OpResult) -> LayerTrace:
-    trace = op.trace
-    if not isinstance(trace, LayerTrace):
-        raise TypeError(f"ops[{op.index}] ({op.type}) has no layer trace")
-    return trace
 
 
 class _SameShapeVisual(OpVisual):
@@ -99,33 +86,6 @@ class ReluVisual(_SameShapeVisual):
         channels = chw(op.output)[0]
         own = Coloring("values", (palette.OUTPUT_HUE,) * channels, value_range(op.output))
         clock.then("recolor", out_id, 0.6 * ctx.pacing.phase_speed, coloring=own.__dict__)
-        clock.wait(0.4 * ctx.pacing.phase_speed)
-        clock.add("caption", "caption", 0.0, text="")
-
-
-class BatchNormVisual(_SameShapeVisual):
-    """Batch norm (eval mode): every channel scaled and shifted, one after the other."""
-
-    def caption(self, op: OpResult, words: Words) -> str:
-        """``BatchNorm``."""
-        return words.batch_norm
-
-    def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
-        """A staggered morph (channel by channel); the first channels' ``x × s + t`` captioned."""
-        trace = _layer_trace(op)
-        assert trace.scale is not None and trace.shift is not None
-        clock = ctx.clock
-        channels = chw(op.output)[0]
-        per = CHANNEL_SECONDS * ctx.pacing.phase_speed * min(1.0, 8.0 / channels)
-        start = clock.now
-        for c in range(min(channels, BN_CAPTIONS)):
-            equation = bn_step(c, float(trace.scale[c]), float(trace.shift[c]), ctx.words)
-            clock.add("caption", "caption", 0.0, at=start + c * per, **equation.data())
-        if channels > BN_CAPTIONS:
-            clock.add(
-                "caption", "caption", 0.0, at=start + BN_CAPTIONS * per, text=ctx.words.bn_rest
-            )
-        clock.then("morph", out_id, per * channels, source=in_id, stagger=True)
         clock.wait(0.4 * ctx.pacing.phase_speed)
         clock.add("caption", "caption", 0.0, text="")
 
