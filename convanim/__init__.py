@@ -216,11 +216,12 @@ def slides(
     """
     from convanim.output import QUALITIES
     from convanim.pipeline.deck import write_deck
+    from convanim.spec import LANGUAGES
 
     if quality not in QUALITIES:
         raise UsageError(f"unknown quality {quality!r}; choose one of {', '.join(QUALITIES)}")
-    if language not in (None, "en", "zh"):
-        raise UsageError(f"unknown language {language!r}; choose en or zh")
+    if language is not None and language not in LANGUAGES:
+        raise UsageError(f"unknown language {language!r}; allowed: {', '.join(LANGUAGES)}")
     spec = _as_spec(spec_or_path)
     stem = Path(spec.source.file).stem if spec.source.file else "scene"
     folder = Path(output) if output is not None else Path("media/slides") / stem

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from convanim.engine import plan
@@ -15,24 +15,9 @@ from convanim.engine.report import plan_to_dict
 from convanim.errors import ShapeError, SpecError
 from convanim.spec import loads
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
+from .torch_reference import ATOL, HYP, F, close, t, torch
 
 pytestmark = pytest.mark.torch
-
-ATOL = 1e-5
-HYP = settings(max_examples=40, deadline=None, derandomize=True)
-
-
-def t(a: np.ndarray | None):  # noqa: ANN201 - torch tensor
-    return None if a is None else torch.from_numpy(np.ascontiguousarray(a))
-
-
-def close(ours: np.ndarray, ref) -> None:  # noqa: ANN001 - torch tensor
-    ref_np = ref.detach().numpy()
-    assert ours.dtype == np.float64
-    assert ours.shape == ref_np.shape
-    np.testing.assert_allclose(ours, ref_np, rtol=0, atol=ATOL)
 
 
 SHAPES = [(1, 3, 5, 5), (2, 4, 3, 7), (1, 2, 6), (3, 5), (1, 2, 3, 4, 2)]

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from convanim.engine.conv import conv2d, conv3d, conv_transpose2d
@@ -21,24 +21,9 @@ from convanim.engine.pool import avg_pool2d, max_pool2d
 from convanim.engine.se import squeeze_excitation
 from convanim.engine.shuffle import channel_shuffle
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
+from .torch_reference import ATOL, HYP, F, close, t, torch
 
 pytestmark = pytest.mark.torch
-
-ATOL = 1e-5
-HYP = settings(max_examples=40, deadline=None, derandomize=True)
-
-
-def t(a: np.ndarray | None):  # noqa: ANN201 - torch tensor
-    return None if a is None else torch.from_numpy(np.ascontiguousarray(a))
-
-
-def close(ours: np.ndarray, ref) -> None:  # noqa: ANN001 - torch tensor
-    ref_np = ref.detach().numpy()
-    assert ours.dtype == np.float64
-    assert ours.shape == ref_np.shape
-    np.testing.assert_allclose(ours, ref_np, rtol=0, atol=ATOL)
 
 
 def rand(rng: np.random.Generator, *shape: int) -> np.ndarray:
