@@ -20,6 +20,7 @@ from convanim.renderer.layout import Layout, Region, Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
     TextShape,
+    highlight_mobject,
     lines_mobject,
     polygons_mobject,
     set_opacity,
@@ -257,16 +258,7 @@ class BatchNormDrawer(Drawer[BatchNormActor]):
                     y0, y1 = self._row_y(c) + 0.48, self._row_y(c) - 0.48
                     x1 = NUMBERS_X + (len(NUMBERS) - 0.5) * NUMBER_PITCH
                     box = np.array([[0.0, y0], [x1, y0], [x1, y1], [0.0, y1]])
-                    return [
-                        polygons_mobject(
-                            to_frame(box)[None],
-                            actor.hue,
-                            0.12 * opacity,
-                            stroke=actor.hue,
-                            stroke_width=2.0,
-                            stroke_opacity=opacity,
-                        )
-                    ]
+                    return [highlight_mobject(to_frame(box), actor.hue, opacity)]
         return []
 
     def _bars(

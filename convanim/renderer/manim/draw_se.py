@@ -15,6 +15,7 @@ from convanim.renderer.layout import Viewport
 from convanim.renderer.manim.mobjects import (
     MONO,
     TextShape,
+    highlight_mobject,
     lines_mobject,
     polygons_mobject,
     set_opacity,
@@ -93,16 +94,7 @@ class SEChartDrawer(Drawer[SEChartActor]):
             box = np.array(
                 [[-0.2, row + 0.5], [WIDTH, row + 0.5], [WIDTH, row - 0.5], [-0.2, row - 0.5]]
             )
-            mobs.append(
-                polygons_mobject(
-                    to_frame(box)[None],
-                    actor.hue,
-                    0.12 * opacity,
-                    stroke=actor.hue,
-                    stroke_width=2.0,
-                    stroke_opacity=opacity,
-                )
-            )
+            mobs.append(highlight_mobject(to_frame(box), actor.hue, opacity))
         return mobs
 
     def _text(self, text: str, k: float, color: str, place: object) -> TextShape:

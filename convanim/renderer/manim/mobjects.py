@@ -117,6 +117,14 @@ def polygons_mobject(
     )
 
 
+def highlight_mobject(quad: np.ndarray, hue: str, opacity: float) -> VMobject:
+    """The box that marks the row of a chart being worked on: ``quad`` (4, 2) in frame units,
+    filled faintly and outlined in ``hue``."""
+    return polygons_mobject(
+        quad[None], hue, 0.12 * opacity, stroke=hue, stroke_width=2.0, stroke_opacity=opacity
+    )
+
+
 def lines_mobject(segments: np.ndarray, color: str, width: float, opacity: float = 1.0) -> VMobject:
     """Straight segments (S, 2, 2) as one stroked VMobject."""
     segs = np.asarray(segments, dtype=float)
