@@ -60,3 +60,10 @@ clean:
 # Scenes exported from the PyTorch modules in examples/models/ (needs torch: the test extra has it).
 scenes/conv_bn_relu.yaml: examples/models/conv_bn_relu.py tools/export_scenes.py | install
 	$(BIN)/python tools/export_scenes.py
+
+scenes/lenet_digit.yaml: examples/models/digit_lenet.py examples/models/digit_lenet.npz tools/export_scenes.py | install
+	$(BIN)/python tools/export_scenes.py
+
+# The trained weights of the digit LeNet (about a minute of CPU; deterministic on one machine).
+examples/models/digit_lenet.npz: tools/train_lenet.py tools/synthetic_digits.py | install
+	$(BIN)/python tools/train_lenet.py --no-export

@@ -25,7 +25,7 @@ CASES = {
     "edge_detection": (0.4, 0.99),
     "flattened_conv": (0.45, 0.75),
     "grouped_conv": (0.35, 0.6),
-    "lenet_digit": (0.21, 0.82, 0.92),
+    "lenet_digit": (0.21, 0.5, 0.93, 0.99),  # conv1 maps, conv2 maps, the sum, the scores
     "pointwise_conv": (0.3,),
     "pointwise_group_conv": (0.15,),
     "pooling": (0.25, 0.7),

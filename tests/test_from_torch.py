@@ -543,19 +543,36 @@ def test_a_spec_that_does_not_reproduce_the_module_is_not_written(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.yaml", "g_weights"]  # no staging left
 
 
-def test_committed_conv_bn_relu_scene_is_the_example_module(tmp_path: Path) -> None:
-    """scenes/conv_bn_relu.yaml (tools/export_scenes.py) still gives the example's output, and
-    exporting the example again gives the same ops and weights."""
-    scene = ROOT / "scenes" / "conv_bn_relu.yaml"
-    module = module_from(MODELS / "conv_bn_relu.py", "ConvBnRelu")
-    assert_reproduces(scene, module, ops=3)
-    out = tmp_path / "conv_bn_relu.yaml"
-    picture = tmp_path / "balloon.png"
-    picture.write_bytes((ROOT / "scenes" / "balloon.png").read_bytes())
-    target = f"{MODELS / 'conv_bn_relu.py'}:ConvBnRelu"
-    assert export(target, "1,3,16,16", out, "--input-image", str(picture)).exit_code == 0
-    fresh = sorted((tmp_path / "conv_bn_relu_weights").iterdir())
-    committed = sorted((ROOT / "scenes" / "conv_bn_relu_weights").iterdir())
+def _export_scenes_tool() -> Any:
+    """tools/export_scenes.py as a module (its table of the scenes exported from PyTorch)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "export_scenes", ROOT / "tools" / "export_scenes.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+EXPORT_SCENES = _export_scenes_tool()
+
+
+@pytest.mark.parametrize("stem", sorted(EXPORT_SCENES.SCENES))
+def test_committed_exported_scene_is_its_module(tmp_path: Path, stem: str) -> None:
+    """Each scene tools/export_scenes.py writes (conv_bn_relu, the trained lenet_digit) still
+    gives its module's output, and exporting the module again gives the same ops and weights."""
+    target, shape, picture, _, _ = EXPORT_SCENES.SCENES[stem]
+    file, name = target.split(":")
+    scene = ROOT / "scenes" / f"{stem}.yaml"
+    assert_reproduces(scene, module_from(ROOT / file, name))
+    out = tmp_path / f"{stem}.yaml"
+    copy = tmp_path / Path(picture).name
+    copy.write_bytes((ROOT / picture).read_bytes())
+    assert export(str(ROOT / target), shape, out, "--input-image", str(copy)).exit_code == 0
+    fresh = sorted((tmp_path / f"{stem}_weights").iterdir())
+    committed = sorted((ROOT / "scenes" / f"{stem}_weights").iterdir())
     assert [p.name for p in fresh] == [p.name for p in committed]
     for new, old in zip(fresh, committed, strict=True):
         np.testing.assert_array_equal(np.load(new), np.load(old))
@@ -563,7 +580,7 @@ def test_committed_conv_bn_relu_scene_is_the_example_module(tmp_path: Path) -> N
     committed_body = [
         line for line in scene.read_text().splitlines() if not line.startswith(("#", "title"))
     ]
-    assert body == committed_body
+    assert committed_body == [*body, *EXPORT_SCENES.EXTRA.get(stem, ())]
 
 
 def test_concatenation_is_named_as_unsupported(tmp_path: Path) -> None:

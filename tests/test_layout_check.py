@@ -227,3 +227,34 @@ def test_findings_are_printed_one_per_line_and_exit_1(
         f"{spec}: 13.00 s: block t0 leaves the safe area",
         "checked 1 of 1 specs at 1920×1080: 2 findings in 1 specs",
     ]
+
+
+def test_a_short_output_column_numbers_its_rows(tmp_path: Path) -> None:
+    """A linear layer's short output column (class scores) has each row's number and value on
+    its right, inside the safe area and clear of everything; a long one has none."""
+    from convanim.engine import plan
+    from convanim.pipeline import build_timeline
+    from convanim.spec import load
+    from convanim.storyboard.common import fmt_value
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "title: Scores\ninput: {shape: [1, 4, 4]}\n"
+        "ops:\n  - {type: flatten}\n  - {type: linear, out_features: 5}\n",
+        encoding="utf-8",
+    )
+    timeline = build_timeline(load(spec))
+    scores = plan(load(spec)).ops[-1].output[0]
+    items = drawn_items(timeline, FMT, timeline.duration - 0.1)
+    column = next(i for i in items if i.name == "block t2")
+    for r, value in enumerate(scores):
+        number = next(i for i in items if i.name == f"text '{r}'" and i.actor == "t2")
+        shown = next(i for i in items if i.name == f"text '{fmt_value(float(value))}'")
+        assert column.box[2] < number.box[0] < number.box[2] < shown.box[0]
+        row_top, row_bottom = number.box[1], number.box[3]
+        assert row_top < (shown.box[1] + shown.box[3]) / 2 < row_bottom  # on the same row
+    assert check_timeline(timeline, FMT) == []
+    spec.write_text(spec.read_text().replace("out_features: 5", "out_features: 20"))
+    long = build_timeline(load(spec))
+    names = {i.name for i in drawn_items(long, FMT, long.duration - 0.1) if i.actor == "t2"}
+    assert "text '0'" not in names

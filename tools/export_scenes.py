@@ -39,6 +39,36 @@ SCENES: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {
             "the positive responses.",
         ),
     ),
+    "lenet_digit": (
+        "examples/models/digit_lenet.py:trained_digit_lenet",
+        "1,1,28,28",
+        "scenes/digit.png",
+        "LeNet-5 reads a digit",
+        (
+            "A trained LeNet-5 reads a handwritten digit: every weight was learned from",
+            "examples. The network (examples/models/digit_lenet.py) was trained by",
+            "tools/train_lenet.py on 30,000 synthetic digits (the machine's fonts and pen",
+            "strokes, randomly turned, stretched, blurred and noised; about 99 % right on fresh",
+            "ones) and exported with from-torch (tools/export_scenes.py; the weights are the",
+            "module's own, in lenet_digit_weights/; each layer's maps are ordered busiest first).",
+            'digit.png is a 28x28 "3" (white on black like MNIST, drawn by',
+            "tools/make_scene_pictures.py; not a training sample). conv1: six learned 5x5",
+            "kernels, padding 2 -> 6x28x28: two maps light up on the strokes themselves, the",
+            "others on the edges of one direction (light on one side of a stroke, dark on the",
+            "other). ReLU, 2x2 max pooling -> 6x14x14. conv2: sixteen 5x5x6 kernels combine",
+            "them into 16x10x10 maps of stroke parts (the right-hand curves, the bottom arc,",
+            "diagonals), ReLU, pooling -> 16x5x5. flatten lines the 400 values up in C,H,W",
+            "order, and the linear layer (400 x 10 weights + 10 biases) gives ten class scores,",
+            "one per digit 0-9, numbered beside the column: the largest, 3, is the answer.",
+            "What it teaches: how a picture becomes features and then a decision, layer by",
+            "layer, with the true numbers, shapes and counts of every step.",
+        ),
+    ),
+}
+
+#: scene stem -> YAML lines put after the exported spec (presentation settings).
+EXTRA: dict[str, tuple[str, ...]] = {
+    "lenet_digit": ("animation:", "  op_duration: 3.4       # 8 ops in 28 s"),
 }
 
 
@@ -55,9 +85,8 @@ def export(stem: str) -> Path:
     lines = path.read_text(encoding="utf-8").splitlines()
     quoted = json.dumps(title, ensure_ascii=False)  # a YAML double-quoted string
     body = [f"title: {quoted}" if line.startswith("title: ") else line for line in lines]
-    path.write_text(
-        "\n".join([MODELINE, *(f"# {c}" for c in comment), "#", *body]) + "\n", encoding="utf-8"
-    )
+    lines = [MODELINE, *(f"# {c}" for c in comment), "#", *body, *EXTRA.get(stem, ())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 

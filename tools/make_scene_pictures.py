@@ -1,4 +1,4 @@
-"""Draw the pictures (and the hand-made weights) the picture scenes of scenes/ read.
+"""Draw the pictures the picture scenes of scenes/ read.
 
 Usage: python tools/make_scene_pictures.py [OUT_DIR]   (default: scenes/)
 
@@ -7,11 +7,9 @@ Writes, deterministically and without downloading anything:
 - ``house.png``: a 64x64 grayscale house (roof, wall, door, window, ground) with crisp edges;
   ``edge_detection.yaml`` resizes it to 32x32 and runs a Laplacian kernel over it.
 - ``digit.png``: a 28x28 handwritten-looking "3", white on black like an MNIST digit;
-  ``lenet_digit.yaml`` runs LeNet-5's first layers on it.
+  ``lenet_digit.yaml`` runs a trained LeNet-5 on it (tools/train_lenet.py).
 - ``balloon.png``: a 32x32 colour picture (a red balloon, a yellow sun, blue sky, green grass);
   ``conv_bn_relu.yaml`` shrinks it to 16x16 and runs conv, batch norm and ReLU on it.
-- ``lenet_conv1.npy``: six oriented 5x5 edge filters (shape (6, 1, 5, 5)) for LeNet's first
-  convolution, so that its feature maps show the strokes of the digit.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageDraw
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
@@ -60,28 +57,14 @@ def digit(size: int = 28) -> Image.Image:
     return big.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def edge_filters() -> np.ndarray:
-    """Six 5x5 oriented edge detectors (0°, 30°, ... 150°), shape (6, 1, 5, 5), sum 0 each."""
-    y, x = np.mgrid[-2:3, -2:3].astype(float)
-    out = []
-    for k in range(6):
-        angle = np.pi * k / 6
-        across = x * np.cos(angle) + y * np.sin(angle)
-        kernel = np.tanh(across) * np.exp(-(x**2 + y**2) / 8)
-        kernel -= kernel.mean()
-        out.append(kernel / np.abs(kernel).sum() * 4)
-    return np.round(np.array(out)[:, None], 4)
-
-
 def main(argv: list[str]) -> int:
-    """Write the pictures and the filters to OUT_DIR (default: scenes/)."""
+    """Write the pictures to OUT_DIR (default: scenes/)."""
     out = Path(argv[0]) if argv else SCENES
     out.mkdir(parents=True, exist_ok=True)
     house().save(out / "house.png", optimize=True)
     balloon().save(out / "balloon.png", optimize=True)
     digit().save(out / "digit.png", optimize=True)
-    np.save(out / "lenet_conv1.npy", edge_filters())
-    print(f"wrote house.png, balloon.png, digit.png and lenet_conv1.npy to {out}")
+    print(f"wrote house.png, balloon.png and digit.png to {out}")
     return 0
 
 

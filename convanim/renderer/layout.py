@@ -17,6 +17,17 @@ from convanim.renderer.projection import Projector
 from convanim.renderer.volumes import display_of
 from convanim.storyboard.timeline import BlockActor
 
+NUMBERED_ROWS_MAX = 16
+"""A column vector of at most this many elements (a linear layer's outputs, a classifier's
+class scores) has its rows numbered, each with its value once computed, on its right."""
+ROW_LABELS_WIDTH = 3.2
+"""Scene units (about cube widths) kept right of a numbered column for its row labels."""
+
+
+def numbered_rows(shape: tuple[int, ...]) -> bool:
+    """Whether a block of ``shape`` is a short column vector whose rows are numbered."""
+    return len(shape) == 3 and shape[0] == 1 and shape[2] == 1 and shape[1] <= NUMBERED_ROWS_MAX
+
 
 @dataclass(frozen=True)
 class Region:
@@ -139,9 +150,10 @@ class Layout:
         pt, pb, pl, pr = (max(p, 2) if p else 0 for p in block.padding)
         corners = box_faces(-pl, w + pr, -h - pb, pt, -c, 0.0).reshape(-1, 3)
         pts = self.projector.project(corners, block_center(display.display_shape))
+        labels = ROW_LABELS_WIDTH if numbered_rows(block.shape) else 0.0
         return (
             float(pts[:, 0].min()),
-            float(pts[:, 0].max()),
+            float(pts[:, 0].max()) + labels,
             float(pts[:, 1].min()),
             float(pts[:, 1].max()),
         )

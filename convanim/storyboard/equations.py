@@ -20,6 +20,7 @@ __all__ = [
     "bn_affine",
     "bn_normalize",
     "deform_sum",
+    "dense_largest",
     "dense_step",
     "flatten_step",
     "insert_zeros",
@@ -299,6 +300,16 @@ def dense_step(j: int, n_in: int, value: float, *, bias: bool, words: Words = EN
     return Equation(
         words.dense_step.format(j=j, n=n_in, bias=b, value=fmt_value(value)),
         f"y_{{{j}}} = \\sum W_{{{j},i}}\\, x_i{b_tex} = {tex_number(value)}",
+    )
+
+
+def dense_largest(j: int, n_out: int, value: float, words: Words = EN) -> Equation:
+    r"""The largest output of a linear layer: ``y_3 = 25.28`` is the largest of the 10 outputs
+    (the class a classifier's scores pick)."""
+    template = words.math_words["dense_largest"].replace("{n}", str(n_out))
+    return Equation(
+        words.dense_largest.format(j=j, n=n_out, value=fmt_value(value)),
+        _words_around(template, f"y_{{{j}}} = {tex_number(value)}"),
     )
 
 

@@ -84,6 +84,7 @@ class Words:
     bn_rest: str
     flatten_step: str
     dense_step: str
+    dense_largest: str
     receptive_title: str
     # the close-up panel of one window's arithmetic (animation.closeup)
     closeup: Mapping[str, str]
@@ -221,6 +222,7 @@ EN = Words(
     bn_rest="channels {first}–{last}: the same, each with its own μ, σ², γ, β",
     flatten_step="flatten: the {layout} cubes line up in one row of {n} features",
     dense_step="out[{j}] = Σ W[{j}, i] × x[i] over {n} inputs{bias} = {value}",
+    dense_largest="out[{j}] = {value} is the largest of the {n} outputs",
     receptive_title="receptive field of {cell}",
     closeup=_frozen(
         {
@@ -311,6 +313,7 @@ EN = Words(
             "pad_border": "pad the border by {math}",
             "output_padding": "{math} more on the bottom/right",
             "shuffle_flatten": "flatten: {math}",
+            "dense_largest": "{math} is the largest of the {n} outputs",
         }
     ),
     lod_tile="1 cube = {rows}×{cols}",
@@ -376,6 +379,7 @@ ZH = Words(
     bn_rest="通道 {first}–{last}: 同样, 各用自己的 μ, σ², γ, β",
     flatten_step="展平: {layout} 顺序的方块排成一行, 共 {n} 个特征",
     dense_step="out[{j}] = Σ W[{j}, i] × x[i], 共 {n} 个输入{bias} = {value}",
+    dense_largest="{n} 个输出中最大的是 out[{j}] = {value}",
     receptive_title="{cell} 的感受野",
     closeup=_frozen(
         {
@@ -486,6 +490,7 @@ ZH = Words(
             "pad_border": "边缘填充 {math}",
             "output_padding": "下方和右侧再补 {math}",
             "shuffle_flatten": "展平: {math}",
+            "dense_largest": "{n} 个输出中最大的是 {math}",
         }
     ),
     lod_tile="1 个方块 = {rows}×{cols}",

@@ -6,7 +6,7 @@ import numpy as np
 from manim import Mobject, VMobject
 
 from convanim.renderer import geometry as geo
-from convanim.renderer.layout import Viewport
+from convanim.renderer.layout import Viewport, numbered_rows
 from convanim.renderer.lod import block_lod, lod_shell, tile_any, tile_means
 from convanim.renderer.manim.draw_volume import VolumeRowDrawer
 from convanim.renderer.manim.mobjects import (
@@ -179,6 +179,8 @@ class BlockDrawer(Drawer[BlockActor]):
         if block_lod(block.shape).channels.head is not None:
             mobs.append(self._channel_ellipsis(block, vp, opacity))
         mobs.extend(self._block_labels(block, frame_quads, vp, opacity, padding))
+        if numbered_rows(block.shape):
+            mobs.extend(self._row_labels(block, revealed, vp, opacity, t))
         if self.numbers_shown(block, vp):
             mobs.extend(self._cell_numbers(block, revealed, vp, opacity, t))
         if len(self._block_cache) > 256:
@@ -320,6 +322,44 @@ class BlockDrawer(Drawer[BlockActor]):
         for mob in mobs:
             set_opacity(mob, opacity)
         return mobs
+
+    def _row_labels(
+        self, block: BlockActor, revealed: np.ndarray, vp: Viewport, opacity: float, t: float
+    ) -> list[VMobject]:
+        """Right of a short column vector: each row's number (muted) and, once computed, its
+        value, so that a classifier's scores say which class each is."""
+        values = self.values_at(block, t)[0]
+        _, h, _ = block.shape
+        corners = self._to_frame(block, np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), vp)
+        cell = float(np.linalg.norm(corners[1] - corners[0]))
+        right = float(
+            self._to_frame(block, geo.block_outer_faces((1, h, 1)).reshape(-1, 3), vp)[:, 0].max()
+        )
+        size = cell * 0.6
+        rows = [
+            float(self._to_frame(block, geo.front_cell_center(r, 0)[None], vp)[0, 1])
+            for r in range(h)
+        ]
+        indices = [
+            text_mobject(str(r), size, self.theme.muted_text, usage=(block.id, "row", r))
+            for r in range(h)
+        ]
+        left = right + cell * 0.3
+        column = left + max(m.width for m in indices) + cell * 0.3  # where the values start
+        out: list[VMobject] = []
+        for r, (y, index) in enumerate(zip(rows, indices, strict=True)):
+            index.move_to(np.array([left + index.width / 2, y, 0.0]))
+            out.append(index)
+            if revealed[0, r, 0]:
+                text = fmt_value(float(values[0, r, 0]))
+                value = text_mobject(
+                    text, size, self.theme.text, max_width=cell * 2.2, usage=(block.id, "value", r)
+                )
+                value.move_to(np.array([column + value.width / 2, y, 0.0]))
+                out.append(value)
+        for mob in out:
+            set_opacity(mob, opacity)
+        return out
 
     def _inside(self, x: float, width: float) -> float:
         """Shift a label's centre x so the label stays in the safe area (for blocks in view).

@@ -8,7 +8,8 @@
   (:class:`FlattenActor`), and the row is the output.
 - ``linear``: a fully connected layer: lines from every input cell to the output cell being
   computed, coloured by the sign of its weight, and the outputs light up one after the other
-  down the output column as each dot product completes (:class:`DenseActor`, its ``sweep``).
+  down the output column as each dot product completes (:class:`DenseActor`, its ``sweep``);
+  the last op of a chain ends on its largest output (a classifier's answer).
 
 A vector (an ``(N, features)`` tensor) is drawn as one row of cubes after a flatten and as one
 column after a linear layer (:meth:`OpVisual.vector_layout`).
@@ -24,7 +25,7 @@ import numpy as np
 from convanim.storyboard import palette
 from convanim.storyboard.arrays import ArrayData
 from convanim.storyboard.common import chw, value_range
-from convanim.storyboard.equations import dense_step, flatten_step, relu_step
+from convanim.storyboard.equations import dense_largest, dense_step, flatten_step, relu_step
 from convanim.storyboard.ops.base import BuildContext, OpVisual
 from convanim.storyboard.regions import Region
 from convanim.storyboard.timeline import Coloring, actor_kind
@@ -186,7 +187,14 @@ class LinearVisual(OpVisual):
 
     def play(self, ctx: BuildContext, op: OpResult, in_id: str, out_id: str) -> None:
         """The first outputs one by one with their dot product on the caption line, then the
-        rest fast-forwarded, all as one ``sweep`` of the actor down the output column."""
+        rest fast-forwarded, all as one ``sweep`` of the actor down the output column.
+
+        Each equation goes up as its output's sweep starts; the last one stays while the rest
+        fill in (every output is the same sum over its own row of W), so that it stays
+        readable when ``animation.op_duration`` squeezes the op. When the layer is the last op
+        of the chain (its outputs are the scores of a classifier, say), its largest output is
+        captioned through the end of the scene.
+        """
         assert op.weight is not None
         clock, pacing = ctx.clock, ctx.pacing
         actor = DenseActor(
@@ -199,20 +207,19 @@ class LinearVisual(OpVisual):
         )
         ctx.add_actor(actor)
         n_out, n_in = (int(v) for v in op.weight.shape)
+        values = op.output[0].reshape(-1)
         clock.then("show", actor.id, pacing.kernel_show)
         common: dict[str, object] = dict(input=in_id, output=out_id, out_channel=0)
         full = min(n_out, max(1, pacing.full_positions))
         for j in range(full):
-            value = float(op.output[0].reshape(-1)[j])
-            equation = dense_step(j, n_in, value, bias=op.bias is not None, words=ctx.words)
-            clock.add(
-                "caption", "caption", 0.0, at=clock.now + OUTPUT_SECONDS * 0.5, **equation.data()
+            equation = dense_step(
+                j, n_in, float(values[j]), bias=op.bias is not None, words=ctx.words
             )
+            clock.add("caption", "caption", 0.0, **equation.data())
             clock.then(
                 "sweep", actor.id, OUTPUT_SECONDS * 2 * pacing.phase_speed,
                 first=j, count=1, visits=1, detail=True, **common,
             )  # fmt: skip
-        clock.add("caption", "caption", 0.0, text="")
         rest = n_out - full
         if rest:
             duration = min(rest * OUTPUT_SECONDS * 0.5, DENSE_MAX) * pacing.phase_speed
@@ -220,4 +227,10 @@ class LinearVisual(OpVisual):
                 "sweep", actor.id, duration,
                 first=full, count=rest, visits=min(rest, 40), detail=True, **common,
             )  # fmt: skip
+        if op.index == len(ctx.plan.ops) - 1 and n_out > 1:
+            top = int(np.argmax(values))
+            largest = dense_largest(top, n_out, float(values[top]), ctx.words)
+            clock.add("caption", "caption", 0.0, **largest.data())
+        else:
+            clock.add("caption", "caption", 0.0, text="")
         clock.then("hide", actor.id, pacing.kernel_show)
