@@ -268,8 +268,7 @@ def make_digits(
     source = np.concatenate([np.ones(pens, np.int64), np.zeros(count - pens, np.int64)])
     order = rng.permutation(count)
     chunks = [  # a few thousand at a time: the 2x canvases of all of them would take gigabytes
-        augment(torch.from_numpy(clean[order[i : i + CHUNK]]), gen)
-        for i in range(0, count, CHUNK)
+        augment(torch.from_numpy(clean[order[i : i + CHUNK]]), gen) for i in range(0, count, CHUNK)
     ]
     images = torch.cat(chunks)
     return Digits(images, torch.from_numpy(labels[order]), torch.from_numpy(source[order]))
