@@ -381,6 +381,7 @@ def install_output(target: Path, options: RenderOptions, result: RemoteOutput) -
         The worker's report with the client's path and size.
     """
     from convanim.batch.cache import output_digest
+    from convanim.output.atomic import write_bytes
 
     folder = target.parent
     is_dir = options.format == "png-seq"
@@ -388,26 +389,12 @@ def install_output(target: Path, options: RenderOptions, result: RemoteOutput) -
     inside = [(n[len(prefix) :], d) for n, d in result.files if is_dir and n.startswith(prefix)]
     beside = [(n, d) for n, d in result.files if not (is_dir and n.startswith(prefix))]
     for name, data in beside:  # the output itself comes last (see _collect)
-        _write_file(folder / name, data)
+        write_bytes(folder / name, data)
     if is_dir:
         _write_folder(target, inside, suffix="")
     digest = output_digest(target)
     size = digest[0] if digest else 0
     return replace(result.report, path=target, bytes=size)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    """``data`` at ``path`` through a temporary file renamed into place."""
-    from convanim.output.atomic import commit, discard, prepare_folder, temp_path
-
-    prepare_folder(path)
-    temp = temp_path(path)
-    try:
-        temp.write_bytes(data)
-        commit(temp, path)
-    except BaseException:
-        discard(temp)
-        raise
 
 
 def _write_folder(target: Path, files: list[tuple[str, bytes]], suffix: str | None = None) -> None:

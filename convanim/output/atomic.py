@@ -34,6 +34,7 @@ __all__ = [
     "install_signal_cleanup",
     "prepare_folder",
     "temp_path",
+    "write_bytes",
     "write_error",
 ]
 
@@ -262,6 +263,18 @@ def discard(path: Path) -> None:
     """Remove a temporary path and stop tracking it."""
     remove_quietly(path)
     TEMP_PATHS.forget(path)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path`` atomically: a temporary file beside it, renamed into place."""
+    prepare_folder(path)
+    temp = temp_path(path)
+    try:
+        temp.write_bytes(data)
+        commit(temp, path)
+    except BaseException:
+        discard(temp)
+        raise
 
 
 def write_error(target: Path, err: OSError) -> ConvanimError:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from convanim.output.annotations import Chapter, Cue, png_bytes, vtt_text
+from convanim.output.atomic import write_bytes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -163,30 +164,17 @@ def poster_path(output: Path) -> Path:
     return output.with_name(f"{output.stem}.poster.png")
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    from convanim.output.atomic import commit, discard, prepare_folder, temp_path
-
-    prepare_folder(path)
-    temp = temp_path(path)
-    try:
-        temp.write_bytes(data)
-        commit(temp, path)
-    except BaseException:
-        discard(temp)
-        raise
-
-
 def write_captions(timeline: Timeline, output: Path, duration: float) -> Path:
     """Write the WebVTT captions of ``timeline`` beside ``output``; return their path."""
     path = caption_path(output)
-    _write_bytes(path, vtt_text(cues(timeline, duration)).encode("utf-8"))
+    write_bytes(path, vtt_text(cues(timeline, duration)).encode("utf-8"))
     return path
 
 
 def write_poster(frame: np.ndarray, output: Path) -> Path:
     """Write ``frame`` as the poster PNG beside the video ``output``; return its path."""
     path = poster_path(output)
-    _write_bytes(path, png_bytes(frame))
+    write_bytes(path, png_bytes(frame))
     return path
 
 
